@@ -1,0 +1,165 @@
+// protocol.js: the names and shapes of the iframe protocol (window.postMessage).
+//
+// The envelope is {"event": NAME, "content": {...}} with the event names of the
+// HomeByMe planner that integrators already know. parseEnvelope is the shape
+// guard the bridge runs on every inbound message after checking event.source
+// and before checking event.origin; it copies only the fields it validated, so
+// nothing else a host (or an attacker) sends ever reaches the app.
+
+/** PROTOCOL_VERSION is sent in Ready; bump it only for incompatible changes. */
+export const PROTOCOL_VERSION = 1;
+
+/** MAX_TOKEN_LENGTH is the largest token accepted from the host (8 KiB of ASCII). */
+export const MAX_TOKEN_LENGTH = 8 * 1024;
+
+/** MAX_PROJECT_ID_LENGTH is the largest projectId accepted in LoadProject. */
+export const MAX_PROJECT_ID_LENGTH = 64;
+
+/** Events lists every event name of the protocol, in both directions. */
+export const Events = Object.freeze({
+  // planner → host
+  Ready: 'Ready',
+  AuthenticationRequired: 'AuthenticationRequired',
+  AuthenticationSucceeded: 'AuthenticationSucceeded',
+  AuthenticationFailed: 'AuthenticationFailed',
+  LoginSucceeded: 'LoginSucceeded',
+  LoginFailed: 'LoginFailed',
+  TokenExpired: 'TokenExpired',
+  LoginRequired: 'LoginRequired',
+  ProjectSavingSucceeded: 'ProjectSavingSucceeded',
+  ProjectSavingFailed: 'ProjectSavingFailed',
+  ProjectLoadingSucceeded: 'ProjectLoadingSucceeded',
+  ProjectLoadingFailed: 'ProjectLoadingFailed',
+  AddToBasket: 'AddToBasket',
+  // host → planner
+  Authentication: 'Authentication',
+  Login: 'Login',
+  TokenRefreshed: 'TokenRefreshed',
+  Logout: 'Logout',
+  LoadProject: 'LoadProject',
+  SetUpSettings: 'SetUpSettings',
+});
+
+/**
+ * @typedef {'Authentication' | 'Login' | 'TokenRefreshed' | 'Logout' | 'LoadProject' | 'SetUpSettings'} HostEvent
+ * @typedef {'Ready' | 'AuthenticationRequired' | 'AuthenticationSucceeded' | 'AuthenticationFailed' |
+ *   'LoginSucceeded' | 'LoginFailed' | 'TokenExpired' | 'LoginRequired' | 'ProjectSavingSucceeded' |
+ *   'ProjectSavingFailed' | 'ProjectLoadingSucceeded' | 'ProjectLoadingFailed' | 'AddToBasket'} PlannerEvent
+ */
+
+/**
+ * HostMessage is a validated host → planner message.
+ * @typedef {{event: 'Authentication' | 'Login' | 'TokenRefreshed', content: {token: string}}
+ *   | {event: 'Logout', content: {}}
+ *   | {event: 'LoadProject', content: {projectId: string}}
+ *   | {event: 'SetUpSettings', content: {locale?: string, currency?: string}}} HostMessage
+ */
+
+/** HOST_EVENTS are the events the planner accepts from its host. */
+export const HOST_EVENTS = /** @type {ReadonlySet<string>} */ (
+  new Set(['Authentication', 'Login', 'TokenRefreshed', 'Logout', 'LoadProject', 'SetUpSettings'])
+);
+
+/** PLANNER_EVENTS are the events the planner posts to its host. */
+export const PLANNER_EVENTS = /** @type {ReadonlySet<string>} */ (
+  new Set([
+    'Ready', 'AuthenticationRequired', 'AuthenticationSucceeded', 'AuthenticationFailed', 'LoginSucceeded',
+    'LoginFailed', 'TokenExpired', 'LoginRequired', 'ProjectSavingSucceeded', 'ProjectSavingFailed',
+    'ProjectLoadingSucceeded', 'ProjectLoadingFailed', 'AddToBasket',
+  ])
+);
+
+/** CAPABILITIES are announced in Ready: the host events this planner understands. */
+export const CAPABILITIES = Object.freeze([...HOST_EVENTS]);
+
+// A token goes into an Authorization header, so only visible ASCII is usable
+// (a JWT is base64url and dots); anything else is rejected here, not at fetch.
+const TOKEN_RE = /^[\x21-\x7e]+$/;
+// BCP 47 tags are letters, digits and hyphens; 35 characters covers real ones.
+const LOCALE_RE = /^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$/;
+const MAX_LOCALE_LENGTH = 35;
+// ISO 4217 codes as the API sends them ("EUR").
+const CURRENCY_RE = /^[A-Z]{3}$/;
+
+/**
+ * parseEnvelope validates a host → planner message and returns a fresh copy
+ * holding only the validated fields, or null when the data is not a known
+ * host event with well-formed content. It never throws.
+ * @param {unknown} data the MessageEvent's data
+ * @returns {HostMessage | null}
+ */
+export function parseEnvelope(data) {
+  if (!isRecord(data)) return null;
+  const event = ownValue(data, 'event');
+  if (typeof event !== 'string' || !HOST_EVENTS.has(event)) return null;
+  const content = ownValue(data, 'content');
+  switch (event) {
+    case 'Authentication':
+    case 'Login':
+    case 'TokenRefreshed': {
+      if (!isRecord(content)) return null;
+      const token = ownValue(content, 'token');
+      if (!isToken(token)) return null;
+      return { event, content: { token } };
+    }
+    case 'Logout':
+      if (content !== undefined && content !== null && !isRecord(content)) return null;
+      return { event, content: {} };
+    case 'LoadProject': {
+      if (!isRecord(content)) return null;
+      const projectId = ownValue(content, 'projectId');
+      if (typeof projectId !== 'string' || projectId === '' || projectId.length > MAX_PROJECT_ID_LENGTH ||
+        /[\x00-\x1f\x7f]/.test(projectId)) {
+        return null;
+      }
+      return { event, content: { projectId } };
+    }
+    case 'SetUpSettings': {
+      if (!isRecord(content)) return null;
+      const locale = ownValue(content, 'locale');
+      const currency = ownValue(content, 'currency');
+      /** @type {{locale?: string, currency?: string}} */
+      const out = {};
+      if (locale !== undefined) {
+        if (typeof locale !== 'string' || locale.length > MAX_LOCALE_LENGTH || !LOCALE_RE.test(locale)) return null;
+        out.locale = locale;
+      }
+      if (currency !== undefined) {
+        if (typeof currency !== 'string' || !CURRENCY_RE.test(currency)) return null;
+        out.currency = currency;
+      }
+      if (out.locale === undefined && out.currency === undefined) return null;
+      return { event, content: out };
+    }
+  }
+  return null;
+}
+
+/**
+ * isToken reports whether v is a usable bearer token: a non-empty string of
+ * visible ASCII, at most MAX_TOKEN_LENGTH characters (= bytes).
+ * @param {unknown} v
+ * @returns {v is string}
+ */
+export function isToken(v) {
+  return typeof v === 'string' && v.length > 0 && v.length <= MAX_TOKEN_LENGTH && TOKEN_RE.test(v);
+}
+
+/**
+ * @param {unknown} v
+ * @returns {v is Record<string, unknown>}
+ */
+function isRecord(v) {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * ownValue reads an own data property only, so inherited or prototype
+ * properties never count as content.
+ * @param {Record<string, unknown>} obj
+ * @param {string} key
+ * @returns {unknown}
+ */
+function ownValue(obj, key) {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
+}

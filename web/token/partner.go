@@ -1,0 +1,112 @@
+package token
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/roomplanner/planner/web"
+)
+
+// MaxPartnerTokenLifetime is the longest exp - iat of a partner-signed token.
+const MaxPartnerTokenLifetime = 15 * time.Minute
+
+// PartnerCacheTTL bounds how long a verified partner token is cached, so a
+// rotated API secret stops verifying tokens signed with the old one within it.
+const PartnerCacheTTL = time.Minute
+
+// maxClientIDLen bounds the clientId looked up in the store.
+const maxClientIDLen = 256
+
+// verifyPartner verifies an HS256 token a retailer's backend signed with its
+// API secret (claims clientId, iat, exp and optional kind, uid, scope, jti) and
+// returns its principal and how long it may be cached.
+func (v *Verifier) verifyPartner(ctx context.Context, raw string, now time.Time) (web.Principal, time.Time, error) {
+	fail := func(err error) (web.Principal, time.Time, error) { return web.Principal{}, time.Time{}, err }
+	if v.clients == nil {
+		return fail(invalid("partner tokens are not accepted here"))
+	}
+	// The secret to check the signature with depends on an unverified claim;
+	// nothing else is trusted before the signature is checked.
+	var uc tokenClaims
+	if _, _, err := v.unverifiedParser.ParseUnverified(raw, &uc); err != nil {
+		return fail(invalid("token is malformed"))
+	}
+	if uc.ClientID == "" {
+		return fail(invalid("partner token has no clientId"))
+	}
+	if len(uc.ClientID) > maxClientIDLen {
+		return fail(invalid("partner token clientId is too long"))
+	}
+	cred, err := v.clients.Credential(ctx, uc.ClientID)
+	if err != nil {
+		if web.ErrorCode(err) == web.ENotFound {
+			return fail(invalid("partner token names an unknown client"))
+		}
+		return fail(fmt.Errorf("verify partner token: look up client: %w", err))
+	}
+	if len(cred.Secret) == 0 || cred.RetailerID == "" {
+		return fail(invalid("partner token cannot be verified for this client"))
+	}
+	var c tokenClaims
+	tok, err := v.partnerParser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		if t.Method.Alg() != jwt.SigningMethodHS256.Alg() {
+			return nil, fmt.Errorf("unexpected signing method")
+		}
+		return cred.Secret, nil
+	})
+	expired, err := classify(err, &c)
+	if err != nil {
+		return fail(err)
+	}
+	if c.ClientID != uc.ClientID { // same bytes parsed twice; cannot differ
+		return fail(invalid("partner token clientId changed"))
+	}
+	if typ, ok := tok.Header["typ"]; ok {
+		if s, _ := typ.(string); !strings.EqualFold(s, "JWT") {
+			return fail(invalid("partner token typ must be JWT"))
+		}
+	}
+	if c.IssuedAt == nil {
+		return fail(invalid("partner token has no iat"))
+	}
+	lifetime := c.ExpiresAt.Sub(c.IssuedAt.Time)
+	if lifetime > MaxPartnerTokenLifetime {
+		return fail(invalid("partner token lifetime exceeds 15 minutes"))
+	}
+	if lifetime <= 0 {
+		return fail(invalid("partner token expires before it is issued"))
+	}
+	p := web.Principal{RetailerID: cred.RetailerID, ExpiresAt: c.ExpiresAt.Time, JTI: c.ID, Partner: true}
+	switch c.Kind {
+	case "", web.KindLegalEntity:
+		p.Kind = web.KindLegalEntity
+		if c.UID != "" {
+			return fail(invalid("partner legal-entity token carries a uid"))
+		}
+	case web.KindUser:
+		p.Kind = web.KindUser
+		if !validUID(c.UID) {
+			return fail(invalid("partner user token needs a uid of 1-%d printable characters", MaxUIDLength))
+		}
+		p.UID = c.UID
+	default:
+		return fail(invalid("partner token kind must be legal-entity or user"))
+	}
+	if len(c.ID) > 128 {
+		return fail(invalid("partner token jti is longer than 128 bytes"))
+	}
+	if p.Scopes, err = parseScope(c.Scope, p.Kind); err != nil {
+		return fail(err)
+	}
+	if expired || !now.Before(p.ExpiresAt) {
+		return fail(expiredError(p.ExpiresAt))
+	}
+	until := now.Add(PartnerCacheTTL)
+	if p.ExpiresAt.Before(until) {
+		until = p.ExpiresAt
+	}
+	return p, until, nil
+}

@@ -1,0 +1,292 @@
+package token
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/golang-jwt/jwt/v5"
+	"github.com/google/go-cmp/cmp"
+	"github.com/roomplanner/planner/web"
+)
+
+func TestVerifyPartnerToken(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		claims   func(e *env) jwt.MapClaims
+		header   map[string]any
+		secret   string
+		want     web.Principal // ExpiresAt is filled in from exp
+		wantCode string
+		reason   string
+	}{
+		{
+			name:   "legal-entity by default",
+			claims: func(e *env) jwt.MapClaims { return e.partnerClaims() },
+			want:   web.Principal{Kind: web.KindLegalEntity, RetailerID: testRetailer, Scopes: []string{"read"}, Partner: true},
+		},
+		{
+			name: "user with write and jti",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["kind"], c["uid"], c["scope"], c["jti"] = "user", "alice", "read write", "j-1"
+				return c
+			},
+			want: web.Principal{Kind: web.KindUser, RetailerID: testRetailer, UID: "alice", Scopes: []string{"read", "write"}, JTI: "j-1", Partner: true},
+		},
+		{
+			name: "user with write alone",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["kind"], c["uid"], c["scope"] = "user", "alice", "write"
+				return c
+			},
+			want: web.Principal{Kind: web.KindUser, RetailerID: testRetailer, UID: "alice", Scopes: []string{"read", "write"}, Partner: true},
+		},
+		{
+			name: "exactly 15 minutes",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["exp"] = e.clock.Now().Add(MaxPartnerTokenLifetime).Unix()
+				return c
+			},
+			want: web.Principal{Kind: web.KindLegalEntity, RetailerID: testRetailer, Scopes: []string{"read"}, Partner: true},
+		},
+		{
+			name:   "typ JWT in any case",
+			claims: func(e *env) jwt.MapClaims { return e.partnerClaims() },
+			header: map[string]any{"typ": "jwt"},
+			want:   web.Principal{Kind: web.KindLegalEntity, RetailerID: testRetailer, Scopes: []string{"read"}, Partner: true},
+		},
+		{
+			name: "le claim is ignored: the credential decides",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["le"] = "ret_other"
+				return c
+			},
+			want: web.Principal{Kind: web.KindLegalEntity, RetailerID: testRetailer, Scopes: []string{"read"}, Partner: true},
+		},
+		{
+			name: "exp too far ahead",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["exp"] = e.clock.Now().Add(MaxPartnerTokenLifetime + time.Second).Unix()
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "partner token lifetime exceeds 15 minutes",
+		},
+		{
+			name:     "wrong secret",
+			claims:   func(e *env) jwt.MapClaims { return e.partnerClaims() },
+			secret:   "sk_wrong",
+			wantCode: web.EInvalidToken, reason: "signature",
+		},
+		{
+			name: "unknown clientId",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["clientId"] = "pk_nobody"
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "unknown client",
+		},
+		{
+			name: "no clientId",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				delete(c, "clientId")
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "clientId",
+		},
+		{
+			name: "clientId not a string",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["clientId"] = 42
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "malformed",
+		},
+		{
+			name: "user without uid",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["kind"] = "user"
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "uid",
+		},
+		{
+			name: "user with a uid too long",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["kind"], c["uid"] = "user", strings.Repeat("u", MaxUIDLength+1)
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "uid",
+		},
+		{
+			name: "user with a control character in uid",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["kind"], c["uid"] = "user", "al\nice"
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "uid",
+		},
+		{
+			name: "legal-entity with write",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["scope"] = "read write"
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "only read",
+		},
+		{
+			name: "legal-entity with uid",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["uid"] = "alice"
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "uid",
+		},
+		{
+			name: "unknown kind",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["kind"] = "admin"
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "kind",
+		},
+		{
+			name: "unknown scope",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["scope"] = "read delete"
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "scope",
+		},
+		{
+			name: "no exp",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				delete(c, "exp")
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "exp",
+		},
+		{
+			name: "no iat",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				delete(c, "iat")
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "iat",
+		},
+		{
+			name: "iat in the future beyond leeway",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["iat"] = e.clock.Now().Add(MaxLeeway + time.Second).Unix()
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "future",
+		},
+		{
+			name: "exp before iat",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["iat"] = e.clock.Now().Add(3 * time.Second).Unix()
+				c["exp"] = e.clock.Now().Add(2 * time.Second).Unix()
+				return c
+			},
+			wantCode: web.EInvalidToken, reason: "before it is issued",
+		},
+		{
+			name: "expired",
+			claims: func(e *env) jwt.MapClaims {
+				c := e.partnerClaims()
+				c["iat"] = e.clock.Now().Add(-10 * time.Minute).Unix()
+				c["exp"] = e.clock.Now().Add(-time.Second).Unix()
+				return c
+			},
+			wantCode: web.ETokenExpired, reason: "expired at",
+		},
+		{
+			name:     "API typ on a partner token",
+			claims:   func(e *env) jwt.MapClaims { return e.partnerClaims() },
+			header:   map[string]any{"typ": TypUser},
+			wantCode: web.EInvalidToken, reason: "typ",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, 0)
+			secret := tt.secret
+			if secret == "" {
+				secret = testSecret
+			}
+			claims := tt.claims(e)
+			tok := sign(t, jwt.SigningMethodHS256, []byte(secret), tt.header, claims)
+			got, err := e.v.Verify(t.Context(), tok)
+			if gotCode := code(err); gotCode != tt.wantCode {
+				t.Fatalf("code = %q, want %q (err %v)", gotCode, tt.wantCode, err)
+			}
+			if err != nil {
+				if msg := webErr(err).Message; !strings.Contains(msg, tt.reason) {
+					t.Errorf("message = %q, want it to mention %q", msg, tt.reason)
+				}
+				return
+			}
+			want := tt.want
+			want.ExpiresAt = time.Unix(claims["exp"].(int64), 0)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("principal mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// A partner token stays cached for at most PartnerCacheTTL, so rotating the
+// API secret cuts off tokens signed with the old one within a minute.
+func TestPartnerCacheAfterSecretRotation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 0)
+	tok := signPartner(t, testSecret, e.partnerClaims())
+	if _, err := e.v.Verify(t.Context(), tok); err != nil {
+		t.Fatalf("Verify: %v", err)
+	}
+	e.clients.setSecret(testAPIKey, "sk_rotated")
+	e.clock.Advance(PartnerCacheTTL - time.Second)
+	if _, err := e.v.Verify(t.Context(), tok); err != nil {
+		t.Errorf("Verify from the cache: %v", err)
+	}
+	calls := e.clients.calls
+	e.clock.Advance(time.Second)
+	_, err := e.v.Verify(t.Context(), tok)
+	if got, want := code(err), web.EInvalidToken; got != want {
+		t.Errorf("after %s: code = %q, want %q", PartnerCacheTTL, got, want)
+	}
+	if e.clients.calls != calls+1 {
+		t.Errorf("client store calls = %d, want %d (the cache entry should have lapsed)", e.clients.calls, calls+1)
+	}
+}
+
+func TestPartnerTokenWithoutClientStore(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 0)
+	v := NewVerifier(e.ring, nil, VerifierConfig{Issuer: testIssuer, Audience: testAudience, Clock: e.clock.Now})
+	_, err := v.Verify(t.Context(), signPartner(t, testSecret, e.partnerClaims()))
+	if got, want := code(err), web.EInvalidToken; got != want {
+		t.Errorf("code = %q, want %q", got, want)
+	}
+}
