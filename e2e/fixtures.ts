@@ -1,0 +1,132 @@
+import { test as base, expect, type Page, type FrameLocator, type TestInfo } from '@playwright/test';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
+import path from 'node:path';
+
+/** A running demo: planner service + reference host site on free loopback ports. */
+export type Demo = {
+  hostURL: string; // http://127.0.0.1:PORT
+  plannerURL: string; // http://localhost:PORT
+  passwords: { alice: string; bob: string };
+  secret: string; // the demo retailer's API secret, to prove it never reaches the browser
+  stop: () => Promise<void>;
+};
+
+export type DemoOptions = { tokenTtl?: string; tokenMode?: 'remote' | 'partner-signed' };
+
+/** Starts the demo binary built by global-setup.ts and waits for its banner. */
+export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-e2e-'));
+  const secret = 'sk_e2e_' + randomBytes(32).toString('base64url');
+  const args = ['--planner-addr', 'localhost:0', '--host-addr', '127.0.0.1:0', '--data', dir,
+    '--token-ttl', opts.tokenTtl ?? '15m', '--token-mode', opts.tokenMode ?? 'remote'];
+  const child: ChildProcess = spawn(path.join(__dirname, '.bin', 'demo'), args, {
+    env: { ...process.env, PLANNER_API_SECRET: secret },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stderr!.on('data', (d) => { err += d; });
+  const banner = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start: ${out}\n${err}`)), 30_000);
+    child.stdout!.on('data', (d) => {
+      out += d;
+      if (out.includes('Press Ctrl+C')) { clearTimeout(timer); resolve(out); }
+    });
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`demo exited ${code}: ${out}\n${err}`)); });
+  });
+  const host = /Open the host site:\s+(\S+)\/plan/.exec(banner);
+  const planner = /Planner service:\s+(\S+)/.exec(banner);
+  const pw = /alice \/ (\S+)\s+bob \/ (\S+)/.exec(banner);
+  if (!host || !planner || !pw) throw new Error(`unexpected demo banner: ${banner}`);
+  return {
+    hostURL: host[1], plannerURL: planner[1], passwords: { alice: pw[1], bob: pw[2] }, secret,
+    stop: async () => {
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Every response header and text body the browser received, for the secret scan. */
+export type Seen = { url: string; text: string }[];
+
+type Fixtures = { demoOptions: DemoOptions; demo: Demo; seen: Seen };
+
+export const test = base.extend<Fixtures>({
+  demoOptions: [{}, { option: true }],
+  demo: async ({ demoOptions }, use) => {
+    const demo = await startDemo(demoOptions);
+    await use(demo);
+    await demo.stop();
+  },
+  // Auto fixture: records every response in every page and frame of the test,
+  // then checks the API secret appears in none of them.
+  seen: [async ({ context, demo }, use, testInfo) => {
+    const seen: Seen = [];
+    const pending: Promise<void>[] = [];
+    context.on('response', (res) => {
+      pending.push((async () => {
+        const headers = JSON.stringify(await res.allHeaders().catch(() => ({})));
+        let body = '';
+        const type = res.headers()['content-type'] || '';
+        if (/json|text|javascript|html|css/.test(type)) body = await res.text().catch(() => '');
+        seen.push({ url: res.url(), text: headers + '\n' + body });
+      })());
+    });
+    await use(seen);
+    await Promise.all(pending);
+    for (const s of seen) {
+      expect(s.text.includes(demo.secret), `API secret found in ${s.url}`).toBe(false);
+      expect(s.text.includes(demo.secret.slice(3)), `API secret found in ${s.url}`).toBe(false);
+    }
+    await saveScreenshot(testInfo, context.pages()[0]);
+  }, { auto: true }],
+});
+
+export { expect };
+
+async function saveScreenshot(testInfo: TestInfo, page: Page | undefined) {
+  if (!page || page.isClosed()) return;
+  const file = testInfo.outputPath('planner.png');
+  await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+  await testInfo.attach('planner', { path: file, contentType: 'image/png' }).catch(() => {});
+}
+
+/** The planner iframe of the host page. */
+export function planner(page: Page): FrameLocator {
+  return page.frameLocator('[data-testid="planner-iframe"]');
+}
+
+/** Protocol events the host page logged, in order, optionally by direction. */
+export async function events(page: Page, direction?: 'in' | 'out'): Promise<string[]> {
+  const sel = direction ? `[data-testid="event-log-entry"][data-direction="${direction}"]` : '[data-testid="event-log-entry"]';
+  const names = await page.locator(sel).evaluateAll((els) => els.map((e) => (e as HTMLElement).dataset.event || ''));
+  return names.reverse(); // the log shows the newest first
+}
+
+/** Waits until the host page has logged event (from the planner by default). */
+export async function waitForEvent(page: Page, event: string, direction: 'in' | 'out' = 'in', count = 1) {
+  const entries = page.locator(`[data-testid="event-log-entry"][data-direction="${direction}"][data-event="${event}"]`);
+  await expect.poll(() => entries.count(), { timeout: 20_000, message: `waiting for ${count}× ${event} (${direction})` }).toBeGreaterThanOrEqual(count);
+}
+
+/** Opens the host's plan page and waits for the anonymous handshake. */
+export async function openPlan(page: Page, demo: Demo) {
+  await page.goto(demo.hostURL + '/plan');
+  await waitForEvent(page, 'AuthenticationSucceeded');
+}
+
+/** Signs in on the host page without leaving it. */
+export async function signIn(page: Page, demo: Demo, user: 'alice' | 'bob') {
+  await page.getByTestId('login-username').fill(user);
+  await page.getByTestId('login-password').fill(demo.passwords[user]);
+  await page.getByTestId('login-submit').click();
+  await expect(page.getByTestId('signed-in-as')).toHaveText(user);
+}

@@ -1,0 +1,828 @@
+// The reference below puts planner-embed.js itself into tsc's program: next to
+// planner-embed.d.ts, `tsc -p static/tsconfig.json` would otherwise type-check
+// only the .d.ts and silently skip the implementation.
+/// <reference path="./planner-embed.js" />
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createPlanner, PlannerError, PROTOCOL_VERSION } from './planner-embed.js';
+
+const PLANNER = 'http://localhost:8090';
+const HOST = 'http://127.0.0.1:8080';
+// Distinct tokens whose middle parts must never reach onEvent.
+const LE_TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJraW5kIjoibGVnYWwtZW50aXR5In0.LEsecretSignature1';
+const LE_TOKEN_2 = 'eyJhbGciOiJFZERTQSJ9.eyJraW5kIjoibGVnYWwtZW50aXR5In1.LEsecretSignature2';
+const USER_TOKEN = 'eyJhbGciOiJFZERTQSJ9.eyJraW5kIjoidXNlciJ9.USERsecretSignature1';
+const USER_TOKEN_2 = 'eyJhbGciOiJFZERTQSJ9.eyJraW5kIjoidXNlciJ8.USERsecretSignature2';
+const ALL_TOKENS = [LE_TOKEN, LE_TOKEN_2, USER_TOKEN, USER_TOKEN_2];
+const READY = { event: 'Ready', content: { protocol: PROTOCOL_VERSION, capabilities: ['Authentication', 'Login'] } };
+
+/** settle lets pending promise callbacks run (one macrotask turn, no real waiting). */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
+// ---- fakes ----
+
+/** FakeMessageEvent carries what a browser MessageEvent would. */
+class FakeMessageEvent extends Event {
+  /** @param {{data: unknown, origin: string, source: unknown}} init */
+  constructor({ data, origin, source }) {
+    super('message');
+    this.data = data;
+    this.origin = origin;
+    this.source = source;
+  }
+}
+
+/** FakeWindow is an EventTarget that counts its message listeners. */
+class FakeWindow extends EventTarget {
+  listeners = 0;
+  /**
+   * @param {string} type
+   * @param {any} fn
+   */
+  addEventListener(type, fn) {
+    assert.equal(type, 'message');
+    this.listeners++;
+    super.addEventListener(type, fn);
+  }
+  /**
+   * @param {string} type
+   * @param {any} fn
+   */
+  removeEventListener(type, fn) {
+    this.listeners--;
+    super.removeEventListener(type, fn);
+  }
+}
+
+/** FakeContentWindow is an iframe's window: it records what the host posts. */
+class FakeContentWindow {
+  /** @type {{msg: any, targetOrigin: string}[]} */
+  posts = [];
+  /**
+   * @param {unknown} msg
+   * @param {string} targetOrigin
+   */
+  postMessage(msg, targetOrigin) {
+    this.posts.push({ msg: structuredClone(msg), targetOrigin });
+  }
+}
+
+class FakeIframe {
+  tagName = 'IFRAME';
+  src = '';
+  title = '';
+  /** @type {Record<string, string>} */
+  style = {};
+  /** @type {Map<string, string>} */
+  attributes = new Map();
+  /** @type {FakeContentWindow | null} like a browser: null until the iframe is in the page */
+  contentWindow = null;
+  /** @type {FakeContainer | null} */
+  parentNode = null;
+  /** @param {string} name @param {string} value */
+  setAttribute(name, value) { this.attributes.set(name, String(value)); }
+  /** @param {string} name */
+  getAttribute(name) { return this.attributes.get(name) ?? null; }
+  remove() {
+    if (!this.parentNode) return;
+    this.parentNode.children = this.parentNode.children.filter((c) => c !== this);
+    this.parentNode = null;
+    this.contentWindow = null;
+  }
+}
+
+class FakeContainer {
+  /** @type {FakeIframe[]} */
+  children = [];
+  ownerDocument = {
+    /** @param {string} tag */
+    createElement(tag) {
+      assert.equal(tag, 'iframe');
+      return new FakeIframe();
+    },
+  };
+  /** @param {FakeIframe} child */
+  appendChild(child) {
+    this.children.push(child);
+    child.parentNode = this;
+    child.contentWindow = new FakeContentWindow();
+    return child;
+  }
+}
+
+/** fakeClock runs timers only when a test advances it. */
+function fakeClock() {
+  let now = 0;
+  let nextId = 1;
+  /** @type {Map<number, {at: number, fn: () => void}>} */
+  const timers = new Map();
+  return {
+    timers: {
+      /** @param {() => void} fn @param {number} ms */
+      setTimeout(fn, ms) {
+        const id = nextId++;
+        timers.set(id, { at: now + ms, fn });
+        return id;
+      },
+      /** @param {any} id */
+      clearTimeout(id) { timers.delete(id); },
+    },
+    get pending() { return timers.size; },
+    get now() { return now; },
+    /** advance moves time forward by ms, running due timers in order and letting promises settle. */
+    async advance(/** @type {number} */ ms) {
+      const end = now + ms;
+      for (;;) {
+        await settle();
+        let due = null;
+        for (const [id, t] of timers) {
+          if (t.at <= end && (due === null || t.at < due.t.at)) due = { id, t };
+        }
+        if (due === null) break;
+        timers.delete(due.id);
+        now = due.t.at;
+        due.t.fn();
+      }
+      now = end;
+      await settle();
+    },
+  };
+}
+
+/**
+ * tokenSource is a getToken() whose answers the test gives one by one.
+ */
+function tokenSource() {
+  /** @type {{resolve: (v: any) => void, reject: (e: any) => void}[]} */
+  const waiting = [];
+  const src = {
+    calls: 0,
+    /** @returns {Promise<any>} */
+    getToken() {
+      src.calls++;
+      return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
+    },
+    get waiting() { return waiting.length; },
+    /** @param {string} token @param {'user' | 'legal-entity'} kind */
+    async answer(token, kind) {
+      const w = waiting.shift();
+      assert.ok(w, 'no getToken() call is waiting');
+      w.resolve({ token, kind, expiresAt: '2026-01-01T00:15:00Z' });
+      await settle();
+    },
+    /** @param {string} message */
+    async fail(message) {
+      const w = waiting.shift();
+      assert.ok(w, 'no getToken() call is waiting');
+      w.reject(new Error(message));
+      await settle();
+    },
+  };
+  return src;
+}
+
+/**
+ * setup builds a page (window, container, clock) and one planner on it.
+ * @param {{win?: FakeWindow, clock?: ReturnType<typeof fakeClock>, plannerUrl?: string,
+ *   locale?: string, handshakeTimeoutMs?: number, requestTimeoutMs?: number}} [o]
+ */
+function setup(o = {}) {
+  const win = o.win ?? new FakeWindow();
+  const clock = o.clock ?? fakeClock();
+  const container = new FakeContainer();
+  const tokens = tokenSource();
+  /** @type {any[]} */
+  const events = [];
+  const planner = createPlanner({
+    container: /** @type {any} */ (container),
+    plannerUrl: o.plannerUrl ?? PLANNER + '/some/path',
+    distribution: 'd_demo 1',
+    locale: o.locale,
+    getToken: tokens.getToken,
+    onEvent: (e) => events.push(structuredClone(e)),
+    window: /** @type {any} */ (win),
+    timers: clock.timers,
+    handshakeTimeoutMs: o.handshakeTimeoutMs,
+    requestTimeoutMs: o.requestTimeoutMs,
+  });
+  const iframe = /** @type {FakeIframe} */ (/** @type {unknown} */ (planner.iframe));
+  const frameWindow = /** @type {FakeContentWindow} */ (iframe.contentWindow);
+  return {
+    win, clock, container, tokens, events, planner, iframe, frameWindow,
+    /** posts lists what the host posted to this planner's iframe. */
+    get posts() { return frameWindow.posts; },
+    /** sent lists the events the host posted, in order. */
+    get sent() { return frameWindow.posts.map((p) => p.msg.event); },
+    /**
+     * fromPlanner delivers a message as this planner's iframe would send it.
+     * @param {unknown} data
+     * @param {{origin?: string, source?: unknown}} [opt]
+     */
+    async fromPlanner(data, opt = {}) {
+      win.dispatchEvent(new FakeMessageEvent({
+        data, origin: opt.origin ?? PLANNER, source: 'source' in opt ? opt.source : frameWindow,
+      }));
+      await settle();
+    },
+    /** in lists the inbound events reported to onEvent. */
+    get inbound() { return events.filter((e) => e.direction === 'in').map((e) => e.event); },
+    get errors() { return events.filter((e) => e.event === 'error').map((e) => e.content); },
+  };
+}
+
+/** @param {ReturnType<typeof setup>} env */
+async function readyAnonymous(env) {
+  await env.fromPlanner(READY);
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+}
+
+/** @param {ReturnType<typeof setup>} env */
+async function readyUser(env) {
+  await env.fromPlanner(READY);
+  await env.tokens.answer(USER_TOKEN, 'user');
+}
+
+/**
+ * handled marks p as handled at once (a rejection before the test awaits it
+ * is then no unhandled rejection) and returns p itself to await later.
+ * @template T
+ * @param {Promise<T>} p
+ * @returns {Promise<T>}
+ */
+function handled(p) {
+  p.catch(() => {});
+  return p;
+}
+
+/**
+ * rejection awaits p and returns the error it rejected with.
+ * @param {Promise<unknown>} p
+ * @returns {Promise<any>}
+ */
+async function rejection(p) {
+  try {
+    await p;
+  } catch (err) {
+    return err;
+  }
+  assert.fail('promise resolved, want a rejection');
+}
+
+// ---- iframe ----
+
+test('the iframe points at /planner on the planner origin with the documented attributes', () => {
+  const env = setup({ locale: 'fr-FR' });
+  assert.equal(env.container.children.length, 1);
+  assert.equal(env.container.children[0], env.iframe);
+  assert.equal(env.iframe.src, `${PLANNER}/planner?d=d_demo%201&locale=fr-FR`);
+  assert.equal(env.planner.origin, PLANNER);
+  assert.equal(env.iframe.title, 'Room planner');
+  assert.equal(env.iframe.getAttribute('referrerpolicy'), 'origin');
+  assert.equal(env.iframe.getAttribute('data-testid'), 'planner-iframe');
+  assert.equal(env.iframe.getAttribute('allow'), null);
+  assert.equal(env.iframe.style.width, '100%');
+  assert.equal(env.iframe.style.height, '100%');
+  assert.equal(env.iframe.style.border, '0');
+  assert.equal(env.win.listeners, 1);
+  assert.equal(env.posts.length, 0, 'nothing is posted before Ready');
+});
+
+test('invalid options are refused at once', () => {
+  const container = /** @type {any} */ (new FakeContainer());
+  const win = /** @type {any} */ (new FakeWindow());
+  const base = { container, window: win, plannerUrl: PLANNER, distribution: 'd_1', getToken: async () => ({ token: 't', kind: /** @type {const} */ ('user') }) };
+  for (const [name, bad] of /** @type {[string, any][]} */ ([
+    ['relative url', { plannerUrl: '/planner' }],
+    ['javascript url', { plannerUrl: 'javascript:alert(1)' }],
+    ['no distribution', { distribution: '' }],
+    ['no getToken', { getToken: undefined }],
+    ['bad locale', { locale: 'fr FR"><script>' }],
+    ['no window', { window: undefined }],
+  ])) {
+    assert.throws(() => createPlanner({ ...base, ...bad }), TypeError, name);
+  }
+  assert.equal(container.children.length, 0, 'no iframe is left behind');
+});
+
+// ---- guards ----
+
+test('messages from another source, of the wrong shape or from another origin are dropped and counted', async () => {
+  const env = setup();
+  const stranger = new FakeContentWindow();
+  await env.fromPlanner(READY, { source: stranger }); // right origin, wrong window
+  await env.fromPlanner(READY, { source: null });
+  await env.fromPlanner(READY, { origin: HOST }); // right window, wrong origin
+  await env.fromPlanner(READY, { origin: 'http://localhost:8091' });
+  await env.fromPlanner(READY, { origin: 'null' });
+  await env.fromPlanner({ event: 'Ready', content: 'x' });
+  await env.fromPlanner({ event: 42, content: {} });
+  await env.fromPlanner({ content: {} });
+  await env.fromPlanner('{"event":"Ready"}');
+  await env.fromPlanner(null);
+  await env.fromPlanner({ event: 'Ready', content: null });
+
+  assert.deepEqual(env.planner.stats.droppedBy, { source: 2, shape: 6, origin: 3 });
+  assert.equal(env.planner.stats.dropped, 11);
+  assert.equal(env.planner.stats.accepted, 0);
+  assert.deepEqual(env.events, [], 'dropped messages are never reported');
+  assert.equal(env.tokens.calls, 0, 'no Ready was accepted');
+  assert.equal(env.planner.capabilities, null);
+
+  await env.fromPlanner(READY);
+  assert.equal(env.planner.stats.accepted, 1);
+  assert.deepEqual(env.inbound, ['Ready']);
+  assert.deepEqual(env.planner.capabilities, ['Authentication', 'Login']);
+});
+
+test('the source is checked before the shape and the origin', async () => {
+  const env = setup();
+  // Garbage from a foreign window with a foreign origin counts as a source drop.
+  await env.fromPlanner('garbage', { source: new FakeContentWindow(), origin: HOST });
+  assert.deepEqual(env.planner.stats.droppedBy, { source: 1, shape: 0, origin: 0 });
+  // From the right window, shape comes before origin.
+  await env.fromPlanner('garbage', { origin: HOST });
+  assert.deepEqual(env.planner.stats.droppedBy, { source: 1, shape: 1, origin: 0 });
+});
+
+test('a detached iframe (contentWindow null) never matches a null source', async () => {
+  const env = setup();
+  env.iframe.contentWindow = null;
+  await env.fromPlanner(READY, { source: null });
+  assert.equal(env.planner.stats.droppedBy.source, 1);
+  assert.equal(env.tokens.calls, 0);
+});
+
+test('every post goes to the exact planner origin, never "*"', async () => {
+  const env = setup();
+  const loading = env.planner.loadProject('p1');
+  await readyUser(env);
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'user' } });
+  await env.tokens.answer(USER_TOKEN_2, 'user');
+  await env.fromPlanner({ event: 'ProjectLoadingSucceeded', content: { projectId: 'p1' } });
+  await loading;
+  const out = env.planner.logout();
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  await env.fromPlanner({ event: 'AuthenticationSucceeded', content: {} });
+  await out;
+  await env.planner.setSettings({ currency: 'EUR' });
+
+  assert.deepEqual(env.sent, ['LoadProject', 'Login', 'TokenRefreshed', 'Logout', 'Authentication', 'SetUpSettings']);
+  for (const p of env.posts) assert.equal(p.targetOrigin, PLANNER, p.msg.event);
+  assert.equal(env.planner.stats.posted, 6);
+});
+
+// ---- handshake ----
+
+test('commands before Ready are buffered and flushed in order, then the token is fetched', async () => {
+  const env = setup();
+  const settings = env.planner.setSettings({ locale: 'de-DE', currency: 'EUR' });
+  const loading = env.planner.loadProject('p7');
+  await env.clock.advance(5000);
+  assert.equal(env.posts.length, 0);
+  assert.equal(env.tokens.calls, 0, 'getToken waits for Ready');
+
+  await env.fromPlanner(READY);
+  assert.deepEqual(env.posts.map((p) => p.msg), [
+    { event: 'SetUpSettings', content: { locale: 'de-DE', currency: 'EUR' } },
+    { event: 'LoadProject', content: { projectId: 'p7' } },
+  ]);
+  await settings; // resolves once posted
+  assert.equal(env.tokens.calls, 1);
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.deepEqual(env.posts[2].msg, { event: 'Authentication', content: { token: LE_TOKEN } });
+  assert.equal(env.planner.tokenKind, 'legal-entity');
+
+  assert.deepEqual(await env.planner.ready, READY.content);
+  await env.fromPlanner({ event: 'ProjectLoadingSucceeded', content: { projectId: 'p7', name: 'Kitchen' } });
+  assert.deepEqual(await loading, { projectId: 'p7', name: 'Kitchen' });
+});
+
+test('a user token at start is sent with Login', async () => {
+  const env = setup();
+  await readyUser(env);
+  assert.deepEqual(env.posts.map((p) => p.msg), [{ event: 'Login', content: { token: USER_TOKEN } }]);
+  assert.equal(env.planner.tokenKind, 'user');
+});
+
+test('no Ready within handshakeTimeoutMs gives an error event and rejects pending promises', async () => {
+  const env = setup({ handshakeTimeoutMs: 15000 });
+  const loading = handled(env.planner.loadProject('p1'));
+  const settings = handled(env.planner.setSettings({ currency: 'EUR' }));
+  await env.clock.advance(14999);
+  assert.equal(env.errors.length, 0);
+  await env.clock.advance(1);
+
+  assert.equal(env.errors.length, 1);
+  assert.equal(env.errors[0].code, 'handshake_timeout');
+  assert.match(env.errors[0].message, /did not answer within 15000 ms/);
+  for (const p of [env.planner.ready, loading, settings]) {
+    const err = await rejection(p);
+    assert.ok(err instanceof PlannerError);
+    assert.equal(err.code, 'handshake_timeout');
+  }
+  assert.equal(env.posts.length, 0);
+  assert.equal(env.tokens.calls, 0);
+});
+
+test('a Ready after the handshake timeout is still honoured', async () => {
+  const env = setup({ handshakeTimeoutMs: 1000 });
+  await env.clock.advance(1000);
+  assert.deepEqual(env.errors.map((e) => e.code), ['handshake_timeout']);
+  await env.fromPlanner(READY);
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.deepEqual(env.sent, ['Authentication']);
+  assert.deepEqual(await env.planner.setSettings({ locale: 'en' }), undefined);
+  assert.deepEqual(env.sent, ['Authentication', 'SetUpSettings']);
+});
+
+test('a Ready with another protocol version is refused', async () => {
+  const env = setup();
+  await env.fromPlanner({ event: 'Ready', content: { protocol: 2, capabilities: [] } });
+  assert.equal(env.errors[0].code, 'protocol_mismatch');
+  assert.equal((await rejection(env.planner.ready)).code, 'protocol_mismatch');
+  assert.equal(env.tokens.calls, 0);
+});
+
+test('a second Ready (the planner page reloaded) authenticates again', async () => {
+  const env = setup();
+  await readyUser(env);
+  await env.fromPlanner(READY);
+  assert.equal(env.tokens.calls, 2);
+  await env.tokens.answer(USER_TOKEN_2, 'user');
+  assert.deepEqual(env.sent, ['Login', 'Login']);
+});
+
+// ---- tokens ----
+
+test('getToken failing at start emits token_unavailable and retries with capped backoff', async () => {
+  const env = setup();
+  env.planner.ready.catch(() => {});
+  await env.fromPlanner(READY);
+  await env.tokens.fail('BFF down');
+  assert.deepEqual(env.errors.map((e) => e.code), ['token_unavailable']);
+  assert.match(env.errors[0].message, /BFF down; retrying in 1 s/);
+
+  // Retries at +1 s, +2 s, +4 s, ... capped at 30 s.
+  const delays = [1000, 2000, 4000, 8000, 16000, 30000, 30000];
+  for (const [i, d] of delays.entries()) {
+    await env.clock.advance(d - 1);
+    assert.equal(env.tokens.calls, i + 1, `no retry before ${d} ms`);
+    await env.clock.advance(1);
+    assert.equal(env.tokens.calls, i + 2, `retry after ${d} ms`);
+    await env.tokens.fail('still down');
+  }
+  // TokenExpired during a backoff does not cut it short.
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: null } });
+  assert.equal(env.tokens.calls, delays.length + 1);
+
+  await env.clock.advance(30000);
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.deepEqual(env.sent, ['Authentication']);
+  assert.equal(env.clock.pending, 0, 'no timer left once a token is sent');
+});
+
+test('getToken returning garbage counts as unavailable and never quotes the value', async () => {
+  const env = setup();
+  await env.fromPlanner(READY);
+  assert.equal(env.tokens.waiting, 1);
+  // A "token" with a space is not usable as a bearer token.
+  await env.tokens.answer('secret value', 'user');
+  assert.equal(env.errors[0].code, 'token_unavailable');
+  assert.doesNotMatch(JSON.stringify(env.events), /secret value/);
+  assert.equal(env.posts.length, 0);
+});
+
+test('three TokenExpired while getToken is pending: one getToken call, one TokenRefreshed', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  assert.equal(env.tokens.calls, 1);
+
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'legal-entity' } });
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'legal-entity' } });
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'legal-entity' } });
+  assert.equal(env.tokens.calls, 2, 'one getToken for three TokenExpired');
+
+  await env.tokens.answer(LE_TOKEN_2, 'legal-entity');
+  assert.deepEqual(env.posts.map((p) => p.msg), [
+    { event: 'Authentication', content: { token: LE_TOKEN } },
+    { event: 'TokenRefreshed', content: { token: LE_TOKEN_2 } },
+  ]);
+  assert.equal(env.tokens.calls, 2);
+
+  // A later expiry is a new episode.
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'legal-entity' } });
+  assert.equal(env.tokens.calls, 3);
+});
+
+test('TokenExpired for a user who signed out elsewhere: Logout then Authentication', async () => {
+  const env = setup();
+  await readyUser(env);
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'user' } });
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.deepEqual(env.posts.map((p) => p.msg), [
+    { event: 'Login', content: { token: USER_TOKEN } },
+    { event: 'Logout', content: {} },
+    { event: 'Authentication', content: { token: LE_TOKEN } },
+  ]);
+  assert.equal(env.planner.tokenKind, 'legal-entity');
+});
+
+test('TokenExpired for a visitor who signed in elsewhere: Login', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'legal-entity' } });
+  await env.tokens.answer(USER_TOKEN, 'user');
+  assert.deepEqual(env.sent, ['Authentication', 'Login']);
+  assert.equal(env.planner.tokenKind, 'user');
+});
+
+test('AuthenticationRequired re-sends a token the same way as at start', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  await env.fromPlanner({ event: 'AuthenticationRequired' });
+  await env.fromPlanner({ event: 'AuthenticationRequired', content: {} });
+  assert.equal(env.tokens.calls, 2);
+  await env.tokens.answer(LE_TOKEN_2, 'legal-entity');
+  assert.deepEqual(env.sent, ['Authentication', 'Authentication']);
+});
+
+// ---- methods ----
+
+test('login() posts Login and resolves on LoginSucceeded', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  let done = false;
+  const p = env.planner.login().then(() => { done = true; });
+  await env.tokens.answer(USER_TOKEN, 'user');
+  assert.deepEqual(env.posts.at(-1)?.msg, { event: 'Login', content: { token: USER_TOKEN } });
+  assert.equal(done, false);
+  await env.fromPlanner({ event: 'LoginSucceeded', content: {} });
+  await p;
+  assert.equal(done, true);
+});
+
+test('login() rejects on LoginFailed', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  const p = handled(env.planner.login());
+  await env.tokens.answer(USER_TOKEN, 'user');
+  await env.fromPlanner({ event: 'LoginFailed', content: { reason: 'token signature invalid' } });
+  const err = await rejection(p);
+  assert.equal(err.code, 'login_failed');
+  assert.match(err.message, /token signature invalid/);
+});
+
+test('login() with a legal-entity token from the host rejects without posting', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  const p = handled(env.planner.login());
+  await env.tokens.answer(LE_TOKEN_2, 'legal-entity');
+  assert.equal((await rejection(p)).code, 'wrong_token_kind');
+  assert.deepEqual(env.sent, ['Authentication']);
+});
+
+test('login() rejects when getToken throws, and reports token_unavailable', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  const p = handled(env.planner.login());
+  await env.tokens.fail('503 upstream_unavailable');
+  const err = await rejection(p);
+  assert.equal(err.code, 'token_unavailable');
+  assert.deepEqual(env.errors.map((e) => e.code), ['token_unavailable']);
+});
+
+test('login() before Ready: Login is flushed after Ready and no second token is fetched', async () => {
+  const env = setup();
+  const p = env.planner.login();
+  await env.tokens.answer(USER_TOKEN, 'user');
+  assert.equal(env.posts.length, 0);
+  await env.fromPlanner(READY);
+  assert.deepEqual(env.sent, ['Login']);
+  assert.equal(env.tokens.calls, 1);
+  await env.fromPlanner({ event: 'LoginSucceeded', content: {} });
+  await p;
+});
+
+test('logout() posts Logout at once, then Authentication; resolves on AuthenticationSucceeded', async () => {
+  const env = setup();
+  await readyUser(env);
+  const p = env.planner.logout();
+  assert.deepEqual(env.sent, ['Login', 'Logout'], 'Logout does not wait for the token');
+  assert.equal(env.planner.tokenKind, null);
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.deepEqual(env.posts.at(-1)?.msg, { event: 'Authentication', content: { token: LE_TOKEN } });
+  await env.fromPlanner({ event: 'AuthenticationSucceeded', content: {} });
+  await p;
+  assert.equal(env.planner.tokenKind, 'legal-entity');
+});
+
+test('a slow token of an earlier login() never undoes a later logout()', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  const login = handled(env.planner.login()); // getToken call 2
+  const logout = env.planner.logout(); // getToken call 3
+  await env.tokens.answer(USER_TOKEN, 'user'); // login's answer arrives late
+  assert.deepEqual(env.sent, ['Authentication', 'Logout'], 'the stale user token is not posted');
+  assert.equal((await rejection(login)).code, 'superseded');
+  await env.tokens.answer(LE_TOKEN_2, 'legal-entity');
+  await env.fromPlanner({ event: 'AuthenticationSucceeded', content: {} });
+  await logout;
+  assert.deepEqual(env.sent, ['Authentication', 'Logout', 'Authentication']);
+});
+
+test('a TokenExpired during login() is answered by the login, not by a second getToken', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  const p = env.planner.login();
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'legal-entity' } });
+  assert.equal(env.tokens.calls, 2);
+  await env.tokens.answer(USER_TOKEN, 'user');
+  await env.fromPlanner({ event: 'LoginSucceeded', content: {} });
+  await p;
+  assert.deepEqual(env.sent, ['Authentication', 'Login']);
+});
+
+test('loadProject() only settles on answers for its own project id', async () => {
+  const env = setup();
+  await readyUser(env);
+  const a = env.planner.loadProject('a');
+  const b = handled(env.planner.loadProject('b'));
+  let aDone = false;
+  a.then(() => { aDone = true; }, () => {});
+  await env.fromPlanner({ event: 'ProjectLoadingFailed', content: { projectId: 'b', error: { code: 'not_found', message: 'no such project' } } });
+  const err = await rejection(b);
+  assert.equal(err.code, 'project_loading_failed');
+  assert.match(err.message, /no such project/);
+  assert.equal(aDone, false);
+  await env.fromPlanner({ event: 'ProjectLoadingSucceeded', content: { projectId: 'a' } });
+  assert.deepEqual(await a, { projectId: 'a' });
+  assert.deepEqual(env.sent, ['Login', 'LoadProject', 'LoadProject']);
+});
+
+test('invalid arguments reject without posting', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  for (const p of [
+    env.planner.loadProject(''),
+    env.planner.loadProject('x'.repeat(65)),
+    env.planner.loadProject('a\nb'),
+    env.planner.loadProject(/** @type {any} */ (7)),
+    env.planner.setSettings({}),
+    env.planner.setSettings({ currency: 'euro' }),
+    env.planner.setSettings({ locale: '<script>' }),
+  ]) {
+    assert.ok((await rejection(p)) instanceof TypeError);
+  }
+  assert.deepEqual(env.sent, ['Authentication']);
+});
+
+test('a request with no answer rejects after requestTimeoutMs', async () => {
+  const env = setup({ requestTimeoutMs: 30000 });
+  await readyUser(env);
+  const p = handled(env.planner.loadProject('p1'));
+  await env.clock.advance(30000);
+  const err = await rejection(p);
+  assert.equal(err.code, 'timeout');
+  assert.equal(env.clock.pending, 0);
+});
+
+// ---- several planners ----
+
+test('two planners on one page never cross wires', async () => {
+  const win = new FakeWindow();
+  const clock = fakeClock();
+  const a = setup({ win, clock });
+  const b = setup({ win, clock, plannerUrl: PLANNER }); // even the same planner origin
+  assert.equal(win.listeners, 2);
+
+  await a.fromPlanner(READY);
+  assert.equal(a.tokens.calls, 1);
+  assert.equal(b.tokens.calls, 0, "A's Ready is not B's");
+  assert.equal(b.planner.stats.droppedBy.source, 1);
+  assert.deepEqual(b.events, []);
+
+  await a.tokens.answer(LE_TOKEN, 'legal-entity');
+  await b.fromPlanner(READY);
+  await b.tokens.answer(USER_TOKEN, 'user');
+  const loadA = a.planner.loadProject('same');
+  const loadB = b.planner.loadProject('same');
+  let bDone = false;
+  loadB.then(() => { bDone = true; }, () => {});
+  await a.fromPlanner({ event: 'ProjectLoadingSucceeded', content: { projectId: 'same' } });
+  await loadA;
+  assert.equal(bDone, false, "A's answer does not settle B's request");
+
+  await b.fromPlanner({ event: 'TokenExpired', content: { kind: 'user' } });
+  assert.equal(a.tokens.calls, 1);
+  assert.equal(b.tokens.calls, 2);
+
+  assert.deepEqual(a.sent, ['Authentication', 'LoadProject']);
+  assert.deepEqual(b.sent, ['Login', 'LoadProject']);
+  a.planner.destroy();
+  assert.equal(win.listeners, 1, "destroying A leaves B's listener");
+  await b.fromPlanner({ event: 'ProjectLoadingSucceeded', content: { projectId: 'same' } });
+  await loadB;
+});
+
+// ---- destroy ----
+
+test('destroy() removes the listener and the iframe, clears timers, rejects pending promises; idempotent', async () => {
+  const env = setup();
+  const beforeReady = handled(env.planner.loadProject('p0'));
+  await readyAnonymous(env);
+  const login = handled(env.planner.login()); // waiting for getToken
+  const loading = handled(env.planner.loadProject('p1')); // waiting for the planner
+  const frameWindow = env.frameWindow;
+
+  env.planner.destroy();
+  assert.equal(env.planner.destroyed, true);
+  assert.equal(env.win.listeners, 0);
+  assert.deepEqual(env.container.children, []);
+  assert.equal(env.clock.pending, 0, 'no timer left');
+  for (const p of [beforeReady, login, loading]) {
+    const err = await rejection(p);
+    assert.equal(err.message, 'planner destroyed');
+    assert.equal(err.code, 'destroyed');
+  }
+
+  env.planner.destroy();
+  assert.equal(env.win.listeners, 0);
+  for (const p of [env.planner.login(), env.planner.logout(), env.planner.loadProject('p2'), env.planner.setSettings({ currency: 'EUR' })]) {
+    assert.equal((await rejection(p)).message, 'planner destroyed');
+  }
+
+  // A late token answer and late messages change nothing.
+  const posted = frameWindow.posts.length;
+  await env.tokens.answer(USER_TOKEN, 'user');
+  env.win.dispatchEvent(new FakeMessageEvent({ data: { event: 'TokenExpired', content: {} }, origin: PLANNER, source: frameWindow }));
+  await settle();
+  assert.equal(frameWindow.posts.length, posted);
+  assert.equal(env.tokens.calls, 2);
+});
+
+test('destroy() before Ready rejects ready', async () => {
+  const env = setup();
+  env.planner.destroy();
+  assert.equal((await rejection(env.planner.ready)).message, 'planner destroyed');
+  assert.equal(env.clock.pending, 0);
+});
+
+// ---- onEvent ----
+
+test('onEvent sees every message in and out, and never a token', async () => {
+  const env = setup();
+  await readyAnonymous(env);
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'legal-entity' } });
+  await env.tokens.answer(LE_TOKEN_2, 'legal-entity');
+  const login = env.planner.login();
+  await env.tokens.answer(USER_TOKEN, 'user');
+  await env.fromPlanner({ event: 'LoginSucceeded', content: {} });
+  await login;
+  await env.fromPlanner({ event: 'TokenExpired', content: { kind: 'user' } });
+  await env.tokens.answer(USER_TOKEN_2, 'user');
+  await env.fromPlanner({ event: 'AddToBasket', content: { items: [{ productId: 'sofa', quantity: 1, unitPrice: 49900 }] } });
+
+  assert.deepEqual(env.events.map((e) => `${e.direction} ${e.event}`), [
+    'in Ready', 'out Authentication', 'in TokenExpired', 'out TokenRefreshed', 'out Login', 'in LoginSucceeded',
+    'in TokenExpired', 'out TokenRefreshed', 'in AddToBasket',
+  ]);
+  assert.deepEqual(env.events[1], { direction: 'out', event: 'Authentication', content: { token: 'eyJ…(redacted)' } });
+  assert.deepEqual(env.events.at(-1).content, { items: [{ productId: 'sofa', quantity: 1, unitPrice: 49900 }] });
+  const log = JSON.stringify(env.events);
+  for (const t of ALL_TOKENS) {
+    assert.equal(log.includes(t), false);
+    assert.equal(log.includes(t.split('.')[2]), false, 'not even the signature');
+  }
+  // What went to the planner did carry the real tokens.
+  assert.deepEqual(env.posts.map((p) => p.msg.content.token), [LE_TOKEN, LE_TOKEN_2, USER_TOKEN, USER_TOKEN_2]);
+});
+
+test('a throwing onEvent does not stop the protocol', async () => {
+  const win = new FakeWindow();
+  const container = new FakeContainer();
+  const clock = fakeClock();
+  const tokens = tokenSource();
+  const planner = createPlanner({
+    container: /** @type {any} */ (container),
+    plannerUrl: PLANNER,
+    distribution: 'd_1',
+    getToken: tokens.getToken,
+    onEvent: () => { throw new Error('host bug'); },
+    window: /** @type {any} */ (win),
+    timers: clock.timers,
+  });
+  const reportError = globalThis.reportError;
+  /** @type {any} */ (globalThis).reportError = undefined;
+  try {
+    const frameWindow = /** @type {any} */ (planner.iframe).contentWindow;
+    win.dispatchEvent(new FakeMessageEvent({ data: READY, origin: PLANNER, source: frameWindow }));
+    await settle();
+    await tokens.answer(LE_TOKEN, 'legal-entity');
+    assert.deepEqual(frameWindow.posts.map((/** @type {any} */ p) => p.msg.event), ['Authentication']);
+    assert.equal(planner.stats.handlerErrors, 2);
+  } finally {
+    /** @type {any} */ (globalThis).reportError = reportError;
+    planner.destroy();
+  }
+});
