@@ -1,0 +1,263 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/catalog"
+	"github.com/roomplanner/planner/web/service"
+	"github.com/roomplanner/planner/web/sqlite"
+	"github.com/roomplanner/planner/web/token"
+)
+
+// adminFlags makes a flag set with the --db flag every admin command takes.
+func adminFlags(name string, getenv func(string) string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("planner "+name, flag.ContinueOnError)
+	db := fs.String("db", envOr(getenv, "PLANNER_DB", "planner.db"), "SQLite database file (env PLANNER_DB)")
+	return fs, db
+}
+
+// withStore opens the database for one admin command.
+func withStore(ctx context.Context, path string, getenv func(string) string, f func(*sqlite.Store) error) error {
+	st, err := service.OpenStore(ctx, path, getenv)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return f(st)
+}
+
+func printJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+// createdEntity is what "entity create" prints: the only time the secret is shown.
+type createdEntity struct {
+	web.Retailer
+	APIKey    string `json:"apiKey"`
+	APISecret string `json:"apiSecret"`
+}
+
+func runEntityCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("entity create", getenv)
+	name := fs.String("name", "", "the retailer's name")
+	plan := fs.String("plan", string(web.PlanFree), "plan: free or premium")
+	var origins stringList
+	fs.Var(&origins, "origin", "an origin that may embed the planner, e.g. https://shop.example; repeatable")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 0, "entity create --name NAME --origin ORIGIN [--plan free|premium]"); err != nil {
+		return err
+	}
+	r, cred, secret, err := newEntity(*name, *plan, origins, time.Now())
+	if err != nil {
+		return err
+	}
+	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+		if err := st.CreateRetailer(ctx, r, cred); err != nil {
+			return err
+		}
+		return printJSON(stdout, createdEntity{Retailer: r, APIKey: cred.APIKey, APISecret: secret})
+	})
+}
+
+// newEntity validates and builds a new retailer with fresh credentials.
+func newEntity(name, plan string, origins []string, now time.Time) (web.Retailer, web.Credential, string, error) {
+	if name == "" || len(name) > 200 {
+		return web.Retailer{}, web.Credential{}, "", fmt.Errorf("--name is required (at most 200 characters)")
+	}
+	p, err := web.ParsePlan(plan)
+	if err != nil {
+		return web.Retailer{}, web.Credential{}, "", err
+	}
+	r := web.Retailer{ID: web.NewID("le_"), Name: name, Plan: p, DistributionID: web.NewID("d_"), CreatedAt: now.UTC(), Origins: []string{}}
+	for _, o := range origins {
+		n, err := web.NormalizeOrigin(o)
+		if err != nil {
+			return web.Retailer{}, web.Credential{}, "", err
+		}
+		r.Origins = append(r.Origins, n)
+	}
+	secret := web.NewSecret()
+	cred := web.Credential{APIKey: web.NewID("pk_"), RetailerID: r.ID, Secret: []byte(secret), CreatedAt: now.UTC()}
+	return r, cred, secret, nil
+}
+
+func runEntityList(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("entity list", getenv)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 0, "entity list"); err != nil {
+		return err
+	}
+	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+		rs, err := st.Retailers(ctx)
+		if err != nil {
+			return err
+		}
+		if rs == nil {
+			rs = []web.Retailer{}
+		}
+		return printJSON(stdout, rs)
+	})
+}
+
+func runEntityOrigins(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("entity origins", getenv)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 3, "entity origins add|remove ENTITY_ID ORIGIN"); err != nil {
+		return err
+	}
+	origin, err := web.NormalizeOrigin(pos[2])
+	if err != nil {
+		return err
+	}
+	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+		switch pos[0] {
+		case "add":
+			err = st.AddOrigin(ctx, pos[1], origin)
+		case "remove":
+			err = st.RemoveOrigin(ctx, pos[1], origin)
+		default:
+			return fmt.Errorf("usage: planner entity origins add|remove ENTITY_ID ORIGIN")
+		}
+		if err != nil {
+			return err
+		}
+		r, err := st.Retailer(ctx, pos[1])
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, r)
+	})
+}
+
+func runEntityPlan(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("entity plan", getenv)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 2, "entity plan ENTITY_ID free|premium"); err != nil {
+		return err
+	}
+	plan, err := web.ParsePlan(pos[1])
+	if err != nil {
+		return err
+	}
+	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+		if err := st.SetPlan(ctx, pos[0], plan); err != nil {
+			return err
+		}
+		r, err := st.Retailer(ctx, pos[0])
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, r)
+	})
+}
+
+func runKeyRotate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("key rotate", getenv)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 1, "key rotate ENTITY_ID"); err != nil {
+		return err
+	}
+	secret := web.NewSecret()
+	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+		key, err := st.RotateSecret(ctx, pos[0], []byte(secret))
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, map[string]string{"id": pos[0], "apiKey": key, "apiSecret": secret})
+	})
+}
+
+func runSigningKeyRotate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("signing-key rotate", getenv)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 0, "signing-key rotate"); err != nil {
+		return err
+	}
+	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+		keys := token.NewKeyring(st, time.Now, service.KeyWindow)
+		if err := keys.Load(ctx); err != nil {
+			return err
+		}
+		kid, err := keys.Rotate(ctx)
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, map[string]string{"kid": kid, "note": "running servers switch to the new key within 30 s; tokens signed with the old key verify until they expire"})
+	})
+}
+
+func runCatalogImport(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("catalog import", getenv)
+	replace := fs.Bool("replace", false, "make the file the whole catalog: products not in it are removed")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 2, "catalog import ENTITY_ID FILE.json [--replace]"); err != nil {
+		return err
+	}
+	f, err := os.Open(pos[1])
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	file, err := catalog.Parse(f)
+	if err != nil {
+		return fmt.Errorf("%s: %w (nothing was imported)", pos[1], err)
+	}
+	return importCatalog(ctx, *db, getenv, pos[0], file, *replace, stdout)
+}
+
+func runCatalogSeed(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("catalog seed", getenv)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if err := wantArgs(pos, 1, "catalog seed ENTITY_ID"); err != nil {
+		return err
+	}
+	return importCatalog(ctx, *db, getenv, pos[0], catalog.Seed(), false, stdout)
+}
+
+func importCatalog(ctx context.Context, db string, getenv func(string) string, id string, file catalog.File, replace bool, stdout io.Writer) error {
+	return withStore(ctx, db, getenv, func(st *sqlite.Store) error {
+		if _, err := st.Retailer(ctx, id); err != nil {
+			return err
+		}
+		for i := range file.Products {
+			file.Products[i].RetailerID = id
+		}
+		if err := st.ImportCatalog(ctx, id, file.Categories, file.Products, replace); err != nil {
+			return fmt.Errorf("import catalog (nothing was imported): %w", err)
+		}
+		return printJSON(stdout, map[string]any{"id": id, "categories": len(file.Categories), "products": len(file.Products), "replaced": replace})
+	})
+}

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+)
+
+const usage = `planner: the embeddable room planner's service and admin tool
+
+Usage:
+  planner serve [--addr 127.0.0.1:8090] [--db planner.db] [--public-url http://localhost:8090]
+                [--tls-cert F --tls-key F] [--trusted-proxy CIDR]...
+  planner entity create --name NAME --origin ORIGIN [--origin ORIGIN]... [--plan free|premium]
+  planner entity list
+  planner entity origins add|remove ENTITY_ID ORIGIN
+  planner entity plan ENTITY_ID free|premium
+  planner key rotate ENTITY_ID
+  planner signing-key rotate
+  planner catalog import ENTITY_ID FILE.json [--replace]
+  planner catalog seed ENTITY_ID
+
+Every command takes --db (env PLANNER_DB, default planner.db). Secrets are sealed
+with PLANNER_MASTER_KEY (base64, 32 bytes) or, when unset, a key file created
+beside the database (FILE.key, mode 0600).
+`
+
+// run is the whole program; main only wires it to the process.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return errors.New("no command given")
+	}
+	cmd, rest := args[0], args[1:]
+	sub := ""
+	if len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
+		sub = rest[0]
+	}
+	switch {
+	case cmd == "serve":
+		return runServe(ctx, rest, getenv, stdout, stderr)
+	case cmd == "help" || cmd == "-h" || cmd == "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	case cmd == "entity" && sub == "create":
+		return runEntityCreate(ctx, rest[1:], getenv, stdout)
+	case cmd == "entity" && sub == "list":
+		return runEntityList(ctx, rest[1:], getenv, stdout)
+	case cmd == "entity" && sub == "origins":
+		return runEntityOrigins(ctx, rest[1:], getenv, stdout)
+	case cmd == "entity" && sub == "plan":
+		return runEntityPlan(ctx, rest[1:], getenv, stdout)
+	case cmd == "key" && sub == "rotate":
+		return runKeyRotate(ctx, rest[1:], getenv, stdout)
+	case cmd == "signing-key" && sub == "rotate":
+		return runSigningKeyRotate(ctx, rest[1:], getenv, stdout)
+	case cmd == "catalog" && sub == "import":
+		return runCatalogImport(ctx, rest[1:], getenv, stdout)
+	case cmd == "catalog" && sub == "seed":
+		return runCatalogSeed(ctx, rest[1:], getenv, stdout)
+	}
+	fmt.Fprint(stderr, usage)
+	return fmt.Errorf("unknown command %q", strings.TrimSpace(cmd+" "+sub))
+}
+
+// parseInterspersed parses flags that may come before, between or after the
+// positional arguments ("origins add ID ORIGIN --db F") and returns the
+// positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// envOr returns the environment value of key, or def when unset.
+func envOr(getenv func(string) string, key, def string) string {
+	if v := getenv(key); v != "" {
+		return v
+	}
+	return def
+}
+
+// wantArgs checks the count of positional arguments.
+func wantArgs(pos []string, n int, shape string) error {
+	if len(pos) != n {
+		return fmt.Errorf("usage: planner %s", shape)
+	}
+	return nil
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/roomplanner/planner/web/service"
+)
+
+// serveConfig is the configuration of "planner serve".
+type serveConfig struct {
+	addr, db, publicURL string
+	tlsCert, tlsKey     string
+	trustedProxies      stringList
+	logFormat           string
+}
+
+func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
+	var c serveConfig
+	fs := flag.NewFlagSet("planner serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&c.addr, "addr", envOr(getenv, "PLANNER_ADDR", "127.0.0.1:8090"), "listen address (env PLANNER_ADDR)")
+	fs.StringVar(&c.db, "db", envOr(getenv, "PLANNER_DB", "planner.db"), "SQLite database file (env PLANNER_DB)")
+	fs.StringVar(&c.publicURL, "public-url", getenv("PLANNER_PUBLIC_URL"), "external base URL, the tokens' issuer (env PLANNER_PUBLIC_URL; default http://localhost:PORT)")
+	fs.StringVar(&c.tlsCert, "tls-cert", getenv("PLANNER_TLS_CERT"), "TLS certificate file; serve HTTPS with HSTS (env PLANNER_TLS_CERT)")
+	fs.StringVar(&c.tlsKey, "tls-key", getenv("PLANNER_TLS_KEY"), "TLS key file (env PLANNER_TLS_KEY)")
+	fs.Var(&c.trustedProxies, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-* headers are trusted; repeatable (env PLANNER_TRUSTED_PROXY, comma separated)")
+	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "PLANNER_LOG_FORMAT", "text"), "log format: text or json (env PLANNER_LOG_FORMAT)")
+	if _, err := parseInterspersed(fs, args); err != nil {
+		return c, err
+	}
+	if len(c.trustedProxies) == 0 && getenv("PLANNER_TRUSTED_PROXY") != "" {
+		for _, p := range strings.Split(getenv("PLANNER_TRUSTED_PROXY"), ",") {
+			c.trustedProxies = append(c.trustedProxies, strings.TrimSpace(p))
+		}
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		return c, errors.New("--tls-cert and --tls-key go together")
+	}
+	return c, nil
+}
+
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	c, err := parseServeFlags(args, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	var proxies []*net.IPNet
+	for _, p := range c.trustedProxies {
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return fmt.Errorf("--trusted-proxy %q: %w", p, err)
+		}
+		proxies = append(proxies, n)
+	}
+	var log *slog.Logger
+	if c.logFormat == "json" {
+		log = slog.New(slog.NewJSONHandler(stderr, nil))
+	} else {
+		log = slog.New(slog.NewTextHandler(stderr, nil))
+	}
+	ln, err := net.Listen("tcp", c.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", c.addr, err)
+	}
+	defer ln.Close()
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+	}
+	if c.publicURL == "" {
+		_, port, _ := net.SplitHostPort(ln.Addr().String())
+		c.publicURL = fmt.Sprintf("%s://localhost:%s", scheme, port)
+	}
+	svc, err := service.Open(ctx, service.Config{
+		DBPath: c.db, PublicURL: strings.TrimRight(c.publicURL, "/"), TrustedProxies: proxies,
+		TLS: c.tlsCert != "", Getenv: getenv, Logger: log,
+	})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+	return serveHTTP(ctx, ln, svc, c, log, stdout)
+}
+
+// serveHTTP serves until ctx ends, then shuts down gracefully.
+func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c serveConfig, log *slog.Logger, stdout io.Writer) error {
+	srv := &http.Server{
+		Handler:           svc.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	if c.tlsCert != "" {
+		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	go svc.RunMaintenance(ctx)
+	errc := make(chan error, 1)
+	go func() {
+		if c.tlsCert != "" {
+			errc <- srv.ServeTLS(ln, c.tlsCert, c.tlsKey)
+		} else {
+			errc <- srv.Serve(ln)
+		}
+	}()
+	scheme := "http"
+	if c.tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(stdout, "planner: listening on %s://%s (public URL %s, database %s)\n", scheme, ln.Addr(), c.publicURL, c.db)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}

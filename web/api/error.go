@@ -1,0 +1,115 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/web"
+)
+
+// statusOf maps an error code to its HTTP status.
+var statusOf = map[string]int{
+	web.EInvalidClient:       http.StatusUnauthorized,
+	web.EMissingToken:        http.StatusUnauthorized,
+	web.ETokenExpired:        http.StatusUnauthorized,
+	web.EInvalidToken:        http.StatusUnauthorized,
+	web.EInsufficientScope:   http.StatusForbidden,
+	web.EForbidden:           http.StatusForbidden,
+	web.ENotFound:            http.StatusNotFound,
+	web.EConflict:            http.StatusConflict,
+	web.EValidation:          http.StatusBadRequest,
+	web.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
+	web.ERateLimited:         http.StatusTooManyRequests,
+	web.ETLSRequired:         http.StatusForbidden,
+	web.EInternal:            http.StatusInternalServerError,
+	web.EUpstreamUnavailable: http.StatusServiceUnavailable,
+}
+
+// handleError is the one place where errors become responses: status, JSON
+// body, WWW-Authenticate and Retry-After. Only internal errors are logged here.
+func (s *Server) handleError(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	e := toWebError(err)
+	status := statusOf[e.Code]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	if he := (*echo.HTTPError)(nil); errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed {
+		status = http.StatusMethodNotAllowed
+	}
+	c.Set(errorCodeKey, e.Code)
+	h := c.Response().Header()
+	switch e.Code {
+	case web.EMissingToken:
+		h.Set("WWW-Authenticate", `Bearer realm="planner-api"`)
+	case web.ETokenExpired, web.EInvalidToken:
+		h.Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="planner-api", error="invalid_token", error_description=%s`, quote(e.Message)))
+	case web.EInsufficientScope:
+		h.Set("WWW-Authenticate", `Bearer realm="planner-api", error="insufficient_scope", scope="write"`)
+	case web.EInvalidClient:
+		h.Set("WWW-Authenticate", `Basic realm="planner-api"`)
+	case web.EInternal:
+		s.log.ErrorContext(c.Request().Context(), "request failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	}
+	if ra, ok := e.Extra["retryAfter"].(int); ok {
+		h.Set("Retry-After", strconv.Itoa(ra))
+	}
+	h.Set("Cache-Control", "no-store")
+	body := map[string]any{"code": e.Code, "message": web.ErrorMessage(e)}
+	if e.Field != "" {
+		body["field"] = e.Field
+	}
+	for k, v := range e.Extra {
+		if k != "retryAfter" {
+			body[k] = v
+		}
+	}
+	if c.Request().Method == http.MethodHead {
+		_ = c.NoContent(status)
+		return
+	}
+	_ = c.JSON(status, map[string]any{"error": body})
+}
+
+// toWebError turns any error (ours, echo's, or a stray one) into a *web.Error.
+func toWebError(err error) *web.Error {
+	var we *web.Error
+	if errors.As(err, &we) {
+		return we
+	}
+	var he *echo.HTTPError
+	if errors.As(err, &he) {
+		switch he.Code {
+		case http.StatusNotFound:
+			return web.Errorf(web.ENotFound, "no such endpoint")
+		case http.StatusMethodNotAllowed:
+			return web.Errorf(web.EValidation, "method not allowed on this endpoint")
+		case http.StatusRequestEntityTooLarge:
+			return web.Errorf(web.EPayloadTooLarge, "request body too large")
+		case http.StatusBadRequest:
+			return web.Errorf(web.EValidation, "%v", he.Message)
+		}
+	}
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return web.Errorf(web.EPayloadTooLarge, "request body is larger than %d KiB", mbe.Limit>>10)
+	}
+	return &web.Error{Code: web.EInternal, Message: "internal error", Err: err}
+}
+
+// quote makes s safe inside a quoted-string of an HTTP header.
+func quote(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == '"' || r == '\\' || r > 0x7e {
+			return '\''
+		}
+		return r
+	}, s)
+	return `"` + s + `"`
+}

@@ -1,0 +1,59 @@
+package api_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+)
+
+func TestPlannerPage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	if err := h.svc.Store.RemoveOrigin(context.Background(), h.b.ID, "https://beta.example"); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, d      string
+		wantStatus   int
+		wantCSP      string
+		wantInBody   []string
+		wantNotInCSP string
+	}{
+		{"registered origin", h.a.DistributionID, 200, "frame-ancestors http://127.0.0.1:8080",
+			[]string{`"origins":["http://127.0.0.1:8080"]`, `"distribution":"` + h.a.DistributionID + `"`, `/static/planner/main.js`}, "*"},
+		{"no origin registered", h.b.DistributionID, 200, "frame-ancestors 'none'",
+			[]string{"planner entity origins add", `data-testid="no-origins"`}, "beta.example"},
+		{"unknown distribution", "d_nope", 404, "", nil, ""},
+		{"missing distribution", "", 404, "", nil, ""},
+	}
+	for _, tc := range tests {
+		res := h.api("GET", "/planner?d="+tc.d, "", nil)
+		if res.status != tc.wantStatus {
+			t.Errorf("%s: status %d, want %d", tc.name, res.status, tc.wantStatus)
+			continue
+		}
+		csp := res.header.Get("Content-Security-Policy")
+		if tc.wantCSP != "" && !strings.HasSuffix(csp, tc.wantCSP) {
+			t.Errorf("%s: CSP = %q, want it to end with %q", tc.name, csp, tc.wantCSP)
+		}
+		if tc.wantNotInCSP != "" && strings.Contains(csp, tc.wantNotInCSP) {
+			t.Errorf("%s: CSP %q contains %q", tc.name, csp, tc.wantNotInCSP)
+		}
+		if tc.wantStatus == 200 && (res.header.Get("X-Frame-Options") != "" || !strings.Contains(csp, "script-src 'self'")) {
+			t.Errorf("%s: X-Frame-Options %q, CSP %q: want no XFO and a strict script-src", tc.name, res.header.Get("X-Frame-Options"), csp)
+		}
+		for _, s := range tc.wantInBody {
+			if !strings.Contains(string(res.raw), s) {
+				t.Errorf("%s: page lacks %q", tc.name, s)
+			}
+		}
+	}
+	// The SDK is importable cross-origin; test files are not served.
+	sdk := h.api("GET", "/static/embed/planner-embed.js", "", nil)
+	if sdk.status != 200 || sdk.header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("SDK: %d, ACAO %q", sdk.status, sdk.header.Get("Access-Control-Allow-Origin"))
+	}
+	if res := h.api("GET", "/static/embed/planner-embed.test.js", "", nil); res.status != 404 {
+		t.Errorf("test file served: %d", res.status)
+	}
+}

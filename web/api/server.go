@@ -1,0 +1,89 @@
+// Package api is the planner service's HTTP API: token issuing for retailers'
+// backends and the Bearer-token web services the embedded planner calls.
+package api
+
+import (
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"golang.org/x/time/rate"
+)
+
+// Config holds the API's settings. Zero values get the defaults noted.
+type Config struct {
+	// PublicURL is the service's external base URL; it is the iss of issued tokens.
+	PublicURL string
+	// TrustedProxies are the peers whose X-Forwarded-For and X-Forwarded-Proto
+	// headers are believed. Default none: the direct peer is the client, and a
+	// forwarded header cannot fake an address or HTTPS.
+	TrustedProxies []*net.IPNet
+	// TLS reports that the server terminates TLS itself; responses then carry HSTS.
+	TLS bool
+	// Clock is the time source (default time.Now); tests pass a fake.
+	Clock func() time.Time
+	// TokenRate and TokenBurst limit POST /v1/tokens per API key
+	// (default 10/s with a burst of 100).
+	TokenRate  rate.Limit
+	TokenBurst int
+	// RequestTimeout bounds each API request's context (default 15 s).
+	RequestTimeout time.Duration
+}
+
+func (c *Config) setDefaults() {
+	if c.Clock == nil {
+		c.Clock = time.Now
+	}
+	if c.TokenRate == 0 {
+		c.TokenRate = 10
+	}
+	if c.TokenBurst == 0 {
+		c.TokenBurst = 100
+	}
+	if c.RequestTimeout == 0 {
+		c.RequestTimeout = 15 * time.Second
+	}
+}
+
+// Server is the planner API: an http.Handler with its dependencies.
+type Server struct {
+	cfg      Config
+	log      *slog.Logger
+	store    Store
+	issuer   TokenIssuer
+	verifier TokenVerifier
+	jwks     JWKSource
+	// Echo is exposed so later parts of the service (planner page, live channel)
+	// can add their routes next to the API's.
+	Echo *echo.Echo
+}
+
+// NewServer wires the API's routes and middleware.
+func NewServer(cfg Config, log *slog.Logger, store Store, issuer TokenIssuer, verifier TokenVerifier, jwks JWKSource) *Server {
+	cfg.setDefaults()
+	s := &Server{cfg: cfg, log: log, store: store, issuer: issuer, verifier: verifier, jwks: jwks}
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.HTTPErrorHandler = s.handleError
+	s.Echo = e
+	addRoutes(e, s, requireToken(verifier))
+	return s
+}
+
+// ServeHTTP serves the API.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Echo.ServeHTTP(w, r) }
+
+// ipExtractor trusts forwarded headers only from the configured proxies.
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
+}

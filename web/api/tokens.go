@@ -1,0 +1,182 @@
+package api
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/token"
+)
+
+// Token lifetimes accepted by POST /v1/tokens.
+const (
+	DefaultTokenTTL = 900 * time.Second
+	MinTokenTTL     = 10 * time.Second
+	MaxTokenTTL     = 3600 * time.Second
+	maxTokenCount   = 100
+	maxUserIDLen    = 128
+	maxFormBody     = 16 << 10
+)
+
+// tokenResponse is one issued token as the API returns it.
+type tokenResponse struct {
+	Token      string    `json:"token"`
+	Kind       string    `json:"kind"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	ExpiresIn  int       `json:"expiresIn"`
+	ServerTime time.Time `json:"serverTime"`
+}
+
+// tokenRequest is the validated form of POST /v1/tokens.
+type tokenRequest struct {
+	kind   string
+	userID string
+	scopes []string
+	ttl    time.Duration
+	count  int
+	batch  bool
+}
+
+// handleTokenCreate issues tokens to a retailer's backend that proves itself
+// with its API key and secret.
+func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *keyedLimiter, clock func() time.Time) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxFormBody)
+		if err := r.ParseForm(); err != nil {
+			return toWebError(err)
+		}
+		key, secret, ok := r.BasicAuth()
+		if !ok {
+			key, secret = r.PostForm.Get("api_key"), r.PostForm.Get("api_secret")
+		}
+		if key == "" || secret == "" {
+			return web.Errorf(web.EInvalidClient, "API key and secret are required (form fields api_key and api_secret, or HTTP Basic)")
+		}
+		// Limit by the presented key before checking the secret, so guessing
+		// a retailer's secret is throttled too.
+		if ok, wait := limits.allow(key); !ok {
+			return &web.Error{Code: web.ERateLimited, Message: "too many token requests for this API key", Extra: map[string]any{"retryAfter": retryAfterSeconds(wait)}}
+		}
+		cred, err := authenticateClient(c, creds, key, secret)
+		if err != nil {
+			return err
+		}
+		req, err := parseTokenRequest(r.PostForm)
+		if err != nil {
+			return err
+		}
+		now := clock()
+		out := make([]tokenResponse, 0, req.count)
+		for range req.count {
+			t, err := issuer.Issue(token.IssueRequest{Kind: req.kind, RetailerID: cred.RetailerID, UID: req.userID, Scopes: req.scopes, TTL: req.ttl})
+			if err != nil {
+				return err
+			}
+			out = append(out, tokenResponse{
+				Token: t.Token, Kind: t.Kind, ExpiresAt: t.ExpiresAt.UTC(), ServerTime: now.UTC(),
+				ExpiresIn: int(t.ExpiresAt.Sub(now).Round(time.Second) / time.Second),
+			})
+		}
+		c.Response().Header().Set("Cache-Control", "no-store")
+		c.Response().Header().Set("Pragma", "no-cache")
+		if req.batch {
+			return c.JSON(http.StatusOK, map[string]any{"tokens": out})
+		}
+		return c.JSON(http.StatusOK, out[0])
+	}
+}
+
+// dummySecret is compared against when the API key is unknown, so a wrong key
+// costs the same as a wrong secret.
+var dummySecret = sha256.Sum256([]byte("no such client"))
+
+// authenticateClient checks key and secret, giving the same answer whichever is wrong.
+func authenticateClient(c echo.Context, creds CredentialStore, key, secret string) (web.Credential, error) {
+	cred, err := creds.Credential(c.Request().Context(), key)
+	want := dummySecret
+	if err == nil {
+		want = sha256.Sum256(cred.Secret)
+	} else if web.ErrorCode(err) != web.ENotFound {
+		return web.Credential{}, err
+	}
+	got := sha256.Sum256([]byte(secret))
+	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || err != nil {
+		return web.Credential{}, web.Errorf(web.EInvalidClient, "unknown API key or wrong API secret")
+	}
+	return cred, nil
+}
+
+// parseTokenRequest validates the token parameters.
+func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
+	get := func(k string) string {
+		if v := f[k]; len(v) > 0 {
+			return v[0]
+		}
+		return ""
+	}
+	req := tokenRequest{kind: web.KindLegalEntity, ttl: DefaultTokenTTL, count: 1, scopes: []string{web.ScopeRead}}
+	switch k := get("kind"); k {
+	case "", web.KindLegalEntity:
+	case web.KindUser:
+		req.kind = web.KindUser
+	default:
+		return req, web.FieldErrorf("kind", "must be legal-entity or user, got %q", k)
+	}
+	uid := get("user_id")
+	switch {
+	case req.kind == web.KindUser && uid == "":
+		return req, web.FieldErrorf("user_id", "is required for user tokens")
+	case req.kind == web.KindLegalEntity && uid != "":
+		return req, web.FieldErrorf("user_id", "is only for user tokens; legal-entity tokens speak for no user")
+	case uid != "" && !validUserID(uid):
+		return req, web.FieldErrorf("user_id", "must be 1-%d printable characters", maxUserIDLen)
+	}
+	req.userID = uid
+	switch a := get("access"); a {
+	case "", web.ScopeRead:
+	case web.ScopeWrite:
+		if req.kind != web.KindUser {
+			return req, web.FieldErrorf("access", "legal-entity tokens are read-only; ask for a user token to write")
+		}
+		req.scopes = []string{web.ScopeRead, web.ScopeWrite}
+	default:
+		return req, web.FieldErrorf("access", "must be read or write, got %q", a)
+	}
+	if v := get("ttl"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < int(MinTokenTTL/time.Second) || n > int(MaxTokenTTL/time.Second) {
+			return req, web.FieldErrorf("ttl", "must be a whole number of seconds from %d to %d, got %q", int(MinTokenTTL/time.Second), int(MaxTokenTTL/time.Second), v)
+		}
+		req.ttl = time.Duration(n) * time.Second
+	}
+	if _, present := f["count"]; present {
+		v := get("count")
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > maxTokenCount {
+			return req, web.FieldErrorf("count", "must be from 1 to %d, got %q", maxTokenCount, v)
+		}
+		req.count, req.batch = n, true
+	}
+	return req, nil
+}
+
+// validUserID accepts 1-128 printable characters with no surrounding space.
+func validUserID(s string) bool {
+	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxUserIDLen || strings.TrimSpace(s) != s {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.IsPrint(r) {
+			return false
+		}
+	}
+	return true
+}

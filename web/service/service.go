@@ -1,0 +1,128 @@
+// Package service assembles the planner service from its parts: the SQLite
+// store, the signing keyring, the token issuer and verifier, and the HTTP API.
+// cmd/planner, cmd/demo and integration tests all build the service here.
+package service
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/roomplanner/planner/web/api"
+	"github.com/roomplanner/planner/web/secretbox"
+	"github.com/roomplanner/planner/web/sqlite"
+	"github.com/roomplanner/planner/web/token"
+)
+
+// Audience is the aud claim of every API-issued token.
+const Audience = "planner-api"
+
+// KeyWindow is how long a retired signing key keeps verifying: the longest
+// token lifetime plus the maintenance loop's refresh interval, because a
+// server keeps signing with the old key until its next refresh after a
+// rotation made by the CLI in another process.
+const KeyWindow = api.MaxTokenTTL + refreshInterval
+
+const refreshInterval = 30 * time.Second
+
+// Config configures a Service.
+type Config struct {
+	DBPath         string              // SQLite file
+	PublicURL      string              // external base URL; the tokens' issuer
+	TrustedProxies []*net.IPNet        // see api.Config.TrustedProxies
+	TLS            bool                // the server terminates TLS (adds HSTS)
+	Getenv         func(string) string // reads PLANNER_MASTER_KEY; default: empty env
+	Clock          func() time.Time    // default time.Now
+	Logger         *slog.Logger        // default: discard
+}
+
+// Service is an assembled planner service. Close it when done.
+type Service struct {
+	Store   *sqlite.Store
+	Keyring *token.Keyring
+	Issuer  *token.Issuer
+	API     *api.Server
+	log     *slog.Logger
+}
+
+// OpenStore opens the SQLite store at path with the master key from getenv
+// (PLANNER_MASTER_KEY) or the key file beside the database.
+func OpenStore(ctx context.Context, path string, getenv func(string) string) (*sqlite.Store, error) {
+	if getenv == nil {
+		getenv = func(string) string { return "" }
+	}
+	key, err := secretbox.LoadKey(getenv, path)
+	if err != nil {
+		return nil, fmt.Errorf("load master key: %w", err)
+	}
+	box, err := secretbox.New(key)
+	if err != nil {
+		return nil, fmt.Errorf("master key: %w", err)
+	}
+	st, err := sqlite.Open(ctx, path, box)
+	if err != nil {
+		return nil, fmt.Errorf("open database %s: %w", path, err)
+	}
+	return st, nil
+}
+
+// Open opens the database and builds the service.
+func Open(ctx context.Context, cfg Config) (*Service, error) {
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.PublicURL == "" {
+		return nil, fmt.Errorf("public URL is required")
+	}
+	st, err := OpenStore(ctx, cfg.DBPath, cfg.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	keys := token.NewKeyring(st, cfg.Clock, KeyWindow)
+	if err := keys.Load(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("load signing keys: %w", err)
+	}
+	issuer := token.NewIssuer(keys, cfg.PublicURL, Audience, cfg.Clock)
+	verifier := token.NewVerifier(keys, st, token.VerifierConfig{Issuer: cfg.PublicURL, Audience: Audience, Clock: cfg.Clock})
+	srv := api.NewServer(api.Config{
+		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
+	}, cfg.Logger, st, issuer, verifier, keys)
+	return &Service{Store: st, Keyring: keys, Issuer: issuer, API: srv, log: cfg.Logger}, nil
+}
+
+// Handler is the service's HTTP handler.
+func (s *Service) Handler() http.Handler { return s.API }
+
+// RunMaintenance refreshes the signing keys (so a rotation by the CLI takes
+// effect) and purges old idempotency records until ctx ends.
+func (s *Service) RunMaintenance(ctx context.Context) {
+	t := time.NewTicker(refreshInterval)
+	defer t.Stop()
+	purged := time.Time{}
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			if err := s.Keyring.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("refresh signing keys", "err", err)
+			}
+			if now.Sub(purged) > time.Hour {
+				purged = now
+				if err := s.Store.PurgeIdempotency(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
+					s.log.Warn("purge idempotency records", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// Close releases the database.
+func (s *Service) Close() error { return s.Store.Close() }

@@ -1,0 +1,200 @@
+// Package sqlite is the planner service's embedded storage: one SQLite file
+// (pure-Go driver modernc.org/sqlite) in WAL mode, migrated with goose from the
+// SQL files embedded from migrations/. API secrets and signing keys are sealed
+// with a secretbox.Box before they reach the file.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/pressly/goose/v3"
+	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/secretbox"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// Migrations returns the embedded goose migrations (00001_init.sql, ...).
+func Migrations() fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the directory is embedded; this cannot fail
+	}
+	return sub
+}
+
+// Store is the SQLite implementation of the planner's storage. It is safe for
+// concurrent use.
+//
+// It holds two connection pools on the same file: writes go through a single
+// connection (SQLite allows one writer at a time, so queueing in Go is fairer
+// and cheaper than spinning on SQLITE_BUSY), and every transaction there
+// starts with BEGIN IMMEDIATE so it never fails half-way to upgrade a read
+// lock. Reads use a pool of read-only connections that WAL lets run beside the
+// writer. The 5 s busy timeout covers other processes (the admin CLI) writing
+// to the same file.
+type Store struct {
+	wdb *sql.DB // one connection; every write
+	rdb *sql.DB // read-only (PRAGMA query_only) connections
+	box *secretbox.Box
+}
+
+// Open opens (creating if needed) the SQLite database at path and applies any
+// pending migrations. box seals and opens the stored secrets.
+func Open(ctx context.Context, path string, box *secretbox.Box) (*Store, error) {
+	if box == nil {
+		return nil, errors.New("sqlite: Open needs a secretbox.Box")
+	}
+	if path == "" || strings.ContainsAny(path, "?#") || strings.HasPrefix(path, "file:") || path == ":memory:" {
+		// The driver would read a '?' as the start of its parameters, and an
+		// in-memory database would differ between the two pools.
+		return nil, fmt.Errorf("sqlite: %q is not a usable database file path", path)
+	}
+	common := url.Values{}
+	common.Add("_pragma", "busy_timeout(5000)")
+	common.Add("_pragma", "foreign_keys(1)")
+
+	w := cloneValues(common)
+	w.Add("_pragma", "journal_mode(WAL)")
+	w.Set("_txlock", "immediate")
+	wdb, err := sql.Open("sqlite", path+"?"+w.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+
+	var mode string
+	if err := wdb.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if !strings.EqualFold(mode, "wal") {
+		wdb.Close()
+		return nil, fmt.Errorf("open %s: journal mode is %q, want wal (is the file on a network file system?)", path, mode)
+	}
+	if err := migrate(ctx, wdb); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	}
+
+	r := cloneValues(common)
+	r.Add("_pragma", "query_only(1)")
+	rdb, err := sql.Open("sqlite", path+"?"+r.Encode())
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	n := max(4, runtime.GOMAXPROCS(0))
+	rdb.SetMaxOpenConns(n)
+	rdb.SetMaxIdleConns(n)
+	rdb.SetConnMaxIdleTime(5 * time.Minute)
+	s := &Store{wdb: wdb, rdb: rdb, box: box}
+	if err := s.Ping(ctx); err != nil {
+		s.Close()
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return s, nil
+}
+
+func cloneValues(v url.Values) url.Values {
+	c := url.Values{}
+	for k, vs := range v {
+		c[k] = append([]string(nil), vs...)
+	}
+	return c
+}
+
+// migrate applies the pending embedded migrations, each in its own transaction.
+func migrate(ctx context.Context, db *sql.DB) error {
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, Migrations())
+	if err != nil {
+		return err
+	}
+	_, err = p.Up(ctx)
+	return err
+}
+
+// Close closes the database. WAL content is checkpointed into the main file
+// when the last connection closes.
+func (s *Store) Close() error {
+	// Close readers first so the writer's connection is the last one and
+	// checkpoints the WAL.
+	return errors.Join(s.rdb.Close(), s.wdb.Close())
+}
+
+// Ping checks that the database answers on both pools.
+func (s *Store) Ping(ctx context.Context) error {
+	for _, db := range []*sql.DB{s.rdb, s.wdb} {
+		var one int
+		if err := db.QueryRowContext(ctx, "SELECT 1").Scan(&one); err != nil {
+			return fmt.Errorf("ping database: %w", err)
+		}
+	}
+	return nil
+}
+
+// inTx runs f in a write transaction (BEGIN IMMEDIATE) and commits it if f
+// returns nil; otherwise, nothing f did is kept.
+func (s *Store) inTx(ctx context.Context, f func(tx *sql.Tx) error) error {
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	if err := f(tx); err != nil {
+		_ = tx.Rollback()
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// toMillis converts t to the stored form: Unix milliseconds.
+func toMillis(t time.Time) int64 { return t.UnixMilli() }
+
+// fromMillis converts a stored time back, in UTC.
+func fromMillis(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// stored returns t as it reads back from the database: UTC, whole milliseconds.
+func stored(t time.Time) time.Time { return fromMillis(toMillis(t)) }
+
+// nowIfZero returns t, or the current time if t is zero.
+func nowIfZero(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
+
+// isConstraint reports whether err is an SQLite constraint violation
+// (UNIQUE, PRIMARY KEY, FOREIGN KEY, CHECK, NOT NULL).
+func isConstraint(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+}
+
+// wrap adds context to an internal error. A *web.Error (not_found, conflict,
+// validation_failed) is returned as it is: it is meant for the client, and
+// callers may switch on it.
+func wrap(err error, format string, args ...any) error {
+	if _, ok := err.(*web.Error); ok {
+		return err
+	}
+	return fmt.Errorf(format+": %w", append(args, err)...)
+}

@@ -1,0 +1,120 @@
+// Package storetest is the conformance suite of the planner's storage. Every
+// store (SQLite now, PostgreSQL later) runs it from its own tests:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, func(t *testing.T) storetest.Store { return openTestStore(t) })
+//	}
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/roomplanner/planner/web"
+)
+
+// Store is every method the planner service needs from its storage. Times
+// read back in UTC with at least millisecond precision.
+type Store interface {
+	Ping(ctx context.Context) error
+
+	// Retailers and their embedding origins (Origins sorted).
+	CreateRetailer(ctx context.Context, r web.Retailer, c web.Credential) error
+	Retailer(ctx context.Context, id string) (web.Retailer, error)
+	RetailerByDistribution(ctx context.Context, distributionID string) (web.Retailer, error)
+	Retailers(ctx context.Context) ([]web.Retailer, error)
+	AddOrigin(ctx context.Context, retailerID, origin string) error
+	RemoveOrigin(ctx context.Context, retailerID, origin string) error
+	SetPlan(ctx context.Context, retailerID string, p web.Plan) error
+
+	// API credentials, secrets sealed at rest.
+	Credential(ctx context.Context, apiKey string) (web.Credential, error)
+	RotateSecret(ctx context.Context, retailerID string, secret []byte) (apiKey string, err error)
+
+	// Token signing keys, private keys sealed at rest.
+	SigningKeys(ctx context.Context) ([]web.SigningKey, error)
+	RotateSigningKey(ctx context.Context, k web.SigningKey) error
+	PurgeSigningKeys(ctx context.Context, before time.Time) error
+
+	// Catalogs.
+	ImportCatalog(ctx context.Context, retailerID string, cats []web.Category, products []web.Product, replace bool) error
+	Categories(ctx context.Context, retailerID string) ([]web.Category, error)
+	Products(ctx context.Context, retailerID string, q web.ProductQuery) (products []web.Product, nextCursor string, err error)
+	Product(ctx context.Context, retailerID, id string) (web.Product, error)
+	MissingProducts(ctx context.Context, retailerID string, ids []string) ([]string, error)
+
+	// Users' projects.
+	Projects(ctx context.Context, retailerID, uid string) ([]web.ProjectSummary, error)
+	Project(ctx context.Context, retailerID, uid, id string) (web.Project, error)
+	CreateProject(ctx context.Context, p web.Project, idempotencyKey, requestHash string) (stored web.Project, created bool, err error)
+	UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error)
+	DeleteProject(ctx context.Context, retailerID, uid, id string, ifVersion int64) error
+	PurgeIdempotency(ctx context.Context, before time.Time) error
+}
+
+// Run runs the suite. open must return a new, empty store for each call and
+// release it when t ends (t.Cleanup); subtests run in parallel, each on its
+// own store.
+func Run(t *testing.T, open func(t *testing.T) Store) {
+	tests := []struct {
+		name string
+		f    func(t *testing.T, s Store)
+	}{
+		{"Ping", testPing},
+		{"RetailerCreateAndRead", testRetailerCreateAndRead},
+		{"RetailerCreateIsAtomic", testRetailerCreateIsAtomic},
+		{"Origins", testOrigins},
+		{"SetPlan", testSetPlan},
+		{"Credential", testCredential},
+		{"RotateSecret", testRotateSecret},
+		{"SigningKeyRotation", testSigningKeyRotation},
+		{"CatalogImport", testCatalogImport},
+		{"CatalogImportIsAtomic", testCatalogImportIsAtomic},
+		{"ProductPaging", testProductPaging},
+		{"ProductSearch", testProductSearch},
+		{"MissingProducts", testMissingProducts},
+		{"RetailerIsolation", testRetailerIsolation},
+		{"ProjectOwnerIsolation", testProjectOwnerIsolation},
+		{"ProjectLifecycle", testProjectLifecycle},
+		{"ProjectConcurrentUpdates", testProjectConcurrentUpdates},
+		{"Idempotency", testIdempotency},
+		{"IdempotencyConcurrent", testIdempotencyConcurrent},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.f(t, open(t))
+		})
+	}
+}
+
+// t0 is the suite's reference time, in whole milliseconds so that every store
+// reads it back exactly.
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func testPing(t *testing.T, s Store) {
+	if err := s.Ping(t.Context()); err != nil {
+		t.Fatalf("Ping: %v", err)
+	}
+}
+
+// wantCode fails t unless err has the web error code.
+func wantCode(t *testing.T, err error, code string) *web.Error {
+	t.Helper()
+	var e *web.Error
+	if !errors.As(err, &e) || e.Code != code {
+		t.Fatalf("err = %v, want a *web.Error with code %q", err, code)
+	}
+	return e
+}
+
+// mustNot fails t on err.
+func mustNot(t *testing.T, err error, what string, args ...any) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s: %v", fmt.Sprintf(what, args...), err)
+	}
+}
