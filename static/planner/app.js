@@ -1,0 +1,985 @@
+// app.js: the planner iframe app's logic, free of the DOM.
+//
+// It wires the bridge (postMessage), the token gate (held calls) and the API
+// together and decides what the screen shows; main.js only turns the view
+// models it hands out into elements. Everything here runs under node --test
+// with a fake window, fetch and clock.
+//
+// Tokens: a token posted by the host is checked with GET /v1/me before the
+// gate may use it. It must belong to this page's distribution and be of the
+// kind its event announces. Token messages are applied in arrival order: a
+// slow check never installs a token after a later Logout or token.
+//
+// Identity: every accepted token whose identity (kind + uid) differs from the
+// previous one, and every Logout, starts a new session. Answers to reads made
+// in an older session are dropped, so one visitor's projects never reach the
+// screen of the next; writes are bound to their identity by the gate.
+
+import { createBridge as defaultCreateBridge } from './bridge.js';
+import { createTokenGate as defaultCreateGate } from './token-gate.js';
+import { createApi, tokenInfoFromMe, verifyToken } from './api.js';
+
+/**
+ * @typedef {import('./api.js').Api} Api
+ * @typedef {import('./api.js').Category} Category
+ * @typedef {import('./api.js').Me} Me
+ * @typedef {import('./api.js').Product} Product
+ * @typedef {import('./api.js').Project} Project
+ * @typedef {import('./api.js').ProjectDoc} ProjectDoc
+ * @typedef {import('./api.js').ProjectSummary} ProjectSummary
+ * @typedef {import('./api.js').TokenKind} TokenKind
+ * @typedef {import('./bridge.js').Bridge} Bridge
+ * @typedef {import('./bridge.js').ParentLike} ParentLike
+ * @typedef {import('./bridge.js').WindowLike} WindowLike
+ * @typedef {import('./protocol.js').HostMessage} HostMessage
+ * @typedef {import('./protocol.js').PlannerEvent} PlannerEvent
+ * @typedef {import('./token-gate.js').Clock} Clock
+ * @typedef {import('./token-gate.js').FetchLike} FetchLike
+ * @typedef {import('./token-gate.js').GateState} GateState
+ * @typedef {import('./token-gate.js').TokenGate} TokenGate
+ * @typedef {import('./token-gate.js').TokenGateOptions} TokenGateOptions
+ */
+
+/**
+ * PlannerConfig is the page's #planner-config JSON (templates/planner.templ).
+ * @typedef {object} PlannerConfig
+ * @property {string[]} origins the retailer's registered embedding origins
+ * @property {string} apiBase the planner API's URL; "" for the page's own origin
+ * @property {string} distribution the distribution id this page was opened for
+ * @property {string} retailerName
+ * @property {string} locale "en" or "fr"
+ * @property {string} [liveUrl] the live channel (ws) URL
+ */
+
+/**
+ * Settings are what SetUpSettings changes. currency is "" until the host
+ * sets one; prices are always shown in their own currency (the API has no
+ * conversion), the setting only fills in when a product has none.
+ * @typedef {{locale: string, currency: string}} Settings
+ */
+
+/**
+ * Identity is who the accepted token speaks for; uid is "" for legal-entity.
+ * @typedef {{kind: TokenKind, uid: string}} Identity
+ */
+
+/**
+ * ProductView is one catalog row, ready to display.
+ * @typedef {object} ProductView
+ * @property {string} id
+ * @property {string} name
+ * @property {string} category
+ * @property {string} description
+ * @property {string} size "200 × 90 cm"
+ * @property {string} price formatted for the current locale
+ * @property {string} color "#rrggbb", or "" when the API sent none usable
+ */
+
+/**
+ * CatalogView is the catalog pane's state.
+ * @typedef {object} CatalogView
+ * @property {'idle' | 'loading' | 'ready' | 'error'} status idle: no token yet
+ * @property {Category[]} categories
+ * @property {string} category the selected category id, "" for all
+ * @property {ProductView[]} products
+ * @property {boolean} hasMore a next page exists
+ * @property {boolean} loadingMore
+ */
+
+/**
+ * ProjectView is one row of "My projects".
+ * @typedef {{id: string, name: string, items: string, updated: string, updatedAt: string}} ProjectView
+ */
+
+/**
+ * ProjectsView is the projects pane's state; signedIn false means the
+ * visitor is anonymous (the hint shows, the list is empty).
+ * @typedef {{signedIn: boolean, loading: boolean, items: ProjectView[]}} ProjectsView
+ */
+
+/**
+ * View is what the app draws on; main.js implements it with the DOM.
+ * @typedef {object} View
+ * @property {(text: string) => void} status the status line
+ * @property {(message: string | null) => void} alert shows a message, null hides it
+ * @property {(catalog: CatalogView) => void} catalog
+ * @property {(projects: ProjectsView) => void} projects
+ * @property {(locale: string) => void} [lang] the document's language changed
+ */
+
+/**
+ * EditorContext is what an editor factory receives.
+ * @typedef {object} EditorContext
+ * @property {unknown} slot where the editor draws (#editor-slot in the browser)
+ * @property {Api} api the planner API; every call goes through the token gate
+ * @property {{post: (event: PlannerEvent, content?: unknown) => boolean}} bridge posts to the host
+ *   (AddToBasket, LoginRequired, ...)
+ * @property {Readonly<Settings>} settings a live read-only view of the settings
+ * @property {() => Identity | null} identity who is signed in, null when nobody (or before the first token)
+ * @property {(doc: ProjectDoc, target?: {id: string, version: number}) => Promise<Project>} saveProject
+ *   creates (no target) or updates a project, posts ProjectSavingSucceeded / ProjectSavingFailed (and
+ *   LoginRequired when anonymous), shows failures, refreshes "My projects"; rejects on failure
+ * @property {(name: string) => Promise<Project>} createProject saveProject of an empty 400 × 300 cm room
+ * @property {(minor: number, currency?: string) => string} formatPrice formats minor units for the current locale
+ * @property {(change: EditorChange) => void} onChange tells the app the editor changed something
+ */
+
+/**
+ * EditorChange: saved / deleted make the app refresh "My projects".
+ * @typedef {{type: 'saved', project: Project} | {type: 'deleted', projectId: string} | {type: 'edited'}} EditorChange
+ */
+
+/**
+ * EditorHandle is what an editor factory returns.
+ * @typedef {object} EditorHandle
+ * @property {(project: Project) => void} load shows a project (LoadProject, or picked in "My projects")
+ * @property {() => void} clear forgets the shown project (sign-out, another user)
+ * @property {() => void} destroy removes the editor from its slot
+ * @property {(identity: Identity | null) => void} [identityChanged] called on every identity change
+ * @property {(settings: Settings) => void} [settingsChanged] called after SetUpSettings
+ */
+
+/**
+ * EditorFactory builds the editor in ctx.slot.
+ * @typedef {(ctx: EditorContext) => EditorHandle} EditorFactory
+ */
+
+/**
+ * Logger receives diagnostics; never tokens.
+ * @typedef {{warn?: (msg: string, data?: Record<string, unknown>) => void,
+ *   debug?: (msg: string, data?: Record<string, unknown>) => void}} Logger
+ */
+
+/**
+ * @typedef {object} AppOptions
+ * @property {PlannerConfig} config
+ * @property {View} view
+ * @property {WindowLike} win the planner's window (message events)
+ * @property {ParentLike} parent window.parent
+ * @property {FetchLike} fetch
+ * @property {Clock} [clock] default Date.now and the global timers
+ * @property {unknown} [editorSlot] handed to editor factories as ctx.slot
+ * @property {Logger} [logger]
+ * @property {number} [authRequiredAfterMs] AuthenticationRequired is posted when no token was accepted
+ *   this long after Ready; default AUTH_REQUIRED_AFTER_MS
+ * @property {Partial<Pick<TokenGateOptions, 'holdDeadlineMs' | 'maxHeld' | 'retryBackoffMs' | 'randomUUID'>>} [gateOptions]
+ * @property {typeof defaultCreateBridge} [createBridge] for tests
+ * @property {typeof defaultCreateGate} [createGate] for tests
+ */
+
+/** AUTH_REQUIRED_AFTER_MS: without a token this long after Ready, the planner posts AuthenticationRequired. */
+export const AUTH_REQUIRED_AFTER_MS = 3000;
+
+/** NEW_PROJECT_ROOM is the room of a project made with createProject, in cm. */
+export const NEW_PROJECT_ROOM = Object.freeze({ width: 400, depth: 300 });
+
+/** MAX_PROJECT_NAME_LENGTH bounds names typed in the planner (the API validates too). */
+export const MAX_PROJECT_NAME_LENGTH = 100;
+
+const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
+
+/**
+ * createApp starts the planner: it posts Ready (through the bridge) and waits
+ * for the host's token.
+ * @param {AppOptions} opts
+ */
+export function createApp({
+  config,
+  view,
+  win,
+  parent,
+  fetch: fetchFn,
+  clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h) },
+  editorSlot = null,
+  logger = {},
+  authRequiredAfterMs = AUTH_REQUIRED_AFTER_MS,
+  gateOptions = {},
+  createBridge = defaultCreateBridge,
+  createGate = defaultCreateGate,
+}) {
+  const apiBase = config.apiBase ?? '';
+  const retailer = config.retailerName || 'the shop';
+
+  /** @type {Identity | null} who the last accepted token speaks for; survives expiry, not Logout */
+  let current = null;
+  let everAccepted = false;
+  let signedOut = false;
+  // connectError: the last token was refused while none is accepted (status line).
+  let connectError = false;
+  // session changes with the identity; async answers of an older session are dropped.
+  let session = 0;
+  // Token messages and Logouts are numbered; a token is installed only if no
+  // later one (or Logout) was applied first.
+  let messageSeq = 0;
+  let appliedSeq = 0;
+  let verifying = 0;
+  /** @type {Array<() => void>} */
+  let settleWaiters = [];
+  let authRequiredDue = false;
+  let authRequiredPosted = false;
+  /** @type {unknown} */
+  let authTimer = null;
+  /** @type {GateState} */
+  let gateState = 'ok';
+  let destroyed = false;
+
+  /** @type {Settings} */
+  const settings = { locale: canonicalLocale(config.locale) ?? 'en', currency: '' };
+
+  const catalog = {
+    /** @type {CatalogView['status']} */
+    status: 'idle',
+    /** @type {Category[]} */
+    categories: [],
+    category: '',
+    /** @type {Product[]} */
+    products: [],
+    nextCursor: '',
+    loadingMore: false,
+    seq: 0,
+  };
+
+  const projects = {
+    /** @type {ProjectSummary[]} */
+    items: [],
+    loaded: false,
+    loading: false,
+    seq: 0,
+  };
+
+  /** @type {Project | null} the project handed to the editor */
+  let currentProject = null;
+  /** @type {EditorHandle | null} */
+  let editor = null;
+
+  const gate = createGate({
+    fetch: fetchFn,
+    apiBase,
+    clock,
+    logger,
+    ...gateOptions,
+    postTokenExpired: ({ kind }) => {
+      if (kind === null) post('AuthenticationRequired', {});
+      else post('TokenExpired', { kind });
+    },
+    onState: (state) => {
+      gateState = state;
+      renderStatus();
+    },
+    onAuthFailure: (reason, message) => {
+      // The API refused a token /v1/me had accepted (revoked, key rotated out):
+      // tell the host, by the kind it sent, so it can send another.
+      const kind = current?.kind ?? 'legal-entity';
+      post(kind === 'user' ? 'LoginFailed' : 'AuthenticationFailed', { reason, message });
+      showAlert(message || 'Your session could not be verified. Please reload the page or sign in again.');
+    },
+  });
+  const api = createApi(gate);
+
+  /** @type {Bridge} */
+  const bridge = createBridge({ win, parent, allowedOrigins: config.origins, onMessage, logger });
+  authTimer = clock.setTimeout(() => {
+    authTimer = null;
+    authRequiredDue = true;
+    maybePostAuthenticationRequired();
+  }, authRequiredAfterMs);
+
+  // ---- host messages ----
+
+  /** @param {HostMessage} msg */
+  function onMessage(msg) {
+    if (destroyed) return;
+    switch (msg.event) {
+      case 'Authentication':
+      case 'Login':
+      case 'TokenRefreshed':
+        acceptToken(msg.content.token, msg.event).catch((err) => {
+          logger.warn?.('planner: token handling failed', { event: msg.event, error: String(err) });
+        });
+        return;
+      case 'Logout':
+        logout();
+        return;
+      case 'LoadProject':
+        openProject(msg.content.projectId, { announce: true }).catch((err) => {
+          logger.warn?.('planner: LoadProject failed', { error: String(err) });
+        });
+        return;
+      case 'SetUpSettings':
+        applySettings(msg.content);
+        return;
+    }
+  }
+
+  /**
+   * @param {PlannerEvent} event
+   * @param {unknown} content
+   */
+  function post(event, content) {
+    if (destroyed) return false;
+    return bridge.post(event, content);
+  }
+
+  // ---- tokens ----
+
+  /**
+   * expectedKind is the kind a token message must carry; null accepts either.
+   * A TokenRefreshed renews the kind in use; after Logout that is the
+   * anonymous kind; before any token, either.
+   * @param {'Authentication' | 'Login' | 'TokenRefreshed'} via
+   * @returns {TokenKind | null}
+   */
+  function expectedKind(via) {
+    if (via === 'Authentication') return 'legal-entity';
+    if (via === 'Login') return 'user';
+    return current?.kind ?? (signedOut ? 'legal-entity' : null);
+  }
+
+  /**
+   * acceptToken checks a token from the host and installs it in the gate.
+   * @param {string} token
+   * @param {'Authentication' | 'Login' | 'TokenRefreshed'} via
+   */
+  async function acceptToken(token, via) {
+    const seq = ++messageSeq;
+    const wanted = expectedKind(via);
+    verifying++;
+    try {
+      const outcome = await checkToken(token, wanted);
+      if (destroyed) return;
+      if (!outcome.ok) {
+        refuse(wanted ?? outcome.kind ?? 'legal-entity', outcome.reason, outcome.message);
+        return;
+      }
+      const { me, receivedAt } = outcome;
+      if (seq <= appliedSeq) {
+        // A later token or a Logout was applied while this one was checked.
+        refuse(me.kind, 'superseded', 'A later sign-in or sign-out replaced this token.');
+        return;
+      }
+      install(token, me, receivedAt, seq);
+    } finally {
+      verifying--;
+      if (verifying === 0) {
+        const waiters = settleWaiters;
+        settleWaiters = [];
+        for (const w of waiters) w();
+        maybePostAuthenticationRequired();
+      }
+    }
+  }
+
+  /**
+   * checkToken asks /v1/me about a token and checks distribution and kind.
+   * @param {string} token
+   * @param {TokenKind | null} wanted
+   * @returns {Promise<{ok: true, me: Me, receivedAt: number} |
+   *   {ok: false, kind?: TokenKind, reason: string, message: string}>}
+   */
+  async function checkToken(token, wanted) {
+    /** @type {Me} */
+    let me;
+    try {
+      me = await verifyToken(fetchFn, apiBase, token);
+    } catch (err) {
+      const e = /** @type {{code?: unknown, message?: unknown}} */ (err ?? {});
+      return {
+        ok: false,
+        reason: typeof e.code === 'string' ? e.code : 'network',
+        message: typeof e.message === 'string' && e.message !== '' ? e.message : 'The token could not be checked.',
+      };
+    }
+    const receivedAt = clock.now();
+    if (me.retailer.distributionId !== config.distribution) {
+      return {
+        ok: false, kind: me.kind, reason: 'wrong_distribution',
+        message: `This token was issued for another planner than ${retailer}'s.`,
+      };
+    }
+    if (wanted !== null && me.kind !== wanted) {
+      return {
+        ok: false, kind: me.kind, reason: 'wrong_kind',
+        message: `Expected a ${wanted} token, got a ${me.kind} token.`,
+      };
+    }
+    return { ok: true, me, receivedAt };
+  }
+
+  /**
+   * refuse answers a token message that was not accepted.
+   * @param {TokenKind} kind
+   * @param {string} reason
+   * @param {string} message
+   */
+  function refuse(kind, reason, message) {
+    post(kind === 'user' ? 'LoginFailed' : 'AuthenticationFailed', { reason, message });
+    if (reason === 'superseded') return; // nothing went wrong for the visitor
+    if (current === null) connectError = true;
+    showAlert(kind === 'user'
+      ? `Signing in to the planner failed: ${message}`
+      : `The planner could not connect to ${retailer}: ${message}`);
+    renderStatus();
+  }
+
+  /**
+   * install hands a checked token to the gate and updates the screen.
+   * @param {string} token
+   * @param {Me} me
+   * @param {number} receivedAt
+   * @param {number} seq
+   */
+  function install(token, me, receivedAt, seq) {
+    if (!gate.setToken(tokenInfoFromMe(token, me, receivedAt))) {
+      refuse(me.kind, 'token_expired', 'The token had already expired.');
+      return;
+    }
+    appliedSeq = seq;
+    /** @type {Identity} */
+    const identity = { kind: me.kind, uid: me.kind === 'user' ? me.uid ?? '' : '' };
+    const changed = current === null || current.kind !== identity.kind || current.uid !== identity.uid;
+    const first = !everAccepted;
+    everAccepted = true;
+    signedOut = false;
+    connectError = false;
+    current = identity;
+    if (authTimer !== null) {
+      clock.clearTimeout(authTimer);
+      authTimer = null;
+    }
+    if (changed) {
+      session++;
+      clearUserData();
+    }
+    /** @type {{kind: TokenKind, uid?: string, expiresAt: string}} */
+    const content = { kind: me.kind, expiresAt: me.expiresAt };
+    if (identity.kind === 'user') content.uid = identity.uid;
+    post(identity.kind === 'user' ? 'LoginSucceeded' : 'AuthenticationSucceeded', content);
+    renderStatus();
+    if (changed) notifyEditorIdentity();
+    if (first || catalog.status === 'error') void loadCatalog();
+    if (identity.kind === 'user' && (changed || (!projects.loaded && !projects.loading))) void loadProjects();
+    else renderProjects();
+  }
+
+  /** logout drops the token and every trace of the visitor at once. */
+  function logout() {
+    appliedSeq = ++messageSeq;
+    gate.logout();
+    current = null;
+    signedOut = true;
+    connectError = false;
+    session++;
+    clearUserData();
+    // An alert could name something of the visitor's (a project, an error about it).
+    showAlert(null);
+    notifyEditorIdentity();
+    renderStatus();
+  }
+
+  function clearUserData() {
+    projects.items = [];
+    projects.loaded = false;
+    projects.loading = false;
+    projects.seq++;
+    currentProject = null;
+    if (editor) safely('editor.clear', () => editor?.clear());
+    renderProjects();
+  }
+
+  function maybePostAuthenticationRequired() {
+    if (!authRequiredDue || authRequiredPosted || everAccepted || verifying > 0 || destroyed) return;
+    authRequiredPosted = true;
+    post('AuthenticationRequired', {});
+    renderStatus();
+  }
+
+  /**
+   * settled resolves once no token is being checked, so a LoadProject sent
+   * right after Login is answered for the new identity.
+   * @returns {Promise<void>}
+   */
+  function settled() {
+    if (verifying === 0) return Promise.resolve();
+    return new Promise((resolve) => settleWaiters.push(resolve));
+  }
+
+  // ---- status and alerts ----
+
+  function statusText() {
+    if (gateState === 'waiting') return 'Waiting for the site to renew your session…';
+    if (current !== null) return current.kind === 'user' ? `Signed in as ${current.uid}` : 'Browsing as guest';
+    if (signedOut) return 'Signed out';
+    if (connectError) return `Not connected to ${retailer}`;
+    if (authRequiredPosted) return `Waiting for ${retailer} to connect the planner…`;
+    return `Connecting to ${retailer}…`;
+  }
+
+  function renderStatus() {
+    if (destroyed) return;
+    safely('view.status', () => view.status(statusText()));
+  }
+
+  /** @param {string | null} message */
+  function showAlert(message) {
+    if (destroyed) return;
+    safely('view.alert', () => view.alert(message));
+  }
+
+  /**
+   * reportError shows a failed call's message; a closed gate is no news.
+   * @param {unknown} err
+   */
+  function reportError(err) {
+    if (isCode(err, 'closed')) return;
+    showAlert(messageOf(err));
+  }
+
+  // ---- catalog ----
+
+  function catalogQuery() {
+    return catalog.category ? { category: catalog.category } : {};
+  }
+
+  /** loadCatalog (re)reads the categories and the first page of products. */
+  async function loadCatalog() {
+    const seq = ++catalog.seq;
+    catalog.status = 'loading';
+    catalog.loadingMore = false;
+    renderCatalog();
+    try {
+      const [categories, page] = await Promise.all([api.categories(), api.products(catalogQuery())]);
+      if (seq !== catalog.seq) return;
+      catalog.categories = Array.isArray(categories) ? categories : [];
+      catalog.products = Array.isArray(page?.products) ? page.products : [];
+      catalog.nextCursor = typeof page?.nextCursor === 'string' ? page.nextCursor : '';
+      catalog.status = 'ready';
+    } catch (err) {
+      if (seq !== catalog.seq) return;
+      catalog.status = 'error';
+      reportError(err);
+    }
+    renderCatalog();
+  }
+
+  /** loadMore appends the next page of products. */
+  async function loadMore() {
+    if (catalog.status !== 'ready' || !catalog.nextCursor || catalog.loadingMore) return;
+    const seq = catalog.seq;
+    catalog.loadingMore = true;
+    renderCatalog();
+    try {
+      const page = await api.products({ ...catalogQuery(), cursor: catalog.nextCursor });
+      if (seq !== catalog.seq) return;
+      const seen = new Set(catalog.products.map((p) => p.id));
+      catalog.products = [...catalog.products, ...(page.products ?? []).filter((p) => !seen.has(p.id))];
+      catalog.nextCursor = typeof page.nextCursor === 'string' ? page.nextCursor : '';
+    } catch (err) {
+      if (seq !== catalog.seq) return;
+      reportError(err);
+    }
+    catalog.loadingMore = false;
+    renderCatalog();
+  }
+
+  /**
+   * setCategory filters the catalog ("" for all products).
+   * @param {string} category
+   */
+  function setCategory(category) {
+    catalog.category = typeof category === 'string' ? category : '';
+    return loadCatalog();
+  }
+
+  /** @param {Product} p @returns {ProductView} */
+  function productView(p) {
+    return {
+      id: String(p.id),
+      name: String(p.name ?? ''),
+      category: String(p.category ?? ''),
+      description: typeof p.description === 'string' ? p.description : '',
+      size: `${p.width} × ${p.depth} cm`,
+      price: formatPrice(p.price, p.currency || settings.currency || 'EUR', settings.locale),
+      color: typeof p.color === 'string' && COLOR_RE.test(p.color) ? p.color : '',
+    };
+  }
+
+  function renderCatalog() {
+    if (destroyed) return;
+    /** @type {CatalogView} */
+    const v = {
+      status: catalog.status,
+      categories: catalog.categories.map((c) => ({ ...c })),
+      category: catalog.category,
+      products: catalog.products.map(productView),
+      hasMore: catalog.nextCursor !== '',
+      loadingMore: catalog.loadingMore,
+    };
+    safely('view.catalog', () => view.catalog(v));
+  }
+
+  // ---- projects ----
+
+  /** loadProjects reads the signed-in user's projects. */
+  async function loadProjects() {
+    if (current?.kind !== 'user') {
+      renderProjects();
+      return;
+    }
+    const s = session;
+    const seq = ++projects.seq;
+    projects.loading = true;
+    renderProjects();
+    try {
+      const list = await api.projects();
+      if (s !== session || seq !== projects.seq) return;
+      projects.items = Array.isArray(list) ? list : [];
+      projects.loaded = true;
+    } catch (err) {
+      if (s !== session || seq !== projects.seq) return;
+      reportError(err);
+    }
+    projects.loading = false;
+    renderProjects();
+  }
+
+  /** @param {ProjectSummary} p @returns {ProjectView} */
+  function projectView(p) {
+    const n = Number(p.itemCount) || 0;
+    return {
+      id: String(p.id),
+      name: String(p.name ?? ''),
+      items: n === 0 ? 'No items' : n === 1 ? '1 item' : `${n} items`,
+      updated: formatDate(p.updatedAt, settings.locale),
+      updatedAt: typeof p.updatedAt === 'string' ? p.updatedAt : '',
+    };
+  }
+
+  function renderProjects() {
+    if (destroyed) return;
+    const signedIn = current?.kind === 'user';
+    /** @type {ProjectsView} */
+    const v = {
+      signedIn,
+      loading: signedIn && projects.loading,
+      items: signedIn ? projects.items.map(projectView) : [],
+    };
+    safely('view.projects', () => view.projects(v));
+  }
+
+  /**
+   * openProject reads a project and hands it to the editor. With announce
+   * (the host's LoadProject) it answers ProjectLoadingSucceeded / Failed.
+   * @param {string} projectId
+   * @param {{announce?: boolean}} [opts]
+   * @returns {Promise<boolean>} whether the project is now in the editor
+   */
+  async function openProject(projectId, { announce = false } = {}) {
+    /** @param {string} error @param {string} [code] */
+    const failed = (error, code) => {
+      if (announce) post('ProjectLoadingFailed', code ? { projectId, error, code } : { projectId, error });
+      return false;
+    };
+    await settled();
+    if (destroyed) return false;
+    if (current?.kind !== 'user') {
+      showAlert('Sign in on the site to open your saved projects.');
+      return failed('sign in required', 'login_required');
+    }
+    const s = session;
+    /** @type {Project} */
+    let project;
+    try {
+      project = await api.project(projectId);
+    } catch (err) {
+      if (s !== session) return failed('signed out before the project was loaded', 'identity_changed');
+      reportError(err);
+      return failed(messageOf(err), codeOf(err));
+    }
+    if (s !== session) return failed('signed out before the project was loaded', 'identity_changed');
+    currentProject = project;
+    const shown = editor === null || safely('editor.load', () => editor?.load(project));
+    if (!shown) {
+      showAlert('The editor could not open this project.');
+      return failed('the editor could not open this project', 'editor_failed');
+    }
+    if (announce) post('ProjectLoadingSucceeded', { projectId, name: project.name, version: project.version });
+    return true;
+  }
+
+  /**
+   * saveProject creates (no target) or replaces a project of the signed-in user.
+   * @param {ProjectDoc} doc
+   * @param {{id: string, version: number}} [target]
+   * @returns {Promise<Project>}
+   */
+  async function saveProject(doc, target) {
+    if (current?.kind !== 'user') {
+      post('LoginRequired', { reason: 'Sign in to save your project.' });
+      post('ProjectSavingFailed', target ? { projectId: target.id, error: 'sign in required' } : { error: 'sign in required' });
+      showAlert('Sign in on the site to save your project.');
+      throw new Error('sign in required');
+    }
+    /** @type {Project} */
+    let project;
+    try {
+      project = target ? await api.updateProject(target.id, target.version, doc) : await api.createProject(doc);
+    } catch (err) {
+      const code = codeOf(err);
+      /** @type {Record<string, unknown>} */
+      const content = { error: messageOf(err) };
+      if (code) content.code = code;
+      if (target) content.projectId = target.id;
+      post('ProjectSavingFailed', content);
+      reportError(err);
+      throw err;
+    }
+    post('ProjectSavingSucceeded', { projectId: project.id, version: project.version });
+    if (currentProject?.id === project.id) currentProject = project;
+    void loadProjects();
+    return project;
+  }
+
+  /**
+   * createProject saves a new, empty project named name.
+   * @param {string} name
+   * @returns {Promise<Project>}
+   */
+  function createProject(name) {
+    const n = typeof name === 'string' ? name.trim() : '';
+    if (n === '' || n.length > MAX_PROJECT_NAME_LENGTH) {
+      const message = `A project name is 1 to ${MAX_PROJECT_NAME_LENGTH} characters.`;
+      showAlert(message);
+      return Promise.reject(new Error(message));
+    }
+    return saveProject({ name: n, room: { ...NEW_PROJECT_ROOM }, items: [] });
+  }
+
+  // ---- settings ----
+
+  /** @param {{locale?: string, currency?: string}} next */
+  function applySettings(next) {
+    if (next.locale !== undefined) {
+      const loc = canonicalLocale(next.locale);
+      if (loc) settings.locale = loc;
+      else logger.warn?.('planner: ignoring an unknown locale', { locale: next.locale });
+    }
+    if (next.currency !== undefined) settings.currency = next.currency;
+    if (view.lang) safely('view.lang', () => view.lang?.(settings.locale));
+    renderCatalog();
+    renderProjects();
+    if (editor?.settingsChanged) safely('editor.settingsChanged', () => editor?.settingsChanged?.({ ...settings }));
+  }
+
+  // ---- editor ----
+
+  const settingsView = Object.freeze({
+    get locale() { return settings.locale; },
+    get currency() { return settings.currency; },
+  });
+
+  /** @type {EditorContext} */
+  const editorContext = Object.freeze({
+    slot: editorSlot,
+    api,
+    bridge: Object.freeze({ post: (/** @type {PlannerEvent} */ event, /** @type {unknown} */ content) => post(event, content) }),
+    settings: settingsView,
+    identity: () => (current ? { ...current } : null),
+    saveProject,
+    createProject,
+    formatPrice: (/** @type {number} */ minor, /** @type {string | undefined} */ currency) =>
+      formatPrice(minor, currency || settings.currency || 'EUR', settings.locale),
+    onChange: (/** @type {EditorChange} */ change) => {
+      if (change?.type === 'saved' || change?.type === 'deleted') void loadProjects();
+    },
+  });
+
+  function notifyEditorIdentity() {
+    if (editor?.identityChanged) {
+      const id = current ? { ...current } : null;
+      safely('editor.identityChanged', () => editor?.identityChanged?.(id));
+    }
+  }
+
+  /**
+   * mountEditor replaces the editor in the slot with factory's. The current
+   * project (if any) and identity are handed to it at once.
+   * @param {EditorFactory} factory
+   * @returns {() => void} unmounts this editor
+   */
+  function mountEditor(factory) {
+    if (typeof factory !== 'function') throw new TypeError('mountEditor: factory must be a function');
+    if (editor) {
+      const old = editor;
+      editor = null;
+      safely('editor.destroy', () => old.destroy());
+    }
+    const handle = factory(editorContext);
+    for (const m of /** @type {const} */ (['load', 'clear', 'destroy'])) {
+      if (!handle || typeof handle[m] !== 'function') throw new TypeError(`mountEditor: the editor has no ${m}()`);
+    }
+    editor = handle;
+    notifyEditorIdentity();
+    if (currentProject) {
+      const p = currentProject;
+      safely('editor.load', () => handle.load(p));
+    }
+    return () => {
+      if (editor !== handle) return;
+      editor = null;
+      safely('editor.destroy', () => handle.destroy());
+    };
+  }
+
+  // ---- helpers ----
+
+  /**
+   * safely runs a view or editor callback; one failing must not stop the app.
+   * @param {string} what
+   * @param {() => void} fn
+   * @returns {boolean} false when fn threw
+   */
+  function safely(what, fn) {
+    try {
+      fn();
+      return true;
+    } catch (err) {
+      logger.warn?.(`planner: ${what} failed`, { error: String(err) });
+      return false;
+    }
+  }
+
+  function destroy() {
+    if (destroyed) return;
+    destroyed = true;
+    if (authTimer !== null) clock.clearTimeout(authTimer);
+    authTimer = null;
+    if (editor) {
+      const old = editor;
+      editor = null;
+      try { old.destroy(); } catch { /* leaving anyway */ }
+    }
+    bridge.destroy();
+    gate.destroy();
+  }
+
+  // Draw the initial state (the template's status text stays until then).
+  renderCatalog();
+  renderProjects();
+
+  /**
+   * debug is a read-only view for e2e tests and people debugging; it never
+   * holds a token.
+   */
+  const debug = Object.freeze({
+    get gateState() { return gate.state; },
+    get heldCount() { return gate.heldCount; },
+    get identity() { return current ? { ...current } : null; },
+    get tokenUsable() { return gate.currentToken() !== null; },
+    get clockOffsetMs() { return gate.clockOffsetMs; },
+    get hostOrigin() { return bridge.hostOrigin; },
+    get bridgeStats() { return JSON.parse(JSON.stringify(bridge.stats)); },
+    get session() { return session; },
+    get settings() { return { ...settings }; },
+    get catalogStatus() { return catalog.status; },
+    get productCount() { return catalog.products.length; },
+    get projectCount() { return projects.items.length; },
+  });
+
+  return {
+    mountEditor,
+    refreshCatalog: loadCatalog,
+    loadMore,
+    setCategory,
+    refreshProjects: loadProjects,
+    openProject: (/** @type {string} */ id) => openProject(id),
+    saveProject,
+    createProject,
+    destroy,
+    debug,
+    get settings() { return settingsView; },
+  };
+}
+
+/** @typedef {ReturnType<typeof createApp>} App */
+
+/**
+ * formatPrice formats a price given in minor units of currency (cents for
+ * EUR, yen for JPY) for locale.
+ * @param {number} minor
+ * @param {string} currency ISO 4217
+ * @param {string} locale BCP 47
+ * @returns {string}
+ */
+export function formatPrice(minor, currency, locale) {
+  if (typeof minor !== 'number' || !Number.isFinite(minor)) return '';
+  /** @type {Intl.NumberFormat | null} */
+  let nf = null;
+  for (const loc of [locale, 'en']) {
+    try {
+      nf = new Intl.NumberFormat(loc, { style: 'currency', currency });
+      break;
+    } catch {
+      // an unknown locale or currency: try the fallback
+    }
+  }
+  if (nf === null) return `${(minor / 100).toFixed(2)} ${currency}`;
+  const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
+  return nf.format(minor / 10 ** digits);
+}
+
+/**
+ * formatDate formats an RFC 3339 time as a date for locale ("" when unusable).
+ * @param {unknown} iso
+ * @param {string} locale
+ * @returns {string}
+ */
+export function formatDate(iso, locale) {
+  const t = typeof iso === 'string' ? Date.parse(iso) : NaN;
+  if (!Number.isFinite(t)) return '';
+  try {
+    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(t);
+  } catch {
+    return new Date(t).toISOString().slice(0, 10);
+  }
+}
+
+/**
+ * canonicalLocale returns the canonical form of a BCP 47 tag, or null.
+ * @param {unknown} tag
+ * @returns {string | null}
+ */
+export function canonicalLocale(tag) {
+  if (typeof tag !== 'string' || tag === '') return null;
+  try {
+    return Intl.getCanonicalLocales(tag.replace(/_/g, '-'))[0] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * messageOf is the UI text of a failed call (GateError and ApiError messages are written for people).
+ * @param {unknown} err
+ * @returns {string}
+ */
+export function messageOf(err) {
+  if (err instanceof Error && err.message) return err.message;
+  return 'Something went wrong. Please try again.';
+}
+
+/**
+ * @param {unknown} err
+ * @returns {string}
+ */
+function codeOf(err) {
+  const code = /** @type {{code?: unknown}} */ (err ?? {}).code;
+  return typeof code === 'string' ? code : '';
+}
+
+/**
+ * @param {unknown} err
+ * @param {string} code
+ */
+function isCode(err, code) {
+  return codeOf(err) === code;
+}
