@@ -4,6 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** A running demo: planner service + reference host site on free loopback ports. */
 export type Demo = {
@@ -22,7 +25,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const secret = 'sk_e2e_' + randomBytes(32).toString('base64url');
   const args = ['--planner-addr', 'localhost:0', '--host-addr', '127.0.0.1:0', '--data', dir,
     '--token-ttl', opts.tokenTtl ?? '15m', '--token-mode', opts.tokenMode ?? 'remote'];
-  const child: ChildProcess = spawn(path.join(__dirname, '.bin', 'demo'), args, {
+  const child: ChildProcess = spawn(path.join(here, '.bin', 'demo'), args, {
     env: { ...process.env, PLANNER_API_SECRET: secret },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -95,7 +98,7 @@ export { expect };
 async function saveScreenshot(testInfo: TestInfo, page: Page | undefined) {
   if (!page || page.isClosed()) return;
   const file = testInfo.outputPath('planner.png');
-  await page.screenshot({ path: file, fullPage: true }).catch(() => {});
+  await page.screenshot({ path: file }).catch(() => {});
   await testInfo.attach('planner', { path: file, contentType: 'image/png' }).catch(() => {});
 }
 

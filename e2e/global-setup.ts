@@ -1,11 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
 
 // Builds the demo once; every spec then starts the binary on its own ports.
 export default function globalSetup() {
-  const root = path.resolve(__dirname, '..');
-  const bin = path.join(__dirname, '.bin');
+  const root = path.resolve(here, '..');
+  const bin = path.join(here, '.bin');
   mkdirSync(bin, { recursive: true });
   execFileSync('go', ['build', '-o', path.join(bin, 'demo'), './cmd/demo'], { cwd: root, stdio: 'inherit' });
 }

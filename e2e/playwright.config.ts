@@ -17,6 +17,7 @@ export default defineConfig({
   use: {
     browserName: 'chromium',
     headless: true,
+    viewport: { width: 1400, height: 900 },
     screenshot: 'only-on-failure',
     trace: 'retain-on-failure',
     launchOptions: {
