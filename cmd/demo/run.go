@@ -108,12 +108,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var hs *site.Site
 	broker, err := bff.New(bff.Config{
 		APIURL: plannerURL, APIKey: st.APIKey, APISecret: secret, Mode: o.tokenMode, TokenTTL: o.tokenTTL,
-		UserFunc: func(r *http.Request) (string, bool) { return hs.UserID(r) },
-		Logger:   log,
+		UserFunc:      func(r *http.Request) (string, bool) { return hs.UserID(r) },
+		SessionCookie: site.SessionCookieName(false),
+		Logger:        log,
 	})
 	if err != nil {
 		return err
 	}
+	defer broker.Close()
 	hs, err = site.New(site.Config{
 		PlannerURL: plannerURL, Distribution: st.DistributionID,
 		TokenHandler: broker.Handler(), Forget: broker.Forget, Metrics: broker.MetricsHandler(), Logger: log,

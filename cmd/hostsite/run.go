@@ -56,10 +56,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	var hs *site.Site
 	cfg.UserFunc = func(r *http.Request) (string, bool) { return hs.UserID(r) }
+	cfg.SessionCookie = site.SessionCookieName(*secure)
 	broker, err := bff.New(cfg)
 	if err != nil {
 		return err
 	}
+	defer broker.Close()
 	hs, err = site.New(site.Config{
 		PlannerURL: *plannerURL, Distribution: *distribution, Secure: *secure,
 		TokenHandler: broker.Handler(), Forget: broker.Forget, Metrics: broker.MetricsHandler(), Logger: log,

@@ -61,16 +61,22 @@ func New(cfg Config, store *Store) (*Site, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Site{cfg: cfg, store: store, log: cfg.Logger, cookie: "hs_session"}
-	if cfg.Secure {
-		s.cookie = "__Host-hs_session"
-	}
+	s := &Site{cfg: cfg, store: store, log: cfg.Logger, cookie: SessionCookieName(cfg.Secure)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = echo.ExtractIPDirect()
 	s.Echo = e
 	s.addRoutes(e)
 	return s, nil
+}
+
+// SessionCookieName is the session cookie's name: with the __Host- prefix
+// (which browsers accept only on Secure, host-only, Path=/ cookies) over TLS.
+func SessionCookieName(secure bool) string {
+	if secure {
+		return "__Host-hs_session"
+	}
+	return "hs_session"
 }
 
 // ServeHTTP serves the site.
