@@ -68,7 +68,12 @@ func newShop(t *testing.T, secure bool) *shop {
 	t.Cleanup(func() { b.Close() })
 	hs, err = site.New(site.Config{PlannerURL: sh.planner.URL, Distribution: r.DistributionID, Secure: secure,
 		TokenHandler: b.Handler(), Metrics: b.MetricsHandler(),
-		Forget: func(uid string) { sh.mu.Lock(); sh.forgotten = append(sh.forgotten, uid); sh.mu.Unlock(); b.Forget(uid) },
+		Forget: func(uid string) {
+			sh.mu.Lock()
+			sh.forgotten = append(sh.forgotten, uid)
+			sh.mu.Unlock()
+			b.Forget(uid)
+		},
 	}, users)
 	if err != nil {
 		t.Fatal(err)
