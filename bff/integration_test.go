@@ -263,4 +263,3 @@ func headerString(h http.Header) string {
 	_ = h.Write(&b)
 	return b.String()
 }
-
