@@ -324,7 +324,7 @@ func TestTwoProcessesShareTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	const n = 20
-	errs := make(chan error, 2*n)
+	errs := make(chan error, 3*n)
 	var wg sync.WaitGroup
 	for i := range n {
 		for _, s := range []*Store{a, b} {
@@ -362,5 +362,28 @@ func TestCanceledContext(t *testing.T) {
 	}
 	if _, err := s.Retailers(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("Retailers with a canceled context: err = %v, want context.Canceled", err)
+	}
+}
+
+func TestConcurrentFirstOpens(t *testing.T) {
+	t.Parallel()
+	path := filepath.Join(t.TempDir(), "planner.db")
+	const n = 4
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			s, err := Open(t.Context(), path, testBox(t))
+			if err == nil {
+				err = s.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open #%d: %v", i, err)
+		}
 	}
 }
