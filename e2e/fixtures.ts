@@ -1,4 +1,4 @@
-import { test as base, expect, type Page, type FrameLocator, type TestInfo } from '@playwright/test';
+import { test as base, expect, type Page, type FrameLocator, type Request, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
@@ -132,4 +132,71 @@ export async function signIn(page: Page, demo: Demo, user: 'alice' | 'bob') {
   await page.getByTestId('login-password').fill(demo.passwords[user]);
   await page.getByTestId('login-submit').click();
   await expect(page.getByTestId('signed-in-as')).toHaveText(user);
+}
+
+/** How many times the host page logged event in direction. */
+export async function countEvents(page: Page, event: string, direction: 'in' | 'out' = 'in'): Promise<number> {
+  return page.locator(`[data-testid="event-log-entry"][data-direction="${direction}"][data-event="${event}"]`).count();
+}
+
+/** Reads one of the planner iframe's read-only debug getters (window.__planner in static/planner/app.js). */
+export async function plannerDebug<T = unknown>(page: Page, key: string): Promise<T> {
+  return planner(page).locator('html').evaluate((_el, k) => {
+    const dbg = (window as unknown as { __planner?: Record<string, unknown> }).__planner;
+    if (!dbg) throw new Error('the planner app has not started (no window.__planner)');
+    return dbg[k];
+  }, key) as Promise<T>;
+}
+
+/**
+ * Waits, on real time, until the planner no longer considers its token usable
+ * (its exp on the server's clock, minus the gate's margin). Nothing happens in
+ * the planner at that moment: the next API call is the one that gets held.
+ */
+export async function waitForTokenExpiry(page: Page, timeout = 30_000) {
+  await expect.poll(() => plannerDebug<boolean>(page, 'tokenUsable'),
+    { timeout, intervals: [200], message: 'waiting for the planner token to expire' }).toBe(false);
+}
+
+/** Requests of a page (all its frames) recorded from now on. */
+export type RequestLog = { requests: Request[]; stop: () => void };
+
+/** Starts recording the page's requests that match. */
+export function recordRequests(page: Page, match: (r: Request) => boolean): RequestLog {
+  const requests: Request[] = [];
+  const on = (r: Request) => { if (match(r)) requests.push(r); };
+  page.on('request', on);
+  return { requests, stop: () => page.off('request', on) };
+}
+
+/** The POST /bff/token requests of the host page. */
+export function isTokenRequest(demo: Demo) {
+  return (r: Request) => r.method() === 'POST' && r.url() === demo.hostURL + '/bff/token';
+}
+
+/** API requests of the planner iframe, e.g. isApiRequest(demo, 'POST', '/v1/projects'). */
+export function isApiRequest(demo: Demo, method: string, pathPrefix: string) {
+  return (r: Request) => r.method() === method && r.url().startsWith(demo.plannerURL + pathPrefix);
+}
+
+/**
+ * The claims of the bearer token a request carried (decoded, not verified),
+ * or null when it carried none.
+ */
+export async function bearerClaims(r: Request): Promise<Record<string, unknown> | null> {
+  const auth = (await r.allHeaders())['authorization'] || '';
+  const m = /^Bearer ([\w-]+)\.([\w-]+)\.([\w-]+)$/.exec(auth);
+  if (!m) return null;
+  return JSON.parse(Buffer.from(m[2], 'base64url').toString('utf8'));
+}
+
+/** The distribution id the host's plan page embeds the planner for (its #plan-config JSON). */
+export async function distributionOf(demo: Demo): Promise<string> {
+  const res = await fetch(demo.hostURL + '/plan');
+  const html = await res.text();
+  const m = /<script[^>]*id="plan-config"[^>]*>([^<]*)<\/script>/.exec(html);
+  if (!m) throw new Error('the plan page has no #plan-config');
+  const d = JSON.parse(m[1]).distribution;
+  if (typeof d !== 'string' || d === '') throw new Error('#plan-config has no distribution');
+  return d;
 }
