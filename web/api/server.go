@@ -30,6 +30,15 @@ type Config struct {
 	TokenBurst int
 	// RequestTimeout bounds each API request's context (default 15 s).
 	RequestTimeout time.Duration
+	// Live serves the live channel at GET /ws. Default nil: no /ws route.
+	Live LiveHandler
+}
+
+// LiveHandler serves the live channel's WebSocket upgrade (web/live.Handler).
+// ServeWS returns an error only before the upgrade; the API renders it like
+// any other error. The route sits behind requireTLS and has no request timeout.
+type LiveHandler interface {
+	ServeWS(w http.ResponseWriter, r *http.Request) error
 }
 
 func (c *Config) setDefaults() {

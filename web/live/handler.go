@@ -1,0 +1,277 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"golang.org/x/time/rate"
+
+	"github.com/roomplanner/planner/web"
+)
+
+// Defaults of Config.
+const (
+	DefaultAuthTimeout  = 10 * time.Second
+	DefaultSendBuffer   = 64
+	DefaultHoldLimit    = 256
+	DefaultHoldWindow   = 5 * time.Minute
+	DefaultReadLimit    = 16 << 10
+	DefaultWriteTimeout = 5 * time.Second
+	DefaultPingInterval = 30 * time.Second
+	DefaultPongTimeout  = 10 * time.Second
+	DefaultMessageRate  = 10
+	DefaultMessageBurst = 20
+)
+
+// Close reasons the server sends.
+const (
+	ReasonAuthRequired  = "authentication required"
+	ReasonTooSlow       = "too slow: send buffer full"
+	ReasonTooManyFrames = "too many messages"
+	ReasonShutdown      = "server shutting down"
+)
+
+// verifyTimeout bounds one token verification (it may read the store).
+const verifyTimeout = 5 * time.Second
+
+// Config configures a Handler. Zero values get the defaults noted.
+type Config struct {
+	// PublicURL is the planner service's external base URL. Its origin is the
+	// only browser Origin allowed to open a socket: the planner page that
+	// opens /ws is served from it. Requests without an Origin header
+	// (non-browser clients) are allowed; they cannot carry a visitor's
+	// ambient credentials, and every socket authenticates in-band. Required.
+	PublicURL string
+	// AuthTimeout is how long a socket of a premium retailer may stay
+	// unauthenticated before it is closed with 1008 "authentication required".
+	// Default 10 s.
+	AuthTimeout time.Duration
+	// SendBuffer is how many writes may queue for one socket. A socket whose
+	// queue is full is closed with 1008 so it never stalls publishers or other
+	// sockets. Default 64.
+	SendBuffer int
+	// HoldLimit and HoldWindow bound the events held for a socket whose token
+	// expired: at most HoldLimit events (default 256) received within
+	// HoldWindow (default 5 min) of the expiry. Past either bound the held
+	// events are dropped and the client is told to resync when it
+	// re-authenticates.
+	HoldLimit  int
+	HoldWindow time.Duration
+	// ReadLimit is the largest client message in bytes; a larger one closes
+	// the socket with 1009. Default 16 KiB.
+	ReadLimit int64
+	// WriteTimeout bounds every write; a write that times out drops the
+	// socket. Default 5 s.
+	WriteTimeout time.Duration
+	// PingInterval is how often the server pings; a socket that does not
+	// answer within PongTimeout is dropped. Defaults 30 s and 10 s.
+	PingInterval time.Duration
+	PongTimeout  time.Duration
+	// MessageRate and MessageBurst limit the messages one client may send;
+	// beyond them the socket is closed with 1008 "too many messages".
+	// Defaults 10/s with a burst of 20.
+	MessageRate  rate.Limit
+	MessageBurst int
+	// Clock times token expiry and the authentication deadline. Default the
+	// system clock; it should tell the same time as the token verifier's.
+	Clock Clock
+}
+
+func (c *Config) setDefaults() {
+	if c.AuthTimeout <= 0 {
+		c.AuthTimeout = DefaultAuthTimeout
+	}
+	if c.SendBuffer <= 0 {
+		c.SendBuffer = DefaultSendBuffer
+	}
+	if c.HoldLimit <= 0 {
+		c.HoldLimit = DefaultHoldLimit
+	}
+	if c.HoldWindow <= 0 {
+		c.HoldWindow = DefaultHoldWindow
+	}
+	if c.ReadLimit <= 0 {
+		c.ReadLimit = DefaultReadLimit
+	}
+	if c.WriteTimeout <= 0 {
+		c.WriteTimeout = DefaultWriteTimeout
+	}
+	if c.PingInterval <= 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = DefaultPongTimeout
+	}
+	if c.MessageRate <= 0 {
+		c.MessageRate = DefaultMessageRate
+	}
+	if c.MessageBurst <= 0 {
+		c.MessageBurst = DefaultMessageBurst
+	}
+	if c.Clock == nil {
+		c.Clock = SystemClock()
+	}
+}
+
+// RetailerFinder finds the retailer of a distribution id.
+type RetailerFinder interface {
+	RetailerByDistribution(ctx context.Context, distributionID string) (web.Retailer, error)
+}
+
+// TokenVerifier checks tokens; errors carry web.ETokenExpired or
+// web.EInvalidToken.
+type TokenVerifier interface {
+	Verify(ctx context.Context, raw string) (web.Principal, error)
+}
+
+// Handler serves the live channel. It is safe for concurrent use.
+type Handler struct {
+	cfg       Config
+	log       *slog.Logger
+	retailers RetailerFinder
+	verifier  TokenVerifier
+	sub       Subscriber
+	origin    string // the one allowed browser origin, normalized
+	accept    *websocket.AcceptOptions
+
+	mu     sync.Mutex
+	conns  map[*conn]struct{}
+	closed bool
+	wg     sync.WaitGroup
+}
+
+// NewHandler returns the live channel's handler: sockets of retailers found by
+// retailers, authenticated by verifier, subscribed through sub.
+func NewHandler(cfg Config, log *slog.Logger, retailers RetailerFinder, verifier TokenVerifier, sub Subscriber) (*Handler, error) {
+	cfg.setDefaults()
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	origin, err := web.NormalizeOrigin(cfg.PublicURL)
+	if err != nil {
+		// A public URL may have a path (a prefix); its origin is what counts.
+		u, perr := url.Parse(cfg.PublicURL)
+		if perr != nil || u.Scheme == "" || u.Host == "" {
+			return nil, fmt.Errorf("live: public URL %q: %w", cfg.PublicURL, err)
+		}
+		if origin, err = web.NormalizeOrigin(u.Scheme + "://" + u.Host); err != nil {
+			return nil, fmt.Errorf("live: public URL %q: %w", cfg.PublicURL, err)
+		}
+	}
+	return &Handler{
+		cfg: cfg, log: log, retailers: retailers, verifier: verifier, sub: sub, origin: origin,
+		// Checked again by Accept as a second line: a pattern with "://"
+		// matches scheme and host, escaped so an IPv6 host's brackets are
+		// not a character class.
+		accept: &websocket.AcceptOptions{OriginPatterns: []string{escapePattern(origin)}},
+		conns:  make(map[*conn]struct{}),
+	}, nil
+}
+
+// escapePattern quotes the path.Match metacharacters of s.
+func escapePattern(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`*?[]\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// ServeWS upgrades GET /ws?d=<distributionId> to a live socket and serves it
+// until it closes. Before the upgrade it returns a *web.Error for the caller
+// to render (validation_failed without d, not_found for an unknown
+// distribution, forbidden for a foreign Origin); once the connection is
+// upgraded or Accept has answered a bad handshake itself, it returns nil.
+func (h *Handler) ServeWS(w http.ResponseWriter, r *http.Request) error {
+	d := r.URL.Query().Get("d")
+	if d == "" {
+		return web.FieldErrorf("d", "the distribution id is required: /ws?d=<distributionId>")
+	}
+	if o := r.Header.Get("Origin"); o != "" {
+		if n, err := web.NormalizeOrigin(o); err != nil || n != h.origin {
+			return web.Errorf(web.EForbidden, "the live channel only accepts sockets opened by the planner page (%s)", h.origin)
+		}
+	}
+	if len(d) > 128 {
+		return web.Errorf(web.ENotFound, "unknown distribution")
+	}
+	ret, err := h.retailers.RetailerByDistribution(r.Context(), d)
+	if err != nil {
+		if web.ErrorCode(err) == web.ENotFound {
+			return web.Errorf(web.ENotFound, "unknown distribution %q", d)
+		}
+		return fmt.Errorf("live: look up distribution: %w", err)
+	}
+	ws, err := websocket.Accept(w, r, h.accept)
+	if err != nil {
+		return nil // Accept has written the response
+	}
+	ws.SetReadLimit(h.cfg.ReadLimit)
+	c := newConn(h, ws, ret)
+	if !h.register(c) {
+		ws.Close(websocket.StatusGoingAway, ReasonShutdown)
+		return nil
+	}
+	defer h.unregister(c)
+	c.serve()
+	return nil
+}
+
+func (h *Handler) register(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.conns[c] = struct{}{}
+	h.wg.Add(1)
+	return true
+}
+
+func (h *Handler) unregister(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	h.mu.Unlock()
+	h.wg.Done()
+}
+
+// Conns returns the number of open sockets.
+func (h *Handler) Conns() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// Close closes every socket with 1001 "server shutting down", refuses new
+// ones, and waits (at most about 15 s, the close handshake's bound) for them
+// to finish.
+func (h *Handler) Close() error {
+	h.mu.Lock()
+	h.closed = true
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	for _, c := range conns {
+		c.kick(websocket.StatusGoingAway, ReasonShutdown)
+	}
+	done := make(chan struct{})
+	go func() { h.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		return fmt.Errorf("live: %d sockets still open after shutdown", h.Conns())
+	}
+	return nil
+}

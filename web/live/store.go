@@ -1,0 +1,97 @@
+package live
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/api"
+)
+
+// Store is the storage PublishingStore decorates: what the API needs, plus
+// catalog imports.
+type Store interface {
+	api.Store
+	ImportCatalog(ctx context.Context, retailerID string, cats []web.Category, products []web.Product, replace bool) error
+}
+
+// PublishingStore is a Store whose successful writes publish live events:
+// project.created (only when CreateProject really created the project, not
+// for an idempotent repeat), project.updated, project.deleted and
+// catalog.imported. Reads pass straight through. Events are published after
+// the write has committed, so a client that fetches on an event sees the
+// change; two concurrent writes to one project may publish out of order, which
+// clients resolve by the version each event carries.
+//
+// A failed publish is logged and does not fail the write: the data is stored,
+// and a socket that misses an event catches up on its next resync.
+type PublishingStore struct {
+	Store
+	Publisher Publisher
+	Log       *slog.Logger // default: discard
+}
+
+var _ api.Store = (*PublishingStore)(nil)
+
+// NewPublishingStore returns st with its writes published to pub.
+func NewPublishingStore(st Store, pub Publisher, log *slog.Logger) *PublishingStore {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &PublishingStore{Store: st, Publisher: pub, Log: log}
+}
+
+// CreateProject creates the project and publishes project.created if it was
+// created by this call.
+func (s *PublishingStore) CreateProject(ctx context.Context, p web.Project, idempotencyKey, requestHash string) (web.Project, bool, error) {
+	out, created, err := s.Store.CreateProject(ctx, p, idempotencyKey, requestHash)
+	if err == nil && created {
+		s.publish(ctx, projectEvent(EventProjectCreated, p.RetailerID, p.OwnerUID, out))
+	}
+	return out, created, err
+}
+
+// UpdateProject updates the project and publishes project.updated.
+func (s *PublishingStore) UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error) {
+	out, err := s.Store.UpdateProject(ctx, retailerID, uid, id, ifVersion, doc, now)
+	if err == nil {
+		s.publish(ctx, projectEvent(EventProjectUpdated, retailerID, uid, out))
+	}
+	return out, err
+}
+
+// DeleteProject deletes the project and publishes project.deleted with the
+// version that was deleted.
+func (s *PublishingStore) DeleteProject(ctx context.Context, retailerID, uid, id string, ifVersion int64) error {
+	err := s.Store.DeleteProject(ctx, retailerID, uid, id, ifVersion)
+	if err == nil {
+		s.publish(ctx, Event{Topic: TopicProjects, Name: EventProjectDeleted, RetailerID: retailerID, UID: uid, ID: id, Version: ifVersion})
+	}
+	return err
+}
+
+// ImportCatalog imports the catalog and publishes catalog.imported.
+func (s *PublishingStore) ImportCatalog(ctx context.Context, retailerID string, cats []web.Category, products []web.Product, replace bool) error {
+	err := s.Store.ImportCatalog(ctx, retailerID, cats, products, replace)
+	if err == nil {
+		s.publish(ctx, Event{Topic: TopicCatalog, Name: EventCatalogImported, RetailerID: retailerID, Products: len(products), Categories: len(cats)})
+	}
+	return err
+}
+
+// projectEvent routes by the caller's retailer and owner, never by fields of
+// the returned project alone, so an event cannot reach another user even if a
+// store left them empty.
+func projectEvent(name, retailerID, uid string, p web.Project) Event {
+	return Event{Topic: TopicProjects, Name: name, RetailerID: retailerID, UID: uid, ID: p.ID, Version: p.Version, Title: p.Name}
+}
+
+func (s *PublishingStore) publish(ctx context.Context, e Event) {
+	// The write is done: a request canceled now must not lose its event.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.Publisher.Publish(ctx, e); err != nil {
+		s.Log.WarnContext(ctx, "publish live event", "event", e.Name, "le", e.RetailerID, "id", e.ID, "err", err)
+	}
+}
