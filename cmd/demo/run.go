@@ -128,6 +128,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second},
 		{Handler: hs, ReadHeaderTimeout: 10 * time.Second},
 	}
+	// The live channel's sockets are upgraded connections Shutdown ignores.
+	servers[0].RegisterOnShutdown(func() { _ = svc.CloseLive() })
 	errc := make(chan error, 2)
 	go func() { errc <- servers[0].Serve(plannerLn) }()
 	go func() { errc <- servers[1].Serve(hostLn) }()

@@ -108,6 +108,13 @@ func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c ser
 	if c.tlsCert != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	}
+	// Shutdown neither closes nor waits for upgraded (WebSocket) connections:
+	// close the live sockets with 1001 alongside it; svc.Close waits for them.
+	srv.RegisterOnShutdown(func() {
+		if err := svc.CloseLive(); err != nil {
+			log.Warn("close live sockets", "err", err)
+		}
+	})
 	go svc.RunMaintenance(ctx)
 	errc := make(chan error, 1)
 	go func() {

@@ -1,5 +1,6 @@
 // Package service assembles the planner service from its parts: the SQLite
-// store, the signing keyring, the token issuer and verifier, and the HTTP API.
+// store, the signing keyring, the token issuer and verifier, the live channel
+// (hub, publishing store, /ws handler) and the HTTP API.
 // cmd/planner, cmd/demo and integration tests all build the service here.
 package service
 
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/roomplanner/planner/web/api"
+	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/secretbox"
 	"github.com/roomplanner/planner/web/sqlite"
 	"github.com/roomplanner/planner/web/token"
@@ -37,11 +39,23 @@ type Config struct {
 	Getenv         func(string) string // reads PLANNER_MASTER_KEY; default: empty env
 	Clock          func() time.Time    // default time.Now
 	Logger         *slog.Logger        // default: discard
+	// Live configures the live channel at /ws. Its PublicURL defaults to the
+	// service's (whose origin is then the only browser Origin allowed to open
+	// a socket) and its Clock to the service clock, so token expiry on a
+	// socket agrees with token verification. Other zero fields get
+	// web/live's defaults.
+	Live live.Config
 }
 
 // Service is an assembled planner service. Close it when done.
 type Service struct {
+	// Store is the raw SQLite store: writes made through it publish no live
+	// events (admin commands, seeding). Data is the same store with its
+	// writes published to Hub; the API writes through Data.
 	Store   *sqlite.Store
+	Data    *live.PublishingStore
+	Hub     *live.Hub
+	Live    *live.Handler
 	Keyring *token.Keyring
 	Issuer  *token.Issuer
 	API     *api.Server
@@ -91,10 +105,28 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	issuer := token.NewIssuer(keys, cfg.PublicURL, Audience, cfg.Clock)
 	verifier := token.NewVerifier(keys, st, token.VerifierConfig{Issuer: cfg.PublicURL, Audience: Audience, Clock: cfg.Clock})
+
+	// The hub is the in-process Publisher/Subscriber; the API writes through
+	// the publishing store so every committed change reaches the sockets.
+	hub := live.NewHub()
+	data := live.NewPublishingStore(st, hub, cfg.Logger)
+	lcfg := cfg.Live
+	if lcfg.PublicURL == "" {
+		lcfg.PublicURL = cfg.PublicURL
+	}
+	if lcfg.Clock == nil {
+		lcfg.Clock = live.ClockFunc(cfg.Clock)
+	}
+	lh, err := live.NewHandler(lcfg, cfg.Logger, st, verifier, hub)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	srv := api.NewServer(api.Config{
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
-	}, cfg.Logger, st, issuer, verifier, keys)
-	return &Service{Store: st, Keyring: keys, Issuer: issuer, API: srv, log: cfg.Logger}, nil
+		Live: lh,
+	}, cfg.Logger, data, issuer, verifier, keys)
+	return &Service{Store: st, Data: data, Hub: hub, Live: lh, Keyring: keys, Issuer: issuer, API: srv, log: cfg.Logger}, nil
 }
 
 // Handler is the service's HTTP handler.
@@ -124,5 +156,17 @@ func (s *Service) RunMaintenance(ctx context.Context) {
 	}
 }
 
-// Close releases the database.
-func (s *Service) Close() error { return s.Store.Close() }
+// CloseLive closes every live socket with 1001 "server shutting down" and
+// refuses new ones, waiting (boundedly) for them to finish. http.Server's
+// Shutdown does not wait for upgraded connections, so servers call it from
+// RegisterOnShutdown; calling it again is harmless.
+func (s *Service) CloseLive() error { return s.Live.Close() }
+
+// Close closes the live sockets, then releases the database.
+func (s *Service) Close() error {
+	lerr := s.Live.Close()
+	if err := s.Store.Close(); err != nil {
+		return err
+	}
+	return lerr
+}
