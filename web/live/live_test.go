@@ -218,7 +218,7 @@ func (e *env) tryDialT(t *testing.T, r web.Retailer, o dialOpts) (*client, *http
 type msg struct {
 	Type    string `json:"type"`
 	Payload struct {
-		Kind, ExpiresAt              string
+		Kind, ExpiresAt               string
 		Code, Message, Field, Request string
 		Topic, Event, ID, Name        string
 		Version                       int64
