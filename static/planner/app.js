@@ -222,6 +222,12 @@ export function createApp({
   /** @type {GateState} */
   let gateState = 'ok';
   let destroyed = false;
+  // alertOwner names the read whose failure the alert shows ('catalog',
+  // 'projects'), '' for anything else. When that read succeeds again (e.g.
+  // reloaded after the session was renewed) the alert is stale and goes;
+  // a write's failure stays until dismissed or replaced.
+  /** @type {'' | 'catalog' | 'projects'} */
+  let alertOwner = '';
 
   /** @type {Settings} */
   const settings = { locale: canonicalLocale(config.locale) ?? 'en', currency: '' };
@@ -519,19 +525,33 @@ export function createApp({
     safely('view.status', () => view.status(statusText()));
   }
 
-  /** @param {string | null} message */
-  function showAlert(message) {
+  /**
+   * @param {string | null} message
+   * @param {'' | 'catalog' | 'projects'} [owner] the read this message is about
+   */
+  function showAlert(message, owner = '') {
     if (destroyed) return;
+    alertOwner = message === null ? '' : owner;
     safely('view.alert', () => view.alert(message));
+  }
+
+  /**
+   * clearAlertOf hides the alert if it reports owner's failure: owner has
+   * just succeeded, so the alert no longer says anything true.
+   * @param {'catalog' | 'projects'} owner
+   */
+  function clearAlertOf(owner) {
+    if (alertOwner === owner) showAlert(null);
   }
 
   /**
    * reportError shows a failed call's message; a closed gate is no news.
    * @param {unknown} err
+   * @param {'' | 'catalog' | 'projects'} [owner]
    */
-  function reportError(err) {
+  function reportError(err, owner = '') {
     if (isCode(err, 'closed')) return;
-    showAlert(messageOf(err));
+    showAlert(messageOf(err), owner);
   }
 
   // ---- catalog ----
@@ -553,10 +573,11 @@ export function createApp({
       catalog.products = Array.isArray(page?.products) ? page.products : [];
       catalog.nextCursor = typeof page?.nextCursor === 'string' ? page.nextCursor : '';
       catalog.status = 'ready';
+      clearAlertOf('catalog');
     } catch (err) {
       if (seq !== catalog.seq) return;
       catalog.status = 'error';
-      reportError(err);
+      reportError(err, 'catalog');
     }
     renderCatalog();
   }
@@ -575,7 +596,7 @@ export function createApp({
       catalog.nextCursor = typeof page.nextCursor === 'string' ? page.nextCursor : '';
     } catch (err) {
       if (seq !== catalog.seq) return;
-      reportError(err);
+      reportError(err, 'catalog');
     }
     catalog.loadingMore = false;
     renderCatalog();
@@ -634,9 +655,10 @@ export function createApp({
       if (s !== session || seq !== projects.seq) return;
       projects.items = Array.isArray(list) ? list : [];
       projects.loaded = true;
+      clearAlertOf('projects');
     } catch (err) {
       if (s !== session || seq !== projects.seq) return;
-      reportError(err);
+      reportError(err, 'projects');
     }
     projects.loading = false;
     renderProjects();
