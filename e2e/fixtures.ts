@@ -1,6 +1,6 @@
 import { test as base, expect, type Page, type FrameLocator, type Request, type TestInfo } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +14,8 @@ export type Demo = {
   plannerURL: string; // http://localhost:PORT
   passwords: { alice: string; bob: string };
   secret: string; // the demo retailer's API secret, to prove it never reaches the browser
+  apiKey: string; // the demo retailer's API key (from the demo's state file), for minting in node
+  distribution: string; // the demo retailer's distribution id
   stop: () => Promise<void>;
 };
 
@@ -44,8 +46,11 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const planner = /Planner service:\s+(\S+)/.exec(banner);
   const pw = /alice \/ (\S+)\s+bob \/ (\S+)/.exec(banner);
   if (!host || !planner || !pw) throw new Error(`unexpected demo banner: ${banner}`);
+  // The demo keeps its retailer's ids (never the secret) in demo.json.
+  const state = JSON.parse(readFileSync(path.join(dir, 'demo.json'), 'utf8')) as { apiKey: string; distributionId: string };
   return {
     hostURL: host[1], plannerURL: planner[1], passwords: { alice: pw[1], bob: pw[2] }, secret,
+    apiKey: state.apiKey, distribution: state.distributionId,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));
@@ -57,8 +62,36 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   };
 }
 
-/** Every response header and text body the browser received, for the secret scan. */
-export type Seen = { url: string; text: string }[];
+/**
+ * One thing the browser received: a response (its status line, every header
+ * and the whole body, whatever its type) or a WebSocket frame.
+ */
+export type SeenItem = {
+  kind: 'response' | 'ws';
+  url: string;
+  status: number; // 0 for WebSocket frames
+  headers: string; // JSON of all headers
+  body: string; // latin1, so any byte sequence survives
+  bodyRead: boolean; // false when the browser no longer had the body (redirects, aborted loads)
+};
+
+/** Every response and WebSocket frame the browser received in a test, for the secret scan. */
+export type Seen = SeenItem[];
+
+/**
+ * The forms a secret could take in what the browser receives: as is, without
+ * its "sk_" prefix, and base64-encoded (e.g. inside a Basic credential).
+ */
+export function secretForms(secret: string): string[] {
+  const forms = [secret, secret.replace(/^sk_/, '')];
+  for (const s of [secret, secret.replace(/^sk_/, '')]) forms.push(Buffer.from(s, 'latin1').toString('base64').slice(0, -4));
+  return forms;
+}
+
+/** The items whose headers or body contain any of needles. */
+export function findIn(seen: Seen, needles: string[]): SeenItem[] {
+  return seen.filter((s) => needles.some((n) => s.headers.includes(n) || s.body.includes(n)));
+}
 
 type Fixtures = { demoOptions: DemoOptions; demo: Demo; seen: Seen };
 
@@ -69,8 +102,10 @@ export const test = base.extend<Fixtures>({
     await use(demo);
     await demo.stop();
   },
-  // Auto fixture: records every response in every page and frame of the test,
-  // then checks the API secret appears in none of them.
+  // Auto fixture: records every response (headers and body, in every page,
+  // popup and frame of the test's context) and every WebSocket frame, then
+  // fails the test if the API secret appears in any of them. It also saves a
+  // screenshot of the embedded planner.
   seen: [async ({ context, demo }, use, testInfo) => {
     const seen: Seen = [];
     const pending: Promise<void>[] = [];
@@ -78,17 +113,26 @@ export const test = base.extend<Fixtures>({
       pending.push((async () => {
         const headers = JSON.stringify(await res.allHeaders().catch(() => ({})));
         let body = '';
-        const type = res.headers()['content-type'] || '';
-        if (/json|text|javascript|html|css/.test(type)) body = await res.text().catch(() => '');
-        seen.push({ url: res.url(), text: headers + '\n' + body });
+        let bodyRead = false;
+        try {
+          body = (await res.body()).toString('latin1');
+          bodyRead = true;
+        } catch { /* a redirect or an aborted load has no body */ }
+        seen.push({ kind: 'response', url: res.url(), status: res.status(), headers, body, bodyRead });
       })());
     });
+    const watch = (page: Page) => page.on('websocket', (ws) => {
+      ws.on('framereceived', ({ payload }) => {
+        const body = typeof payload === 'string' ? payload : payload.toString('latin1');
+        seen.push({ kind: 'ws', url: ws.url(), status: 0, headers: '{}', body, bodyRead: true });
+      });
+    });
+    context.pages().forEach(watch);
+    context.on('page', watch);
     await use(seen);
     await Promise.all(pending);
-    for (const s of seen) {
-      expect(s.text.includes(demo.secret), `API secret found in ${s.url}`).toBe(false);
-      expect(s.text.includes(demo.secret.slice(3)), `API secret found in ${s.url}`).toBe(false);
-    }
+    const leaks = findIn(seen, secretForms(demo.secret));
+    expect(leaks.map((s) => s.url), 'the API secret reached the browser in these responses').toEqual([]);
     await saveScreenshot(testInfo, context.pages()[0]);
   }, { auto: true }],
 });
@@ -97,9 +141,15 @@ export { expect };
 
 async function saveScreenshot(testInfo: TestInfo, page: Page | undefined) {
   if (!page || page.isClosed()) return;
+  // The embedded planner itself when the page has one, else the whole page.
+  const iframe = page.locator('[data-testid="planner-iframe"]').first();
   const file = testInfo.outputPath('planner.png');
-  await page.screenshot({ path: file }).catch(() => {});
-  await testInfo.attach('planner', { path: file, contentType: 'image/png' }).catch(() => {});
+  const shot = (await iframe.count().catch(() => 0)) > 0 && (await iframe.isVisible().catch(() => false))
+    ? iframe.screenshot({ path: file, timeout: 5_000 })
+    : page.screenshot({ path: file, timeout: 5_000 });
+  if (await shot.then(() => true, () => false)) {
+    await testInfo.attach('planner', { path: file, contentType: 'image/png' }).catch(() => {});
+  }
 }
 
 /** The planner iframe of the host page. */
