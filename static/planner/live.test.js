@@ -1,0 +1,325 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createLiveClient, liveURL, BACKOFF_BASE_MS, BACKOFF_MAX_MS } from './live.js';
+
+/** fakeClock: manual time and timers. */
+function fakeClock() {
+  let now = 0;
+  let nextId = 0;
+  /** @type {Map<number, {at: number, fn: () => void}>} */
+  const timers = new Map();
+  return {
+    now: () => now,
+    /** @param {() => void} fn @param {number} ms */
+    setTimeout(fn, ms) {
+      const id = ++nextId;
+      timers.set(id, { at: now + ms, fn });
+      return id;
+    },
+    /** @param {any} id */
+    clearTimeout(id) { timers.delete(id); },
+    /** @param {number} ms */
+    advance(ms) {
+      const end = now + ms;
+      for (;;) {
+        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
+        if (!due) break;
+        timers.delete(due[0]);
+        now = due[1].at;
+        due[1].fn();
+      }
+      now = end;
+    },
+    get pending() { return [...timers.values()].map((t) => t.at - now); },
+  };
+}
+
+/** fakeSockets records every socket the client opens; each can be driven by the test. */
+function fakeSockets() {
+  /** @type {FakeSocket[]} */
+  const opened = [];
+  class FakeSocket {
+    /** @param {string} url */
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      /** @type {any[]} */
+      this.sent = [];
+      /** @type {{code?: number, reason?: string} | null} */
+      this.closedWith = null;
+      /** @type {((ev: unknown) => void) | null} */
+      this.onopen = null;
+      /** @type {((ev: {data: unknown}) => void) | null} */
+      this.onmessage = null;
+      /** @type {((ev: {code: number, reason: string}) => void) | null} */
+      this.onclose = null;
+      /** @type {((ev: unknown) => void) | null} */
+      this.onerror = null;
+      opened.push(this);
+    }
+    /** @param {string} data */
+    send(data) {
+      if (this.readyState !== 1) throw new Error('not open');
+      this.sent.push(JSON.parse(data));
+    }
+    /** @param {number} [code] @param {string} [reason] */
+    close(code, reason) {
+      this.closedWith = { code, reason };
+      this.readyState = 3;
+    }
+    // test side
+    open() {
+      this.readyState = 1;
+      this.onopen?.({});
+    }
+    /** @param {unknown} msg */
+    receive(msg) { this.onmessage?.({ data: JSON.stringify(msg) }); }
+    /** @param {number} code @param {string} [reason] */
+    drop(code = 1006, reason = '') {
+      this.readyState = 3;
+      this.onclose?.({ code, reason });
+    }
+    /** sentTypes lists the sent messages as "type" or "type:topic". */
+    get sentTypes() { return this.sent.map((m) => m.payload?.topic ? `${m.type}:${m.payload.topic}` : m.type); }
+  }
+  return { FakeSocket, opened };
+}
+
+/** @param {{random?: () => number}} [o] */
+function setup(o = {}) {
+  const clock = fakeClock();
+  const { FakeSocket, opened } = fakeSockets();
+  /** @type {Array<{type: string, [k: string]: unknown}>} */
+  const calls = [];
+  /** @type {string[]} */
+  const warnings = [];
+  const live = createLiveClient({
+    url: 'ws://planner.test/ws?d=d_1',
+    WebSocket: FakeSocket,
+    clock,
+    random: o.random ?? (() => 0.5),
+    onEvent: (ev) => calls.push({ type: 'event', ev }),
+    onResync: (why) => calls.push({ type: 'resync', why }),
+    onTokenExpired: () => calls.push({ type: 'tokenExpired' }),
+    logger: { warn: (msg) => warnings.push(msg) },
+  });
+  return { clock, opened, calls, live, warnings };
+}
+
+const ALICE = { kind: 'user', uid: 'alice' };
+const BOB = { kind: 'user', uid: 'bob' };
+const GUEST = { kind: 'legal-entity', uid: '' };
+
+/** @param {ReturnType<typeof setup>} s @param {string} token @param {{kind: string, uid: string}} who */
+function connectAs(s, token, who) {
+  s.live.setToken(token, who);
+  const sock = s.opened.at(-1);
+  assert.ok(sock);
+  sock.open();
+  sock.receive({ type: 'authenticated', payload: { kind: who.kind, expiresAt: '2026-01-01T00:15:00Z' } });
+  return sock;
+}
+
+test('liveURL adds the distribution', () => {
+  assert.equal(liveURL('wss://planner.example/ws', 'd_1'), 'wss://planner.example/ws?d=d_1');
+  assert.equal(liveURL('ws://localhost:8090/ws?d=old', 'd_2&x'), 'ws://localhost:8090/ws?d=d_2%26x');
+});
+
+test('connects only after the first token, then authenticates and subscribes', () => {
+  const s = setup();
+  assert.equal(s.opened.length, 0);
+  assert.equal(s.live.state, 'idle');
+  s.live.setToken('t1', ALICE);
+  assert.equal(s.opened.length, 1);
+  const sock = s.opened[0];
+  assert.equal(sock.url, 'ws://planner.test/ws?d=d_1');
+  assert.equal(s.live.state, 'connecting');
+  sock.open();
+  assert.deepEqual(sock.sent, [{ type: 'authenticate', payload: { token: 't1' } }]);
+  sock.receive({ type: 'authenticated', payload: { kind: 'user', expiresAt: 'x' } });
+  assert.deepEqual(sock.sentTypes, ['authenticate', 'subscribe:catalog', 'subscribe:projects']);
+  assert.equal(s.live.state, 'open');
+  assert.deepEqual(s.calls, [], 'no resync on the first connection');
+});
+
+test('a guest subscribes to the catalog only', () => {
+  const s = setup();
+  const sock = connectAs(s, 'le', GUEST);
+  assert.deepEqual(sock.sentTypes, ['authenticate', 'subscribe:catalog']);
+});
+
+test('a new token re-authenticates on the same socket; the same user keeps its subscriptions', () => {
+  const s = setup();
+  const sock = connectAs(s, 't1', ALICE);
+  s.live.setToken('t2', ALICE);
+  assert.equal(s.opened.length, 1, 'no second socket');
+  assert.deepEqual(sock.sent.at(-1), { type: 'authenticate', payload: { token: 't2' } });
+  sock.receive({ type: 'authenticated', payload: {} });
+  assert.deepEqual(sock.sentTypes, ['authenticate', 'subscribe:catalog', 'subscribe:projects', 'authenticate']);
+});
+
+test('another user on the same socket subscribes afresh', () => {
+  const s = setup();
+  const sock = connectAs(s, 't1', ALICE);
+  s.live.setToken('tb', BOB);
+  sock.receive({ type: 'authenticated', payload: {} });
+  assert.deepEqual(sock.sentTypes.slice(3), ['authenticate', 'subscribe:catalog', 'subscribe:projects']);
+});
+
+test('events are handed to the app', () => {
+  const s = setup();
+  const sock = connectAs(s, 't1', ALICE);
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'p1', version: 3, name: 'Room' } });
+  sock.receive({ type: 'event', payload: { event: 'no topic' } });
+  sock.onmessage?.({ data: 'not json' });
+  sock.receive({ type: 'subscribed', payload: { topic: 'projects' } });
+  assert.deepEqual(s.calls, [{ type: 'event', ev: { topic: 'projects', event: 'project.updated', id: 'p1', version: 3, name: 'Room' } }]);
+});
+
+test('tokenExpired is reported once and the socket waits for the next token', () => {
+  const s = setup();
+  const sock = connectAs(s, 't1', ALICE);
+  sock.receive({ type: 'tokenExpired' });
+  assert.deepEqual(s.calls, [{ type: 'tokenExpired' }]);
+  assert.equal(s.live.state, 'expired');
+  assert.equal(sock.closedWith, null, 'the socket stays open');
+  // The new token resumes on the same socket; held events follow the answer.
+  s.live.setToken('t2', ALICE);
+  assert.deepEqual(sock.sent.at(-1), { type: 'authenticate', payload: { token: 't2' } });
+  sock.receive({ type: 'authenticated', payload: {} });
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'p1', version: 2 } });
+  assert.equal(s.live.state, 'open');
+  assert.equal(s.calls.length, 2);
+  assert.equal(s.opened.length, 1);
+});
+
+test('resync from the server is passed on', () => {
+  const s = setup();
+  const sock = connectAs(s, 't1', ALICE);
+  sock.receive({ type: 'tokenExpired' });
+  s.live.setToken('t2', ALICE);
+  sock.receive({ type: 'authenticated', payload: {} });
+  sock.receive({ type: 'resync' });
+  assert.deepEqual(s.calls, [{ type: 'tokenExpired' }, { type: 'resync', why: 'server' }]);
+});
+
+test('an authenticate refused as token_expired counts as tokenExpired; invalid_token is not looped on', () => {
+  const s = setup();
+  s.live.setToken('old', ALICE);
+  const sock = s.opened[0];
+  sock.open();
+  sock.receive({ type: 'error', payload: { code: 'token_expired', message: 'x', request: 'authenticate' } });
+  assert.deepEqual(s.calls, [{ type: 'tokenExpired' }]);
+  s.live.setToken('bad', ALICE);
+  sock.receive({ type: 'error', payload: { code: 'invalid_token', message: 'x', request: 'authenticate' } });
+  assert.deepEqual(s.calls, [{ type: 'tokenExpired' }]);
+  assert.equal(sock.sent.filter((m) => m.type === 'authenticate').length, 2, 'no retry of a refused token');
+  assert.equal(s.warnings.length, 1);
+});
+
+test('a drop reconnects with exponential backoff and jitter, then asks for a resync', () => {
+  const s = setup({ random: () => 0 });
+  connectAs(s, 't1', ALICE);
+  s.opened[0].drop(1006);
+  assert.equal(s.live.state, 'waiting');
+  // attempt 0: cap = base, delay = cap/2 with random() = 0
+  assert.deepEqual(s.clock.pending, [BACKOFF_BASE_MS / 2]);
+  s.clock.advance(BACKOFF_BASE_MS / 2);
+  assert.equal(s.opened.length, 2);
+  s.opened[1].drop(1006); // failed before opening
+  assert.deepEqual(s.clock.pending, [BACKOFF_BASE_MS]);
+  s.clock.advance(BACKOFF_BASE_MS);
+  s.opened[2].drop(1006);
+  assert.deepEqual(s.clock.pending, [2 * BACKOFF_BASE_MS]);
+  s.clock.advance(2 * BACKOFF_BASE_MS);
+  const sock = s.opened[3];
+  sock.open();
+  assert.deepEqual(sock.sent, [{ type: 'authenticate', payload: { token: 't1' } }]);
+  sock.receive({ type: 'authenticated', payload: {} });
+  assert.deepEqual(sock.sentTypes, ['authenticate', 'subscribe:catalog', 'subscribe:projects']);
+  assert.deepEqual(s.calls, [{ type: 'resync', why: 'reconnected' }]);
+  // A successful connection resets the backoff.
+  sock.drop(1001, 'server shutting down');
+  assert.deepEqual(s.clock.pending, [BACKOFF_BASE_MS / 2]);
+});
+
+test('the backoff is capped and the jitter spreads delays', () => {
+  const s = setup({ random: () => 0.999 });
+  connectAs(s, 't1', ALICE);
+  for (let i = 0; i < 12; i++) {
+    s.opened.at(-1)?.drop(1006);
+    const [d] = s.clock.pending;
+    assert.ok(d <= BACKOFF_MAX_MS, `delay ${d} above the cap`);
+    s.clock.advance(d);
+  }
+  s.opened.at(-1)?.drop(1006);
+  const [d] = s.clock.pending;
+  assert.ok(d > BACKOFF_MAX_MS * 0.99 && d <= BACKOFF_MAX_MS, `delay ${d} at the cap`);
+});
+
+test('a token arriving while a reconnect is scheduled waits for it and is used', () => {
+  const s = setup({ random: () => 0 });
+  connectAs(s, 't1', ALICE);
+  s.opened[0].drop(1006);
+  s.live.setToken('t2', ALICE);
+  assert.equal(s.opened.length, 1, 'the backoff is kept');
+  s.clock.advance(BACKOFF_BASE_MS);
+  s.opened[1].open();
+  assert.deepEqual(s.opened[1].sent, [{ type: 'authenticate', payload: { token: 't2' } }]);
+});
+
+test('after tokenExpired a reconnect does not resend the expired token', () => {
+  const s = setup({ random: () => 0 });
+  const sock = connectAs(s, 't1', ALICE);
+  sock.receive({ type: 'tokenExpired' });
+  sock.drop(1006);
+  s.clock.advance(BACKOFF_BASE_MS);
+  s.opened[1].open();
+  assert.deepEqual(s.opened[1].sent, [], 'waits for a new token');
+  s.live.setToken('t2', ALICE);
+  assert.deepEqual(s.opened[1].sent, [{ type: 'authenticate', payload: { token: 't2' } }]);
+});
+
+test('logout closes the socket; the next token opens a fresh one', () => {
+  const s = setup();
+  const sock = connectAs(s, 't1', ALICE);
+  s.live.logout();
+  assert.deepEqual(sock.closedWith, { code: 1000, reason: 'signed out' });
+  assert.equal(s.live.state, 'idle');
+  sock.drop(1000); // the close event of our own close
+  assert.deepEqual(s.clock.pending, [], 'no reconnect after logout');
+  const fresh = connectAs(s, 'le', GUEST);
+  assert.notEqual(fresh, sock);
+  assert.deepEqual(fresh.sentTypes, ['authenticate', 'subscribe:catalog']);
+  assert.deepEqual(s.calls, [], 'a new visitor is not a resync');
+});
+
+test('destroy stops everything', () => {
+  const s = setup();
+  const sock = connectAs(s, 't1', ALICE);
+  s.live.destroy();
+  assert.equal(s.live.state, 'closed');
+  assert.ok(sock.closedWith);
+  s.live.setToken('t2', ALICE);
+  assert.equal(s.opened.length, 1);
+});
+
+test('a throwing constructor is retried with backoff', () => {
+  const clock = fakeClock();
+  let n = 0;
+  class Failing {
+    constructor() {
+      n++;
+      throw new Error('blocked by CSP');
+    }
+  }
+  const live = createLiveClient({
+    url: 'ws://x/ws?d=d', WebSocket: /** @type {any} */ (Failing), clock, random: () => 0,
+    onEvent() {}, onResync() {}, onTokenExpired() {},
+  });
+  live.setToken('t', ALICE);
+  assert.equal(n, 1);
+  assert.equal(live.state, 'waiting');
+  clock.advance(BACKOFF_BASE_MS / 2);
+  assert.equal(n, 2);
+});
