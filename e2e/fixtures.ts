@@ -250,3 +250,25 @@ export async function distributionOf(demo: Demo): Promise<string> {
   if (typeof d !== 'string' || d === '') throw new Error('#plan-config has no distribution');
   return d;
 }
+
+/**
+ * Mints a token in node, as a BFF does (POST /v1/tokens with the demo
+ * retailer's API key and secret): for tests that need a valid token outside
+ * the host page.
+ */
+export async function mintToken(demo: Demo, opts: { kind?: 'legal-entity' | 'user'; userId?: string; access?: 'read' | 'write'; ttl?: number } = {}): Promise<string> {
+  const form = new URLSearchParams({ api_key: demo.apiKey, api_secret: demo.secret, kind: opts.kind ?? 'legal-entity' });
+  if (opts.userId) form.set('user_id', opts.userId);
+  if (opts.access) form.set('access', opts.access);
+  if (opts.ttl) form.set('ttl', String(opts.ttl));
+  const res = await fetch(demo.plannerURL + '/v1/tokens', { method: 'POST', body: form });
+  if (!res.ok) throw new Error(`POST /v1/tokens answered ${res.status}: ${await res.text()}`);
+  const { token } = await res.json() as { token: string };
+  return token;
+}
+
+/** Calls the planner API in node with a bearer token; the parsed JSON body and the status. */
+export async function apiGet<T = unknown>(demo: Demo, token: string, pathAndQuery: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(demo.plannerURL + pathAndQuery, { headers: { Authorization: `Bearer ${token}`, Accept: 'application/json' } });
+  return { status: res.status, body: await res.json().catch(() => null) as T };
+}
