@@ -18,6 +18,7 @@
 import { createBridge as defaultCreateBridge } from './bridge.js';
 import { createTokenGate as defaultCreateGate } from './token-gate.js';
 import { createApi, tokenInfoFromMe, verifyToken } from './api.js';
+import { createLiveClient, liveURL } from './live.js';
 
 /**
  * @typedef {import('./api.js').Api} Api
@@ -122,6 +123,8 @@ import { createApi, tokenInfoFromMe, verifyToken } from './api.js';
  * @property {(name: string) => Promise<Project>} createProject saveProject of an empty 400 × 300 cm room
  * @property {(minor: number, currency?: string) => string} formatPrice formats minor units for the current locale
  * @property {(change: EditorChange) => void} onChange tells the app the editor changed something
+ * @property {() => Promise<boolean>} reloadOpenProject fetches the open project again and loads it
+ *   (discarding unsaved changes): the answer to an offer made through EditorHandle.remoteChange
  */
 
 /**
@@ -137,6 +140,14 @@ import { createApi, tokenInfoFromMe, verifyToken } from './api.js';
  * @property {() => void} destroy removes the editor from its slot
  * @property {(identity: Identity | null) => void} [identityChanged] called on every identity change
  * @property {(settings: Settings) => void} [settingsChanged] called after SetUpSettings
+ * @property {(change: RemoteChange) => void} [remoteChange] the open project was changed or deleted in
+ *   another tab or device while it has unsaved changes here: offer ctx.reloadOpenProject(); without this
+ *   method the app shows the offer as an alert. Unchanged projects are reloaded with load() at once.
+ */
+
+/**
+ * RemoteChange is a change of the open project made elsewhere (live channel).
+ * @typedef {{type: 'updated', projectId: string, version: number} | {type: 'deleted', projectId: string}} RemoteChange
  */
 
 /**
@@ -163,6 +174,9 @@ import { createApi, tokenInfoFromMe, verifyToken } from './api.js';
  * @property {number} [authRequiredAfterMs] AuthenticationRequired is posted when no token was accepted
  *   this long after Ready; default AUTH_REQUIRED_AFTER_MS
  * @property {Partial<Pick<TokenGateOptions, 'holdDeadlineMs' | 'maxHeld' | 'retryBackoffMs' | 'randomUUID'>>} [gateOptions]
+ * @property {import('./live.js').SocketConstructor} [WebSocket] opens the live channel (window.WebSocket);
+ *   without it, or without config.liveUrl, the planner does not follow changes made elsewhere
+ * @property {() => number} [random] jitter of the live channel's reconnects; default Math.random
  * @property {typeof defaultCreateBridge} [createBridge] for tests
  * @property {typeof defaultCreateGate} [createGate] for tests
  */
@@ -194,6 +208,8 @@ export function createApp({
   logger = {},
   authRequiredAfterMs = AUTH_REQUIRED_AFTER_MS,
   gateOptions = {},
+  WebSocket: socketConstructor,
+  random = Math.random,
   createBridge = defaultCreateBridge,
   createGate = defaultCreateGate,
 }) {
@@ -281,6 +297,28 @@ export function createApp({
     },
   });
   const api = createApi(gate);
+
+  // The live channel follows the visitor's projects and the catalog. It
+  // authenticates with every token install() accepts; its tokenExpired goes
+  // through the gate (see liveTokenExpired), never straight to the host.
+  const live = socketConstructor && config.liveUrl ? createLiveClient({
+    url: liveURL(config.liveUrl, config.distribution),
+    WebSocket: socketConstructor,
+    clock,
+    random,
+    logger,
+    onEvent: onLiveEvent,
+    onResync: () => void resyncOpenProject(),
+    onTokenExpired: liveTokenExpired,
+  }) : null;
+  // editedSinceLoad: the editor reported changes to the open project that
+  // are not saved; a change made elsewhere is then offered, not loaded.
+  let editedSinceLoad = false;
+  // saving counts saves in flight; a live event for the open project that
+  // arrives meanwhile may be our own save's, so it waits for the answer.
+  let saving = 0;
+  /** @type {RemoteChange | null} */
+  let deferredChange = null;
 
   /** @type {Bridge} */
   const bridge = createBridge({ win, parent, allowedOrigins: config.origins, onMessage, logger });
@@ -448,6 +486,7 @@ export function createApp({
     signedOut = false;
     connectError = false;
     current = identity;
+    live?.setToken(token, identity);
     if (authTimer !== null) {
       clock.clearTimeout(authTimer);
       authTimer = null;
@@ -471,6 +510,7 @@ export function createApp({
   function logout() {
     appliedSeq = ++messageSeq;
     gate.logout();
+    live?.logout();
     current = null;
     signedOut = true;
     connectError = false;
@@ -719,6 +759,7 @@ export function createApp({
     }
     if (s !== session) return failed('signed out before the project was loaded', 'identity_changed');
     currentProject = project;
+    editedSinceLoad = false;
     const shown = editor === null || safely('editor.load', () => editor?.load(project));
     if (!shown) {
       showAlert('The editor could not open this project.');
@@ -743,9 +784,11 @@ export function createApp({
     }
     /** @type {Project} */
     let project;
+    saving++;
     try {
       project = target ? await api.updateProject(target.id, target.version, doc) : await api.createProject(doc);
     } catch (err) {
+      settleSave();
       const code = codeOf(err);
       /** @type {Record<string, unknown>} */
       const content = { error: messageOf(err) };
@@ -756,7 +799,11 @@ export function createApp({
       throw err;
     }
     post('ProjectSavingSucceeded', { projectId: project.id, version: project.version });
-    if (currentProject?.id === project.id) currentProject = project;
+    if (currentProject?.id === project.id) {
+      currentProject = project;
+      editedSinceLoad = false;
+    }
+    settleSave();
     void loadProjects();
     return project;
   }
@@ -810,7 +857,10 @@ export function createApp({
     createProject,
     formatPrice: (/** @type {number} */ minor, /** @type {string | undefined} */ currency) =>
       formatPrice(minor, currency || settings.currency || 'EUR', settings.locale),
+    reloadOpenProject,
     onChange: (/** @type {EditorChange} */ change) => {
+      if (change?.type === 'edited') editedSinceLoad = true;
+      if (change?.type === 'saved') editedSinceLoad = false;
       if (change?.type === 'saved' || change?.type === 'deleted') void loadProjects();
     },
   });
@@ -852,6 +902,125 @@ export function createApp({
     };
   }
 
+  // ---- live channel ----
+
+  /**
+   * liveTokenExpired: the server's clock says the token ran out. A read
+   * through the gate makes the gate notice (held, or 401 token_expired) and
+   * post TokenExpired on its single path, once per expiry however many
+   * calls wait; the live client re-authenticates when install() gets the
+   * answer.
+   */
+  function liveTokenExpired() {
+    api.me().catch(() => {
+      // held calls that time out are the gate's to report
+    });
+  }
+
+  /** @param {import('./live.js').LiveEvent} ev */
+  function onLiveEvent(ev) {
+    if (destroyed) return;
+    if (ev.topic === 'catalog') {
+      void loadCatalog();
+      return;
+    }
+    if (ev.topic !== 'projects' || current?.kind !== 'user') return;
+    void loadProjects();
+    const open = currentProject;
+    if (!open || ev.id !== open.id) return;
+    if (ev.event === 'project.deleted') changedElsewhere({ type: 'deleted', projectId: open.id });
+    else if (typeof ev.version === 'number' && ev.version > open.version) {
+      changedElsewhere({ type: 'updated', projectId: open.id, version: ev.version });
+    }
+  }
+
+  /** resyncOpenProject refetches what is shown after events may have been missed. */
+  async function resyncOpenProject() {
+    if (destroyed || current?.kind !== 'user') return;
+    void loadProjects();
+    const open = currentProject;
+    if (!open) return;
+    const s = session;
+    try {
+      const p = await api.project(open.id);
+      if (s !== session || currentProject?.id !== open.id) return;
+      if (p.version > currentProject.version) changedElsewhere({ type: 'updated', projectId: open.id, version: p.version });
+    } catch (err) {
+      if (s === session && currentProject?.id === open.id && isCode(err, 'not_found')) {
+        changedElsewhere({ type: 'deleted', projectId: open.id });
+      }
+    }
+  }
+
+  /**
+   * changedElsewhere shows another tab's or device's change of the open
+   * project: loaded at once when nothing is unsaved here, offered otherwise.
+   * @param {RemoteChange} change
+   */
+  function changedElsewhere(change) {
+    if (saving > 0) {
+      deferredChange = change;
+      return;
+    }
+    if (currentProject?.id !== change.projectId) return;
+    if (change.type === 'updated' && currentProject.version >= change.version) return;
+    if (!editedSinceLoad) {
+      if (change.type === 'updated') {
+        void reloadOpenProject();
+        return;
+      }
+      currentProject = null;
+      if (editor) safely('editor.clear', () => editor?.clear());
+      showAlert('This project was deleted in another tab or on another device.');
+      return;
+    }
+    if (editor?.remoteChange) {
+      safely('editor.remoteChange', () => editor?.remoteChange?.(change));
+      return;
+    }
+    showAlert(change.type === 'updated'
+      ? 'This project was changed in another tab or on another device. Your unsaved changes are kept here; saving them will report a conflict.'
+      : 'This project was deleted in another tab or on another device. Your unsaved changes are kept here.');
+  }
+
+  function settleSave() {
+    saving--;
+    if (saving > 0 || deferredChange === null) return;
+    const change = deferredChange;
+    deferredChange = null;
+    changedElsewhere(change);
+  }
+
+  /**
+   * reloadOpenProject fetches the open project and hands it to the editor,
+   * replacing what is shown (and any unsaved changes).
+   * @returns {Promise<boolean>} whether a newer or equal version was loaded
+   */
+  async function reloadOpenProject() {
+    const open = currentProject;
+    if (!open || current?.kind !== 'user' || destroyed) return false;
+    const s = session;
+    /** @type {Project} */
+    let project;
+    try {
+      project = await api.project(open.id);
+    } catch (err) {
+      if (s !== session) return false;
+      if (isCode(err, 'not_found') && currentProject?.id === open.id) {
+        editedSinceLoad = false;
+        changedElsewhere({ type: 'deleted', projectId: open.id });
+        return false;
+      }
+      reportError(err);
+      return false;
+    }
+    if (s !== session || currentProject?.id !== open.id) return false;
+    currentProject = project;
+    editedSinceLoad = false;
+    safely('editor.load', () => editor?.load(project));
+    return true;
+  }
+
   // ---- helpers ----
 
   /**
@@ -882,6 +1051,7 @@ export function createApp({
     }
     bridge.destroy();
     gate.destroy();
+    live?.destroy();
   }
 
   // Draw the initial state (the template's status text stays until then).
@@ -905,6 +1075,8 @@ export function createApp({
     get catalogStatus() { return catalog.status; },
     get productCount() { return catalog.products.length; },
     get projectCount() { return projects.items.length; },
+    get liveState() { return live ? live.state : 'off'; },
+    get openProject() { return currentProject ? { id: currentProject.id, version: currentProject.version } : null; },
   });
 
   return {
@@ -914,6 +1086,7 @@ export function createApp({
     setCategory,
     refreshProjects: loadProjects,
     openProject: (/** @type {string} */ id) => openProject(id),
+    reloadOpenProject,
     saveProject,
     createProject,
     destroy,

@@ -27,10 +27,13 @@ export const BACKOFF_MAX_MS = 30000;
  * @property {number} readyState 0 connecting, 1 open, 2 closing, 3 closed
  * @property {(data: string) => void} send
  * @property {(code?: number, reason?: string) => void} close
- * @property {((ev: unknown) => void) | null} onopen
- * @property {((ev: {data: unknown}) => void) | null} onmessage
- * @property {((ev: {code: number, reason: string}) => void) | null} onclose
- * @property {((ev: unknown) => void) | null} onerror
+ * @property {((ev: any) => void) | null} onopen
+ * @property {((ev: any) => void) | null} onmessage receives {data}
+ * @property {((ev: any) => void) | null} onclose receives {code, reason}
+ * @property {((ev: any) => void) | null} onerror
+ *
+ * The handlers take any: the DOM's take Event subtypes, which a narrower
+ * type here would not accept (parameters are contravariant).
  */
 
 /**

@@ -323,3 +323,194 @@ test('a throwing constructor is retried with backoff', () => {
   clock.advance(BACKOFF_BASE_MS / 2);
   assert.equal(n, 2);
 });
+
+// ---- the app with the live channel plugged in ----
+
+import { createApp } from './app.js';
+
+const SHOP = 'https://shop.example';
+const T0 = Date.parse('2026-03-01T12:00:00Z');
+const MIN = 60_000;
+
+/** appSetup runs the app on fakes: API, host window, sockets, clock. */
+function appSetup() {
+  const clock = fakeClock();
+  clock.advance(T0);
+  const { FakeSocket, opened } = fakeSockets();
+  /** @type {Map<string, {kind: string, uid: string, exp: number}>} */
+  const tokens = new Map();
+  /** @type {Map<string, any>} */
+  const projects = new Map();
+  let n = 0;
+  /** @param {number} status @param {unknown} body */
+  const reply = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
+  /** @param {string} url @param {{headers: Record<string, string>}} init */
+  async function fetch(url, init) {
+    const path = new URL(url).pathname;
+    const t = tokens.get((init.headers.Authorization ?? '').replace(/^Bearer /, ''));
+    if (!t) return reply(401, { error: { code: 'invalid_token', message: 'no' } });
+    if (clock.now() >= t.exp) return reply(401, { error: { code: 'token_expired', message: 'expired' } });
+    if (path === '/v1/me') {
+      return reply(200, {
+        kind: t.kind, uid: t.uid, retailer: { id: 'r1', name: 'Shop', distributionId: 'd_1', plan: 'free' },
+        scope: ['read', 'write'], expiresAt: new Date(t.exp).toISOString(), serverTime: new Date(clock.now()).toISOString(),
+      });
+    }
+    if (path === '/v1/catalog/categories') return reply(200, { categories: [] });
+    if (path === '/v1/catalog/products') return reply(200, { products: [], nextCursor: '' });
+    if (path === '/v1/projects') return reply(200, { projects: [...projects.values()].map((p) => ({ ...p, itemCount: 0 })) });
+    const p = projects.get(path.slice('/v1/projects/'.length));
+    return p ? reply(200, p) : reply(404, { error: { code: 'not_found', message: 'no' } });
+  }
+  /** @type {any[]} */
+  const posted = [];
+  const parent = {
+    /** @param {any} m */
+    postMessage(m) { posted.push(structuredClone(m)); },
+  };
+  /** @type {Set<(ev: any) => void>} */
+  const listeners = new Set();
+  const win = {
+    /** @param {'message'} _t @param {(ev: any) => void} fn */
+    addEventListener(_t, fn) { listeners.add(fn); },
+    /** @param {'message'} _t @param {(ev: any) => void} fn */
+    removeEventListener(_t, fn) { listeners.delete(fn); },
+  };
+  /** @type {string[]} */
+  const editorCalls = [];
+  /** @type {any} */
+  let ctx = null;
+  /** @type {{status: string, alerts: string[]}} */
+  const view = { status: '', alerts: [] };
+  const app = createApp({
+    config: { origins: [SHOP], apiBase: 'https://planner.test', distribution: 'd_1', retailerName: 'Shop', locale: 'en', liveUrl: 'wss://planner.test/ws' },
+    view: {
+      /** @param {string} text */
+      status(text) { view.status = text; },
+      /** @param {string | null} m */
+      alert(m) { if (m !== null) view.alerts.push(m); },
+      catalog() {},
+      projects() {},
+    },
+    win, parent, clock, fetch, WebSocket: FakeSocket, random: () => 0,
+  });
+  app.mountEditor((c) => {
+    ctx = c;
+    return {
+      /** @param {any} p */
+      load(p) { editorCalls.push(`load:${p.id}@${p.version}`); },
+      clear() { editorCalls.push('clear'); },
+      destroy() {},
+      /** @param {any} ch */
+      remoteChange(ch) { editorCalls.push(`remote:${ch.type}:${ch.projectId}`); },
+    };
+  });
+  return {
+    clock, opened, app, posted, view, editorCalls, projects,
+    get ctx() { return ctx; },
+    /** @param {string} uid @param {number} [ttl] */
+    issue(uid, ttl = 15 * MIN) {
+      const tok = `tok${++n}`;
+      tokens.set(tok, { kind: 'user', uid, exp: clock.now() + ttl });
+      return tok;
+    },
+    /** @param {string} event @param {unknown} content */
+    async send(event, content) {
+      for (const fn of listeners) fn({ data: { event, content }, origin: SHOP, source: parent });
+      await settle();
+    },
+    /** @param {string} name */
+    events: (name) => posted.filter((m) => m.event === name),
+  };
+}
+
+async function settle() {
+  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+}
+
+/** @param {ReturnType<typeof appSetup>} s */
+function openSocket(s) {
+  const sock = s.opened.at(-1);
+  assert.ok(sock, 'a socket was opened');
+  sock.open();
+  sock.receive({ type: 'authenticated', payload: { kind: 'user', expiresAt: 'x' } });
+  return sock;
+}
+
+test('app: the socket opens after the first accepted token and re-authenticates with each new one', async () => {
+  const s = appSetup();
+  assert.equal(s.opened.length, 0);
+  const t1 = s.issue('alice');
+  await s.send('Login', { token: t1 });
+  assert.equal(s.opened.length, 1);
+  assert.equal(s.opened[0].url, 'wss://planner.test/ws?d=d_1');
+  const sock = openSocket(s);
+  assert.deepEqual(sock.sent[0], { type: 'authenticate', payload: { token: t1 } });
+  const t2 = s.issue('alice');
+  await s.send('TokenRefreshed', { token: t2 });
+  assert.deepEqual(sock.sent.at(-1), { type: 'authenticate', payload: { token: t2 } });
+  assert.equal(s.opened.length, 1);
+  assert.equal(s.app.debug.liveState, 'open');
+  await s.send('Logout', {});
+  assert.deepEqual(sock.closedWith, { code: 1000, reason: 'signed out' });
+});
+
+test('app: the server\'s tokenExpired goes through the gate: one TokenExpired however many calls wait', async () => {
+  const s = appSetup();
+  await s.send('Login', { token: s.issue('alice', 5 * MIN) });
+  const sock = openSocket(s);
+  s.clock.advance(5 * MIN);
+  void s.app.refreshProjects(); // an API call held by the gate at the same time
+  sock.receive({ type: 'tokenExpired' });
+  await settle();
+  assert.equal(s.events('TokenExpired').length, 1);
+  assert.deepEqual(s.events('TokenExpired')[0].content, { kind: 'user' });
+  const fresh = s.issue('alice');
+  await s.send('TokenRefreshed', { token: fresh });
+  assert.deepEqual(sock.sent.at(-1), { type: 'authenticate', payload: { token: fresh } });
+  assert.equal(s.events('TokenExpired').length, 1);
+});
+
+test('app: a save of the open project elsewhere reloads it, or is offered when there are unsaved changes', async () => {
+  const s = appSetup();
+  s.projects.set('p1', { id: 'p1', name: 'Room', room: { width: 400, depth: 300 }, items: [], version: 1 });
+  await s.send('Login', { token: s.issue('alice') });
+  const sock = openSocket(s);
+  s.editorCalls.length = 0; // the sign-in's clear
+  await s.send('LoadProject', { projectId: 'p1' });
+  assert.deepEqual(s.editorCalls, ['load:p1@1']);
+
+  // Unchanged here: loaded at once. An event for another project or an old version: nothing.
+  s.projects.set('p1', { ...s.projects.get('p1'), version: 2 });
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'p1', version: 2, name: 'Room' } });
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'p9', version: 5, name: 'Other' } });
+  await settle();
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'p1', version: 2, name: 'Room' } });
+  await settle();
+  assert.deepEqual(s.editorCalls, ['load:p1@1', 'load:p1@2']);
+
+  // Unsaved changes here: offered, not loaded; accepting reloads.
+  s.ctx.onChange({ type: 'edited' });
+  s.projects.set('p1', { ...s.projects.get('p1'), version: 3 });
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'p1', version: 3, name: 'Room' } });
+  await settle();
+  assert.deepEqual(s.editorCalls.slice(2), ['remote:updated:p1']);
+  assert.equal(await s.ctx.reloadOpenProject(), true);
+  assert.deepEqual(s.editorCalls.slice(3), ['load:p1@3']);
+
+  // After a reconnect the open project is checked again.
+  s.projects.set('p1', { ...s.projects.get('p1'), version: 4 });
+  sock.drop(1006);
+  s.clock.advance(BACKOFF_BASE_MS);
+  openSocket(s);
+  await settle();
+  await settle();
+  assert.deepEqual(s.editorCalls.slice(4), ['load:p1@4']);
+
+  // Deleted elsewhere with nothing unsaved: cleared, and said.
+  s.projects.delete('p1');
+  s.opened.at(-1)?.receive({ type: 'event', payload: { topic: 'projects', event: 'project.deleted', id: 'p1', version: 4 } });
+  await settle();
+  assert.deepEqual(s.editorCalls.slice(5), ['clear']);
+  assert.match(s.view.alerts.at(-1) ?? '', /deleted in another tab/);
+});

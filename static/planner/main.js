@@ -51,6 +51,8 @@ function start() {
       fetch: (url, init) => window.fetch(url, { ...init, credentials: 'omit' }),
       editorSlot: byId('editor-slot'),
       logger: consoleLogger,
+      // The live channel (config.liveUrl, same origin as the page: CSP connect-src 'self').
+      WebSocket: window.WebSocket,
     });
   } catch (err) {
     console.error('planner: could not start', err);
