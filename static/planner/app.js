@@ -122,6 +122,7 @@ import { createLiveClient, liveURL } from './live.js';
  *   LoginRequired when anonymous), shows failures, refreshes "My projects"; rejects on failure
  * @property {(name: string) => Promise<Project>} createProject saveProject of an empty 400 × 300 cm room
  * @property {(minor: number, currency?: string) => string} formatPrice formats minor units for the current locale
+ * @property {(productId: string) => Product | undefined} [product] a product of the catalog pages loaded so far
  * @property {(change: EditorChange) => void} onChange tells the app the editor changed something
  * @property {() => Promise<boolean>} reloadOpenProject fetches the open project again and loads it
  *   (discarding unsaved changes): the answer to an offer made through EditorHandle.remoteChange
@@ -254,6 +255,7 @@ export function createApp({
     /** @type {Category[]} */
     categories: [],
     category: '',
+    q: '',
     /** @type {Product[]} */
     products: [],
     nextCursor: '',
@@ -597,7 +599,10 @@ export function createApp({
   // ---- catalog ----
 
   function catalogQuery() {
-    return catalog.category ? { category: catalog.category } : {};
+    /** @type {{category?: string, q?: string}} */
+    const query = catalog.category ? { category: catalog.category } : {};
+    if (catalog.q) query.q = catalog.q;
+    return query;
   }
 
   /** loadCatalog (re)reads the categories and the first page of products. */
@@ -648,6 +653,15 @@ export function createApp({
    */
   function setCategory(category) {
     catalog.category = typeof category === 'string' ? category : '';
+    return loadCatalog();
+  }
+
+  /**
+   * setQuery searches the catalog by name ("" for no search).
+   * @param {string} q
+   */
+  function setQuery(q) {
+    catalog.q = typeof q === 'string' ? q.trim().slice(0, 100) : '';
     return loadCatalog();
   }
 
@@ -855,6 +869,7 @@ export function createApp({
     identity: () => (current ? { ...current } : null),
     saveProject,
     createProject,
+    product: (/** @type {string} */ id) => catalog.products.find((p) => p.id === id),
     formatPrice: (/** @type {number} */ minor, /** @type {string | undefined} */ currency) =>
       formatPrice(minor, currency || settings.currency || 'EUR', settings.locale),
     reloadOpenProject,
@@ -1084,6 +1099,7 @@ export function createApp({
     refreshCatalog: loadCatalog,
     loadMore,
     setCategory,
+    setQuery,
     refreshProjects: loadProjects,
     openProject: (/** @type {string} */ id) => openProject(id),
     reloadOpenProject,

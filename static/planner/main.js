@@ -3,7 +3,9 @@
 // Text always goes in through textContent, never HTML; the page's CSP allows
 // no inline script or style.
 
-import { MAX_PROJECT_NAME_LENGTH, createApp } from './app.js';
+import { createApp } from './app.js';
+import { createRoomEditor } from './editor/editor.js';
+import { attachCatalog } from './editor/catalog-dnd.js';
 
 /**
  * @typedef {import('./app.js').App} App
@@ -60,7 +62,14 @@ function start() {
     view.alert(err instanceof Error ? err.message : String(err));
     return;
   }
-  app.mountEditor(createPlaceholderEditor);
+  /** @type {import('./editor/editor.js').RoomEditor | null} */
+  let editor = null;
+  app.mountEditor((ctx) => (editor = createRoomEditor(ctx)));
+  attachCatalog(byId('catalog'), () => editor && {
+    add: (id) => editor?.addProduct(id) ?? false,
+    drop: (id, x, y) => editor?.dropProduct(id, x, y) ?? false,
+    over: (x, y) => editor?.overPlan(x, y) ?? false,
+  });
   Object.defineProperty(window, '__planner', { value: app.debug, enumerable: false, writable: false, configurable: false });
 }
 
@@ -124,6 +133,7 @@ function createDomView(getApp) {
 
   // Catalog controls around the list the template provides.
   const categorySelect = h('select', { id: 'catalog-category', 'data-testid': 'catalog-category', disabled: true });
+  const search = h('input', { type: 'search', id: 'catalog-search', 'data-testid': 'catalog-search', placeholder: 'Search', 'aria-label': 'Search the catalog', maxlength: '100' });
   const refreshButton = h('button', { type: 'button', class: 'button secondary', 'data-testid': 'catalog-refresh', disabled: true }, 'Refresh');
   const catalogNote = h('p', { class: 'pane-note', 'data-testid': 'catalog-note', hidden: true });
   const moreButton = h('button', { type: 'button', class: 'button secondary more', 'data-testid': 'catalog-more', hidden: true }, 'Load more');
@@ -132,7 +142,14 @@ function createDomView(getApp) {
     categorySelect,
     refreshButton,
   ));
+  catalogList.before(search);
   catalogList.after(catalogNote, moreButton);
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let searchTimer;
+  search.addEventListener('input', () => {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(() => void getApp()?.setQuery(search.value), 250);
+  });
   categorySelect.addEventListener('change', () => void getApp()?.setCategory(categorySelect.value));
   refreshButton.addEventListener('click', () => void getApp()?.refreshCatalog());
   moreButton.addEventListener('click', () => void getApp()?.loadMore());
@@ -225,6 +242,7 @@ function productItem(p) {
       h('span', { class: 'product-size', 'data-testid': 'product-size' }, p.size),
     ),
     h('span', { class: 'product-price', 'data-testid': 'product-price' }, p.price),
+    h('button', { type: 'button', class: 'product-add', 'data-testid': 'product-add', 'aria-label': `Add ${p.name} to the plan` }, '+'),
   );
   if (p.description) li.title = p.description;
   return li;
@@ -246,104 +264,6 @@ function projectItem(p) {
       ),
     ),
   );
-}
-
-// ---- editor placeholder ----
-
-/**
- * createPlaceholderEditor stands in for the room editor (a later issue): it
- * shows the open project and, for signed-in visitors, a "New project" form
- * that saves through the app (held writes, identity binding, host events).
- * @type {EditorFactory}
- */
-function createPlaceholderEditor(ctx) {
-  const slot = /** @type {HTMLElement} */ (ctx.slot);
-  const nameInput = h('input', {
-    id: 'new-project-name', name: 'name', type: 'text', 'data-testid': 'new-project-name',
-    maxlength: String(MAX_PROJECT_NAME_LENGTH), autocomplete: 'off', required: true, placeholder: 'e.g. Living room',
-  });
-  const createButton = h('button', { type: 'submit', class: 'button', 'data-testid': 'new-project-create' }, 'Create');
-  const formNote = h('p', { class: 'form-note', 'data-testid': 'new-project-note', role: 'status' });
-  const form = h('form', { class: 'new-project', 'data-testid': 'new-project', hidden: true },
-    h('label', { for: 'new-project-name' }, 'New project'),
-    h('div', { class: 'field-row' }, nameInput, createButton),
-    formNote,
-  );
-  const signInHint = h('p', { class: 'muted', 'data-testid': 'editor-signin-hint' }, 'Sign in on the site to create and save projects.');
-  const projectName = h('h3', { class: 'open-project-name', 'data-testid': 'editor-project-name' });
-  const projectMeta = h('p', { class: 'muted', 'data-testid': 'editor-project-meta' });
-  const projectBox = h('div', { class: 'open-project', 'data-testid': 'editor-project', hidden: true },
-    h('p', { class: 'eyebrow' }, 'Open project'), projectName, projectMeta);
-  const root = h('div', { class: 'editor-placeholder', 'data-testid': 'editor-placeholder' },
-    h('h2', {}, 'Room editor'),
-    h('div', { class: 'editor-canvas' },
-      h('p', {}, 'The room editor comes here.'),
-      projectBox,
-    ),
-    form,
-    signInHint,
-  );
-  slot.replaceChildren(root);
-
-  // generation: a save answered after a sign-out must not write into the next visitor's form.
-  let generation = 0;
-  let busy = false;
-  form.addEventListener('submit', (ev) => {
-    ev.preventDefault();
-    if (busy) return;
-    const name = nameInput.value.trim();
-    if (name === '') {
-      formNote.textContent = 'Give the project a name.';
-      nameInput.focus();
-      return;
-    }
-    const gen = generation;
-    busy = true;
-    createButton.disabled = true;
-    formNote.textContent = 'Saving…';
-    ctx.createProject(name).then((project) => {
-      if (gen !== generation) return;
-      formNote.textContent = `Saved “${project.name}”.`;
-      nameInput.value = '';
-    }, () => {
-      // The app shows why in the alert.
-      if (gen === generation) formNote.textContent = 'Not saved.';
-    }).finally(() => {
-      busy = false;
-      createButton.disabled = false;
-    });
-  });
-
-  /** @param {import('./app.js').Identity | null} identity */
-  function showFor(identity) {
-    const signedIn = identity?.kind === 'user';
-    form.hidden = !signedIn;
-    signInHint.hidden = signedIn;
-  }
-
-  return {
-    load(project) {
-      const n = Array.isArray(project.items) ? project.items.length : 0;
-      projectName.textContent = project.name;
-      projectMeta.textContent = `Room ${project.room.width} × ${project.room.depth} cm · ${n === 1 ? '1 item' : `${n} items`}`;
-      projectBox.hidden = false;
-    },
-    clear() {
-      generation++;
-      projectName.textContent = '';
-      projectMeta.textContent = '';
-      projectBox.hidden = true;
-      nameInput.value = '';
-      formNote.textContent = '';
-    },
-    destroy() {
-      generation++;
-      slot.replaceChildren();
-    },
-    identityChanged(identity) {
-      showFor(identity);
-    },
-  };
 }
 
 // ---- DOM helpers ----
