@@ -1,0 +1,203 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FrameLocator, Locator, Page, TestInfo } from '@playwright/test';
+import {
+  test, expect, planner, openPlan, signIn, waitForEvent, countEvents, recordRequests, isApiRequest, type Demo,
+} from './fixtures';
+
+// The room editor (issue #5): layout, warnings, undo/redo, saving (guest →
+// sign-in → one project), reopening, conflicts between two pages, the basket.
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+type SeedProduct = { id: string; name: string; width: number; depth: number; price: number };
+const seed = JSON.parse(readFileSync(path.join(here, '..', 'web', 'catalog', 'seed', 'catalog.json'), 'utf8')) as { products: SeedProduct[] };
+const product = (id: string) => {
+  const p = seed.products.find((x) => x.id === id);
+  if (!p) throw new Error(`no seed product ${id}`);
+  return p;
+};
+
+const SOFA = 'sofa-oslo-3';
+const ARMCHAIR = 'armchair-oslo';
+const SOFA2 = 'sofa-aska-2';
+
+/** Searches the catalog for a product by name until its card shows. */
+async function find(frame: FrameLocator, productId: string) {
+  const card = frame.locator(`[data-testid="product"][data-product-id="${productId}"]`);
+  if (await card.count() === 0) {
+    await frame.getByTestId('catalog-search').fill(product(productId).name);
+    await expect(card).toBeVisible();
+  }
+  return card;
+}
+
+/** Clicks a catalog card's Add button. */
+async function addByClick(frame: FrameLocator, productId: string) {
+  await (await find(frame, productId)).getByTestId('product-add').click();
+}
+
+/** The client point of a room point in cm (the room rect spans 0..width × 0..depth). */
+async function roomPoint(frame: FrameLocator, x: number, y: number) {
+  const room = await box(frame.getByTestId('room'));
+  const w = Number(await frame.getByTestId('room-width').inputValue());
+  const d = Number(await frame.getByTestId('room-depth').inputValue());
+  return { x: room.x + (x / w) * room.width, y: room.y + (y / d) * room.height };
+}
+
+/** Drags a catalog card onto the plan, dropping it at (x, y) cm in the room. */
+async function addByDrag(page: Page, frame: FrameLocator, productId: string, x: number, y: number) {
+  const card = await box((await find(frame, productId)).getByTestId('product-name'));
+  const to = await roomPoint(frame, x, y);
+  await page.mouse.move(card.x + card.width / 2, card.y + card.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(card.x + card.width / 2 + 30, card.y + card.height / 2, { steps: 3 });
+  await page.mouse.move(to.x, to.y, { steps: 8 });
+  await page.mouse.up();
+}
+
+async function box(l: Locator) {
+  await l.scrollIntoViewIfNeeded();
+  const b = await l.boundingBox();
+  if (!b) throw new Error('no bounding box');
+  return b;
+}
+
+/** The plan's items as the API would store them, read from the SVG. */
+async function layout(frame: FrameLocator) {
+  return frame.getByTestId('plan-item').evaluateAll((els) => els.map((e) => {
+    const d = (e as SVGGElement).dataset;
+    return { id: d.itemId!, productId: d.productId!, x: Number(d.x), y: Number(d.y), rotation: Number(d.rotation) };
+  }).sort((a, b) => a.id.localeCompare(b.id)));
+}
+
+const item = (frame: FrameLocator, id: string) => frame.locator(`[data-testid="plan-item"][data-item-id="${id}"]`);
+
+/** Attaches a screenshot of the page to the test's report. */
+async function shot(page: Page, testInfo: TestInfo, name: string) {
+  const file = testInfo.outputPath(`${name}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  await testInfo.attach(name, { path: file, contentType: 'image/png' });
+}
+
+/** CSP violations and errors in the planner frame. */
+function watchConsole(page: Page) {
+  const bad: string[] = [];
+  page.on('console', (m) => {
+    // A missing favicon is no problem of the planner's; anything else is.
+    if (/Content Security Policy|Refused to/.test(m.text()) || (m.type() === 'error' && !/Failed to load resource/.test(m.text()))) bad.push(m.text());
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400 && !r.url().endsWith('/favicon.ico')) bad.push(`${r.status()} ${r.url()}`);
+  });
+  page.on('pageerror', (e) => bad.push(String(e)));
+  return bad;
+}
+
+async function ready(page: Page, demo: Demo) {
+  await openPlan(page, demo);
+  const frame = planner(page);
+  await expect(frame.getByTestId(`product`).first()).toBeVisible();
+  await expect(frame.getByTestId('plan-svg')).toBeVisible();
+  return frame;
+}
+
+test('a visitor lays out a room: adds by click and drag, moves, rotates, sees the total; overlaps are flagged; undo/redo', async ({ page, demo }, testInfo) => {
+  const problems = watchConsole(page);
+  const frame = await ready(page, demo);
+  await expect(frame.getByTestId('room-width')).toHaveValue('400');
+  await expect(frame.getByTestId('room-depth')).toHaveValue('300');
+  await expect(frame.getByTestId('dim-w')).toHaveText('400 cm');
+  await expect(frame.getByTestId('scale-bar')).toBeVisible();
+
+  await frame.getByTestId('room-width').fill('600');
+  await frame.getByTestId('room-width').press('Enter');
+  await expect(frame.getByTestId('dim-w')).toHaveText('600 cm');
+
+  // Three by click, one by drag.
+  await addByClick(frame, SOFA);
+  await addByClick(frame, ARMCHAIR);
+  await addByClick(frame, ARMCHAIR);
+  await expect(frame.getByTestId('plan-item')).toHaveCount(3);
+  await expect(frame.getByTestId('warning')).toHaveCount(0); // free spots: no overlaps
+  await addByDrag(page, frame, SOFA2, 500, 150);
+  await expect(item(frame, 'i4')).toHaveAttribute('data-x', '500');
+  await expect(item(frame, 'i4')).toHaveAttribute('data-y', '150');
+  await expect(frame.getByTestId('plan-item')).toHaveCount(4);
+
+  // Move the first sofa by dragging it to x = 122 cm: it snaps to the 5 cm grid.
+  const sofa = await box(item(frame, 'i1').locator('rect'));
+  const to = await roomPoint(frame, 122, 150);
+  await page.mouse.move(sofa.x + sofa.width / 2, sofa.y + sofa.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(to.x, to.y, { steps: 10 });
+  await page.mouse.up();
+  await expect(item(frame, 'i1')).toHaveAttribute('data-x', '120');
+  await expect(item(frame, 'i1')).toHaveAttribute('data-y', '150');
+
+  // Rotate it with the button, then with R.
+  await expect(item(frame, 'i1')).toHaveAttribute('data-rotation', '0');
+  await frame.getByTestId('item-rotate').click();
+  await expect(item(frame, 'i1')).toHaveAttribute('data-rotation', '90');
+  await page.keyboard.press('r');
+  await expect(item(frame, 'i1')).toHaveAttribute('data-rotation', '180');
+
+  // The total: two sofas of different kinds, two armchairs.
+  const want = product(SOFA).price + 2 * product(ARMCHAIR).price + product(SOFA2).price;
+  await expect(frame.getByTestId('summary-total')).toHaveAttribute('data-minor', String(want));
+  await expect(frame.getByTestId('summary-total')).toHaveText(euro(want));
+  await expect(frame.locator(`[data-testid="summary-line"][data-product-id="${ARMCHAIR}"] [data-testid="summary-qty"]`)).toHaveText('2');
+  await shot(page, testInfo, 'editor-desktop');
+
+  // An armchair dropped onto the other one overlaps: both marked, one warning.
+  const i2 = (await layout(frame)).find((i) => i.id === 'i2')!;
+  await addByDrag(page, frame, ARMCHAIR, i2.x + 10, i2.y);
+  await expect(frame.getByTestId('plan-item')).toHaveCount(5);
+  await expect(frame.locator('[data-testid="warning"][data-kind="overlap"]')).not.toHaveCount(0);
+  await expect(item(frame, 'i5')).toHaveClass(/\bbad\b/);
+  await expect(item(frame, 'i2')).toHaveClass(/\bbad\b/);
+
+  // Undo takes it away, redo brings it back; undo again and again walks back.
+  await page.keyboard.press('Control+z');
+  await expect(frame.getByTestId('plan-item')).toHaveCount(4);
+  await expect(frame.getByTestId('warning')).toHaveCount(0);
+  await page.keyboard.press('Control+Shift+z');
+  await expect(frame.getByTestId('plan-item')).toHaveCount(5);
+  await page.keyboard.press('Control+z');
+  await page.keyboard.press('Control+z'); // the R rotation
+  await expect(item(frame, 'i1')).toHaveAttribute('data-rotation', '90');
+  await frame.getByTestId('undo').click(); // the button rotation
+  await expect(item(frame, 'i1')).toHaveAttribute('data-rotation', '0');
+  await frame.getByTestId('redo').click();
+  await expect(item(frame, 'i1')).toHaveAttribute('data-rotation', '90');
+
+  // Delete, duplicate and nudge with the keyboard on the selection.
+  await item(frame, 'i4').locator('rect').click();
+  await page.keyboard.press('Delete');
+  await expect(item(frame, 'i4')).toHaveCount(0);
+  await item(frame, 'i3').locator('rect').click();
+  const x3 = (await layout(frame)).find((i) => i.id === 'i3')!.x;
+  await page.keyboard.press('ArrowLeft');
+  await expect(item(frame, 'i3')).toHaveAttribute('data-x', String(x3 - 5));
+  await frame.getByTestId('item-duplicate').click();
+  await expect(frame.getByTestId('plan-item')).toHaveCount(4);
+
+  // An item pushed outside the room is flagged.
+  await frame.getByTestId('room-width').fill('150');
+  await frame.getByTestId('room-width').press('Enter');
+  await expect(frame.locator('[data-testid="warning"][data-kind="outside"]')).not.toHaveCount(0);
+
+  // Zoom by buttons and wheel changes the view, Fit restores it.
+  const vb0 = await frame.getByTestId('plan-svg').getAttribute('viewBox');
+  await frame.getByTestId('zoom-in').click();
+  expect(await frame.getByTestId('plan-svg').getAttribute('viewBox')).not.toBe(vb0);
+  await frame.getByTestId('zoom-fit').click();
+  expect(await frame.getByTestId('plan-svg').getAttribute('viewBox')).toBe(vb0);
+
+  expect(problems, problems.join('\n')).toEqual([]);
+});
+
+/** €1,234.00 as en formats it. */
+function euro(minor: number) {
+  return new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(minor / 100);
+}

@@ -1,0 +1,154 @@
+// saver.js: when and how the editor saves, free of the DOM.
+//
+// One save at a time: a change made while a save is in flight is saved after
+// it, so a new project is created once however often Save is pressed. A guest
+// pressing Save gets LoginRequired and the design stays in memory; the next
+// Login saves it. Signed-in changes autosave AUTOSAVE_MS after the last one.
+// A 409 stops autosave until the visitor picks reload or overwrite.
+
+/**
+ * @typedef {import('../api.js').Project} Project
+ * @typedef {import('../api.js').ProjectDoc} ProjectDoc
+ * @typedef {import('../token-gate.js').Clock} Clock
+ * @typedef {'new' | 'dirty' | 'saving' | 'saved' | 'error' | 'conflict' | 'login'} SaveStatus
+ *   new: nothing to save yet; login: waiting for the visitor to sign in
+ * @typedef {{status: SaveStatus, message: string, projectId: string | null, version: number}} SaveState
+ */
+
+/** AUTOSAVE_MS: a signed-in change is saved this long after the last one. */
+export const AUTOSAVE_MS = 2000;
+
+/**
+ * @param {object} o
+ * @param {Clock} o.clock
+ * @param {(doc: ProjectDoc, target?: {id: string, version: number}) => Promise<Project>} o.save
+ * @param {() => boolean} o.signedIn
+ * @param {() => ProjectDoc} o.doc the document to save now
+ * @param {() => void} o.loginRequired
+ * @param {(s: SaveState) => void} o.onState
+ * @param {(p: Project) => void} [o.onSaved]
+ * @param {number} [o.autosaveMs]
+ */
+export function createSaver({ clock, save, signedIn, doc, loginRequired, onState, onSaved = () => {}, autosaveMs = AUTOSAVE_MS }) {
+  /** @type {SaveState} */
+  let st = { status: 'new', message: '', projectId: null, version: 0 };
+  let changes = 0; // bumped per change; a save is clean if none came during it
+  let savedChanges = 0;
+  let inFlight = false;
+  let again = false;
+  let pendingLogin = false;
+  let gen = 0; // bumped by reset: answers of an older generation are dropped
+  /** @type {unknown} */
+  let timer = null;
+  let conflictVersion = 0;
+
+  /** @param {Partial<SaveState>} next */
+  const set = (next) => { st = { ...st, ...next }; onState({ ...st }); };
+  const dirty = () => changes !== savedChanges;
+
+  function cancel() {
+    if (timer !== null) clock.clearTimeout(timer);
+    timer = null;
+  }
+
+  function schedule() {
+    cancel();
+    if (!signedIn() || st.status === 'conflict') return;
+    timer = clock.setTimeout(() => { timer = null; void run(); }, autosaveMs);
+  }
+
+  async function run() {
+    cancel();
+    if (inFlight) { again = true; return; }
+    if (!signedIn()) return;
+    inFlight = true;
+    const g = gen;
+    const at = changes;
+    set({ status: 'saving', message: '' });
+    try {
+      const target = st.projectId ? { id: st.projectId, version: st.version } : undefined;
+      const p = await save(doc(), target);
+      if (g !== gen) return;
+      savedChanges = at;
+      set({ projectId: p.id, version: p.version, status: dirty() ? 'dirty' : 'saved' });
+      onSaved(p);
+      if (dirty()) schedule();
+    } catch (err) {
+      if (g !== gen) return;
+      const e = /** @type {{code?: string, message?: string, currentVersion?: number}} */ (err ?? {});
+      if (e.code === 'conflict') {
+        conflictVersion = Number(e.currentVersion) || 0;
+        set({ status: 'conflict', message: e.message || '' });
+      } else {
+        set({ status: 'error', message: e.message || String(err) });
+      }
+    } finally {
+      if (g === gen) {
+        inFlight = false;
+        if (again) { again = false; if (dirty() && st.status !== 'conflict') void run(); }
+      }
+    }
+  }
+
+  return {
+    get state() { return { ...st }; },
+    get dirty() { return dirty(); },
+    /** changed: the document changed; autosave when signed in. */
+    changed() {
+      changes++;
+      if (st.status === 'conflict') return;
+      if (!signedIn()) { if (st.status !== 'login') set({ status: 'dirty', message: '' }); return; }
+      if (!inFlight) set({ status: 'dirty', message: '' });
+      schedule();
+    },
+    /** saveNow: the Save button. */
+    saveNow() {
+      if (!signedIn()) {
+        pendingLogin = true;
+        set({ status: 'login', message: '' });
+        loginRequired();
+        return;
+      }
+      if (st.status === 'conflict') return;
+      if (!dirty() && st.projectId) { set({ status: 'saved' }); return; }
+      void run();
+    },
+    /** signedInNow: a user token was accepted; a pending guest Save goes out. */
+    signedInNow() {
+      if (pendingLogin) { pendingLogin = false; void run(); }
+      else if (dirty() && st.projectId) schedule();
+    },
+    /** signedOut: no more autosave (held writes fail in the gate anyway). */
+    signedOut() { cancel(); },
+    /**
+     * overwrite answers a conflict by saving this document over the other tab's.
+     */
+    overwrite() {
+      if (st.status !== 'conflict') return;
+      st = { ...st, version: conflictVersion || st.version, status: 'dirty' };
+      void run();
+    },
+    /**
+     * reset starts over: a loaded project (or null for a new design).
+     * @param {Project | null} project
+     */
+    reset(project) {
+      cancel();
+      gen++;
+      inFlight = false;
+      again = false;
+      pendingLogin = false;
+      changes = savedChanges = 0;
+      set(project ? { status: 'saved', message: '', projectId: project.id, version: project.version }
+        : { status: 'new', message: '', projectId: null, version: 0 });
+    },
+    /** flush saves a pending change now without waiting for its answer (leaving a project). */
+    flush() {
+      if (timer !== null && signedIn() && st.projectId) void save(doc(), { id: st.projectId, version: st.version }).catch(() => {});
+      cancel();
+    },
+    destroy() { cancel(); gen++; },
+  };
+}
+
+/** @typedef {ReturnType<typeof createSaver>} Saver */

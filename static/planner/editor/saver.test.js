@@ -1,0 +1,129 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createSaver, AUTOSAVE_MS } from './saver.js';
+
+function fakeClock() {
+  let now = 0;
+  /** @type {Array<{at: number, fn: () => void, id: number}>} */
+  let timers = [];
+  let seq = 0;
+  return {
+    now: () => now,
+    setTimeout: (/** @type {() => void} */ fn, /** @type {number} */ ms) => { const id = ++seq; timers.push({ at: now + ms, fn, id }); return id; },
+    clearTimeout: (/** @type {number} */ id) => { timers = timers.filter((t) => t.id !== id); },
+    advance(/** @type {number} */ ms) {
+      now += ms;
+      const due = timers.filter((t) => t.at <= now);
+      timers = timers.filter((t) => t.at > now);
+      for (const t of due) t.fn();
+    },
+    get pending() { return timers.length; },
+  };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+function setup({ signedIn = false } = {}) {
+  const clock = fakeClock();
+  /** @type {Array<{doc: any, target: any, resolve: (p: any) => void, reject: (e: any) => void}>} */
+  const calls = [];
+  let logins = 0;
+  let user = signedIn;
+  let n = 0;
+  /** @type {import('./saver.js').SaveStatus[]} */
+  const states = [];
+  const saver = createSaver({
+    clock,
+    save: (doc, target) => new Promise((resolve, reject) => calls.push({ doc, target, resolve, reject })),
+    signedIn: () => user,
+    doc: () => ({ name: 'R', room: { width: 400, depth: 300 }, items: [], n: ++n }),
+    loginRequired: () => { logins++; },
+    onState: (s) => states.push(s.status),
+  });
+  return { clock, calls, saver, states, get logins() { return logins; }, signIn() { user = true; } };
+}
+
+/** @param {number} version */
+const project = (version) => ({ id: 'p1', version, name: 'R', room: { width: 400, depth: 300 }, items: [], createdAt: '', updatedAt: '' });
+
+test('a guest Save asks for sign-in; after Login the design is created once', async () => {
+  const s = setup();
+  s.saver.changed();
+  s.saver.saveNow();
+  s.saver.saveNow();
+  assert.equal(s.logins, 2);
+  assert.equal(s.calls.length, 0);
+  assert.equal(s.saver.state.status, 'login');
+  s.signIn();
+  s.saver.signedInNow();
+  s.saver.signedInNow();
+  assert.equal(s.calls.length, 1);
+  assert.equal(s.calls[0].target, undefined);
+  s.calls[0].resolve(project(1));
+  await tick();
+  assert.deepEqual(s.saver.state, { status: 'saved', message: '', projectId: 'p1', version: 1 });
+});
+
+test('signed-in changes autosave once, AUTOSAVE_MS after the last change', async () => {
+  const s = setup({ signedIn: true });
+  s.saver.reset(project(1));
+  s.saver.changed();
+  s.clock.advance(AUTOSAVE_MS - 10);
+  s.saver.changed();
+  s.clock.advance(AUTOSAVE_MS - 10);
+  assert.equal(s.calls.length, 0);
+  s.clock.advance(10);
+  assert.equal(s.calls.length, 1);
+  assert.deepEqual(s.calls[0].target, { id: 'p1', version: 1 });
+  assert.equal(s.saver.state.status, 'saving');
+  s.calls[0].resolve(project(2));
+  await tick();
+  assert.equal(s.saver.state.status, 'saved');
+  assert.equal(s.saver.state.version, 2);
+});
+
+test('a change during a save is saved after it, with the new version', async () => {
+  const s = setup({ signedIn: true });
+  s.saver.changed();
+  s.saver.saveNow();
+  s.saver.changed();
+  s.saver.saveNow(); // in flight: queued, not a second create
+  assert.equal(s.calls.length, 1);
+  s.calls[0].resolve(project(1));
+  await tick();
+  assert.equal(s.calls.length, 2);
+  assert.deepEqual(s.calls[1].target, { id: 'p1', version: 1 });
+});
+
+test('a conflict stops autosave until overwrite, which saves over the current version', async () => {
+  const s = setup({ signedIn: true });
+  s.saver.reset(project(1));
+  s.saver.changed();
+  s.clock.advance(AUTOSAVE_MS);
+  s.calls[0].reject(Object.assign(new Error('changed elsewhere'), { code: 'conflict', currentVersion: 4 }));
+  await tick();
+  assert.equal(s.saver.state.status, 'conflict');
+  s.saver.changed();
+  s.clock.advance(AUTOSAVE_MS * 2);
+  assert.equal(s.calls.length, 1, 'no autosave during a conflict');
+  s.saver.overwrite();
+  assert.deepEqual(s.calls[1].target, { id: 'p1', version: 4 });
+  s.calls[1].resolve(project(5));
+  await tick();
+  assert.equal(s.saver.state.status, 'saved');
+});
+
+test('a failed save says why; reset drops late answers', async () => {
+  const s = setup({ signedIn: true });
+  s.saver.changed();
+  s.saver.saveNow();
+  s.calls[0].reject(new Error('network down'));
+  await tick();
+  assert.deepEqual([s.saver.state.status, s.saver.state.message], ['error', 'network down']);
+  s.saver.saveNow();
+  s.saver.reset(null);
+  s.calls[1].resolve(project(1));
+  await tick();
+  assert.equal(s.saver.state.projectId, null);
+  assert.equal(s.saver.state.status, 'new');
+});
