@@ -123,7 +123,6 @@ import { createLiveClient, liveURL } from './live.js';
  * @property {(name: string) => Promise<Project>} createProject saveProject of an empty 400 × 300 cm room
  * @property {(minor: number, currency?: string) => string} formatPrice formats minor units for the current locale
  * @property {(productId: string) => Product | undefined} [product] a product of the catalog pages loaded so far
- * @property {(productId: string) => Product | undefined} [product] a product of the catalog pages loaded so far
  * @property {(change: EditorChange) => void} onChange tells the app the editor changed something
  * @property {() => Promise<boolean>} reloadOpenProject fetches the open project again and loads it
  *   (discarding unsaved changes): the answer to an offer made through EditorHandle.remoteChange
@@ -666,15 +665,6 @@ export function createApp({
     return loadCatalog();
   }
 
-  /**
-   * setQuery searches the catalog by name ("" for no search).
-   * @param {string} q
-   */
-  function setQuery(q) {
-    catalog.q = typeof q === 'string' ? q.trim().slice(0, 100) : '';
-    return loadCatalog();
-  }
-
   /** @param {Product} p @returns {ProductView} */
   function productView(p) {
     return {
@@ -879,7 +869,6 @@ export function createApp({
     identity: () => (current ? { ...current } : null),
     saveProject,
     createProject,
-    product: (/** @type {string} */ id) => catalog.products.find((p) => p.id === id),
     product: (/** @type {string} */ id) => catalog.products.find((p) => p.id === id),
     formatPrice: (/** @type {number} */ minor, /** @type {string | undefined} */ currency) =>
       formatPrice(minor, currency || settings.currency || 'EUR', settings.locale),

@@ -134,7 +134,6 @@ function createDomView(getApp) {
   // Catalog controls around the list the template provides.
   const categorySelect = h('select', { id: 'catalog-category', 'data-testid': 'catalog-category', disabled: true });
   const search = h('input', { type: 'search', id: 'catalog-search', 'data-testid': 'catalog-search', placeholder: 'Search', 'aria-label': 'Search the catalog', maxlength: '100' });
-  const search = h('input', { type: 'search', id: 'catalog-search', 'data-testid': 'catalog-search', placeholder: 'Search', 'aria-label': 'Search the catalog', maxlength: '100' });
   const refreshButton = h('button', { type: 'button', class: 'button secondary', 'data-testid': 'catalog-refresh', disabled: true }, 'Refresh');
   const catalogNote = h('p', { class: 'pane-note', 'data-testid': 'catalog-note', hidden: true });
   const moreButton = h('button', { type: 'button', class: 'button secondary more', 'data-testid': 'catalog-more', hidden: true }, 'Load more');
@@ -144,14 +143,7 @@ function createDomView(getApp) {
     refreshButton,
   ));
   catalogList.before(search);
-  catalogList.before(search);
   catalogList.after(catalogNote, moreButton);
-  /** @type {ReturnType<typeof setTimeout> | undefined} */
-  let searchTimer;
-  search.addEventListener('input', () => {
-    clearTimeout(searchTimer);
-    searchTimer = setTimeout(() => void getApp()?.setQuery(search.value), 250);
-  });
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let searchTimer;
   search.addEventListener('input', () => {
