@@ -3,7 +3,6 @@ package live
 import (
 	"context"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -18,10 +17,11 @@ var (
 	batchResync       = [][]byte{msgResync}
 )
 
-// conn is one live socket. The handler's goroutine reads and handles client
-// messages; writeLoop is the only writer of data messages; the hub and the
-// clock's timers call in from their own goroutines. mu guards the
-// authentication and subscription state.
+// conn is one live socket. Its own goroutine reads and handles client
+// messages; a writer goroutine, started when a message is queued and gone
+// once the queue is empty, is the only writer of data messages, so an idle
+// socket costs one goroutine; the hub and the timers call in from their own
+// goroutines. mu guards the authentication, subscription and writer state.
 type conn struct {
 	h          *Handler
 	ws         *websocket.Conn
@@ -29,15 +29,18 @@ type conn struct {
 	premium    bool
 	limiter    *rate.Limiter
 
-	// send queues write batches for writeLoop: each element is written in
-	// order as one or more messages. It is never closed; done ends the loop.
-	send       chan [][]byte
-	done       chan struct{}
-	writerDone chan struct{}
-	kickOnce   sync.Once
-	code       websocket.StatusCode // close code for writeLoop; 0: close without handshake
-	reason     string
-	pinging    atomic.Bool
+	// send queues write batches for the writer: each element is written in
+	// order as one or more messages. It is never closed; done stops the
+	// writer.
+	send         chan [][]byte
+	done         chan struct{}
+	socketClosed chan struct{} // closed once the closer has closed the socket
+	kickOnce     sync.Once
+	code         websocket.StatusCode // close code for the closer; 0: close without handshake
+	reason       string
+	writerIdle   sync.Cond   // signalled (with mu) when the writer exits
+	writing      bool        // a writer goroutine is running; guarded by mu
+	pingTimer    *time.Timer // the next keepalive ping; guarded by mu
 
 	mu           sync.Mutex
 	closed       bool
@@ -67,26 +70,28 @@ type heldEvent struct {
 }
 
 func newConn(h *Handler, ws *websocket.Conn, r web.Retailer) *conn {
-	return &conn{
+	c := &conn{
 		h: h, ws: ws, retailerID: r.ID, premium: r.Plan == web.PlanPremium,
-		limiter:    rate.NewLimiter(h.cfg.MessageRate, h.cfg.MessageBurst),
-		send:       make(chan [][]byte, h.cfg.SendBuffer),
-		done:       make(chan struct{}),
-		writerDone: make(chan struct{}),
+		limiter:      rate.NewLimiter(h.cfg.MessageRate, h.cfg.MessageBurst),
+		send:         make(chan [][]byte, h.cfg.SendBuffer),
+		done:         make(chan struct{}),
+		socketClosed: make(chan struct{}),
 	}
+	c.writerIdle.L = &c.mu
+	return c
 }
 
 // serve runs the socket until it closes.
 func (c *conn) serve() {
-	go c.writeLoop()
+	c.mu.Lock()
 	if c.premium {
-		c.mu.Lock()
 		c.stopDeadline = c.h.cfg.Clock.AfterFunc(c.h.cfg.AuthTimeout, c.authDeadline)
-		c.mu.Unlock()
 	}
+	c.pingTimer = time.AfterFunc(c.h.cfg.PingInterval, c.ping)
+	c.mu.Unlock()
 	c.readLoop()
 	c.kick(0, "")
-	<-c.writerDone
+	<-c.socketClosed
 	c.release()
 }
 
@@ -107,38 +112,62 @@ func (c *conn) readLoop() {
 	}
 }
 
-// writeLoop writes queued batches and pings until the socket is kicked, then
-// closes it with the kick's code.
+// writeLoop writes queued batches until the queue is empty or the socket is
+// kicked. It is started by enqueueLocked; at most one runs at a time.
 func (c *conn) writeLoop() {
-	defer close(c.writerDone)
-	ping := time.NewTicker(c.h.cfg.PingInterval)
-	defer ping.Stop()
 	for {
 		// A kicked socket writes nothing more, even if its queue is ready.
 		select {
 		case <-c.done:
-			c.closeSocket()
+			c.writerExit(false)
 			return
 		default:
 		}
 		select {
 		case <-c.done:
-			c.closeSocket()
+			c.writerExit(false)
 			return
 		case batch := <-c.send:
 			for _, msg := range batch {
 				if err := c.write(msg); err != nil {
 					c.kick(0, "")
-					c.closeSocket()
+					c.writerExit(false)
 					return
 				}
 			}
-		case <-ping.C:
-			if !c.pinging.Swap(true) {
-				go c.ping()
+		default:
+			// Empty: exit, unless a batch was queued meanwhile (enqueueLocked
+			// starts no second writer while writing is set).
+			if c.writerExit(true) {
+				return
 			}
 		}
 	}
+}
+
+// writerExit ends the writer, or with ifIdle only when the queue is empty;
+// it reports whether the writer ended.
+func (c *conn) writerExit(ifIdle bool) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if ifIdle && len(c.send) > 0 && !c.kicked() {
+		return false
+	}
+	c.writing = false
+	c.writerIdle.Broadcast()
+	return true
+}
+
+// closeAfterWriter waits for a running writer to stop, then closes the
+// socket with the kick's code; the pending read then returns.
+func (c *conn) closeAfterWriter() {
+	c.mu.Lock()
+	for c.writing {
+		c.writerIdle.Wait()
+	}
+	c.mu.Unlock()
+	c.closeSocket()
+	close(c.socketClosed)
 }
 
 func (c *conn) write(msg []byte) error {
@@ -147,14 +176,24 @@ func (c *conn) write(msg []byte) error {
 	return c.ws.Write(ctx, websocket.MessageText, msg)
 }
 
-// ping runs in its own goroutine so a slow pong never holds up writes.
+// ping runs on its timer's goroutine, so a slow pong never holds up
+// writes, and schedules the next one.
 func (c *conn) ping() {
-	defer c.pinging.Store(false)
-	ctx, cancel := context.WithTimeout(context.Background(), c.h.cfg.PongTimeout)
-	defer cancel()
-	if err := c.ws.Ping(ctx); err != nil {
-		c.kick(0, "")
+	if c.kicked() {
+		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), c.h.cfg.PongTimeout)
+	err := c.ws.Ping(ctx)
+	cancel()
+	if err != nil {
+		c.kick(0, "")
+		return
+	}
+	c.mu.Lock()
+	if !c.closed && !c.kicked() {
+		c.pingTimer.Reset(c.h.cfg.PingInterval)
+	}
+	c.mu.Unlock()
 }
 
 func (c *conn) closeSocket() {
@@ -165,13 +204,14 @@ func (c *conn) closeSocket() {
 	c.ws.Close(c.code, c.reason)
 }
 
-// kick ends the socket: writeLoop stops writing and closes it with code and
-// reason (code 0: without a close handshake, the peer is gone or broken). The
-// first kick wins. It never blocks, so publishers may call it.
+// kick ends the socket: the writer stops writing and the socket is closed
+// with code and reason (code 0: without a close handshake, the peer is gone
+// or broken). The first kick wins. It never blocks, so publishers may call it.
 func (c *conn) kick(code websocket.StatusCode, reason string) {
 	c.kickOnce.Do(func() {
 		c.code, c.reason = code, reason
 		close(c.done)
+		go c.closeAfterWriter()
 	})
 }
 
@@ -185,6 +225,9 @@ func (c *conn) release() {
 	}
 	stop(c.stopExpiry)
 	stop(c.stopDeadline)
+	if c.pingTimer != nil {
+		c.pingTimer.Stop()
+	}
 	c.held = nil
 }
 
@@ -199,6 +242,10 @@ func stop(f func() bool) {
 func (c *conn) enqueueLocked(batch [][]byte) {
 	select {
 	case c.send <- batch:
+		if !c.writing && !c.kicked() {
+			c.writing = true
+			go c.writeLoop()
+		}
 	default:
 		c.kick(websocket.StatusPolicyViolation, ReasonTooSlow)
 		// Leave the hub now rather than when the close handshake ends, which

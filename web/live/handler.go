@@ -19,7 +19,7 @@ import (
 // Defaults of Config.
 const (
 	DefaultAuthTimeout  = 10 * time.Second
-	DefaultSendBuffer   = 64
+	DefaultSendBuffer   = 16
 	DefaultHoldLimit    = 256
 	DefaultHoldWindow   = 5 * time.Minute
 	DefaultReadLimit    = 16 << 10
@@ -55,7 +55,8 @@ type Config struct {
 	AuthTimeout time.Duration
 	// SendBuffer is how many writes may queue for one socket. A socket whose
 	// queue is full is closed with 1008 so it never stalls publishers or other
-	// sockets. Default 64.
+	// sockets. The queue fills only once the kernel's socket buffers are full
+	// too, so a client that reads at all never gets near it. Default 16.
 	SendBuffer int
 	// HoldLimit and HoldWindow bound the events held for a socket whose token
 	// expired: at most HoldLimit events (default 256) received within
@@ -187,8 +188,8 @@ func escapePattern(s string) string {
 	return b.String()
 }
 
-// ServeWS upgrades GET /ws?d=<distributionId> to a live socket and serves it
-// until it closes. Before the upgrade it returns a *web.Error for the caller
+// ServeWS upgrades GET /ws?d=<distributionId> to a live socket, which it
+// serves on its own goroutine until it closes (Close waits for them). Before the upgrade it returns a *web.Error for the caller
 // to render (validation_failed without d, not_found for an unknown
 // distribution, forbidden for a foreign Origin); once the connection is
 // upgraded or Accept has answered a bad handshake itself, it returns nil.
@@ -222,8 +223,14 @@ func (h *Handler) ServeWS(w http.ResponseWriter, r *http.Request) error {
 		ws.Close(websocket.StatusGoingAway, ReasonShutdown)
 		return nil
 	}
-	defer h.unregister(c)
-	c.serve()
+	// The hijacked connection no longer needs the request: serve it on a
+	// goroutine of its own so the handler's deep stack, the request and the
+	// router's context are released while the socket lives (about 10 KiB
+	// per socket).
+	go func() {
+		defer h.unregister(c)
+		c.serve()
+	}()
 	return nil
 }
 

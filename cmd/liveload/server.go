@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/service"
+	"github.com/roomplanner/planner/web/token"
+)
+
+// serve is the child process: the planner service with one premium retailer,
+// n user tokens (the first fanout for one shared user) and a project of that
+// user. It prints a hello line, answers "stats" lines on stdin and exits on EOF.
+func serve(in io.Reader, out io.Writer, args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("usage: liveload -serve N FANOUT")
+	}
+	n, err1 := strconv.Atoi(args[0])
+	fanout, err2 := strconv.Atoi(args[1])
+	if err1 != nil || err2 != nil || n < 1 || fanout < 1 || fanout > n {
+		return fmt.Errorf("bad N or FANOUT: %q", args)
+	}
+	if _, err := raiseFileLimit(); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "liveload-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	svc, err := service.Open(ctx, service.Config{DBPath: filepath.Join(dir, "planner.db"), PublicURL: url})
+	if err != nil {
+		return err
+	}
+	defer svc.Close()
+
+	now := time.Now().UTC()
+	r := web.Retailer{ID: web.NewID("le_"), Name: "Load Shop", Plan: web.PlanPremium, Origins: []string{"https://shop.example"}, DistributionID: web.NewID("d_"), CreatedAt: now}
+	cred := web.Credential{APIKey: web.NewID("pk_"), RetailerID: r.ID, Secret: []byte(web.NewSecret()), CreatedAt: now}
+	if err := svc.Store.CreateRetailer(ctx, r, cred); err != nil {
+		return err
+	}
+	issue := func(uid string, scopes ...string) (string, error) {
+		is, err := svc.Issuer.Issue(token.IssueRequest{Kind: web.KindUser, RetailerID: r.ID, UID: uid, Scopes: scopes, TTL: 30 * time.Minute})
+		return is.Token, err
+	}
+	var b strings.Builder
+	for i := range n {
+		uid := "fan"
+		if i >= fanout {
+			uid = "u" + strconv.Itoa(i)
+		}
+		tok, err := issue(uid, web.ScopeRead)
+		if err != nil {
+			return err
+		}
+		b.WriteString(tok)
+		b.WriteByte('\n')
+	}
+	tokensFile := filepath.Join(dir, "tokens.txt")
+	if err := os.WriteFile(tokensFile, []byte(b.String()), 0o600); err != nil {
+		return err
+	}
+	b = strings.Builder{}
+	writer, err := issue("fan", web.ScopeRead, web.ScopeWrite)
+	if err != nil {
+		return err
+	}
+	p, _, err := svc.Store.CreateProject(ctx, web.Project{
+		ID: web.NewID("prj_"), RetailerID: r.ID, OwnerUID: "fan",
+		ProjectDoc: web.ProjectDoc{Name: "Fan", Room: web.Room{Width: 400, Depth: 300}, Items: []web.Item{}},
+	}, "", "")
+	if err != nil {
+		return err
+	}
+
+	srv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	srv.RegisterOnShutdown(func() { _ = svc.CloseLive() })
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+
+	enc := json.NewEncoder(out)
+	if err := enc.Encode(hello{URL: url, Distribution: r.DistributionID, ProjectID: p.ID, TokensFile: tokensFile, FanoutToken: writer}); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(in)
+	for sc.Scan() {
+		if sc.Text() != "stats" {
+			continue
+		}
+		st := readStats(svc)
+		if path := os.Getenv("LIVELOAD_HEAPPROFILE"); path != "" && st.Conns > 0 {
+			if f, err := os.Create(path); err == nil {
+				_ = pprof.WriteHeapProfile(f)
+				f.Close()
+			}
+		}
+		if err := enc.Encode(st); err != nil {
+			return err
+		}
+	}
+	shutdown, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(shutdown)
+	<-errc
+	return nil
+}
+
+// readStats collects garbage and returns freed pages to the OS first, so
+// VmRSS counts live memory (plus the runtime's own), not garbage left over
+// from setting up. Each GC halves goroutine stacks that use under a quarter
+// of their size; three cycles reach the steady state a long-running server
+// gets to on its own (the runtime forces a GC at least every 2 minutes).
+func readStats(svc *service.Service) stats {
+	runtime.GC()
+	runtime.GC()
+	debug.FreeOSMemory() // a GC too
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return stats{VmRSS: vmRSS(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Goroutines: runtime.NumGoroutine(), Conns: svc.Live.Conns()}
+}
+
+// vmRSS reads this process's resident set size from /proc/self/status.
+func vmRSS() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), 10, 64)
+			return kb << 10
+		}
+	}
+	return -1
+}
