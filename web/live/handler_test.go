@@ -2,6 +2,7 @@ package live_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -401,5 +402,44 @@ func TestShutdownClosesSockets(t *testing.T) {
 	}
 	if ce := late.closed(); ce.Code != websocket.StatusGoingAway {
 		t.Errorf("socket opened after shutdown closed with %d %q, want 1001", ce.Code, ce.Reason)
+	}
+}
+
+func TestKeepaliveDropsSilentPeer(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, live.Config{PingInterval: 20 * time.Millisecond, PongTimeout: 50 * time.Millisecond})
+	shop := e.retailer(web.PlanFree)
+	reader := e.dial(shop) // answers pings: it keeps reading
+	reader.authenticate(e.leToken(shop, time.Hour))
+	got := make(chan msg, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		_, data, err := reader.ws.Read(ctx)
+		if err == nil {
+			var m msg
+			_ = json.Unmarshal(data, &m)
+			got <- m
+		}
+		close(got)
+	}()
+	silent := e.dial(shop) // never reads again, so never answers a ping
+	silent.authenticate(e.leToken(shop, time.Hour))
+	if n := e.svc.Live.Conns(); n != 2 {
+		t.Fatalf("open sockets = %d, want 2", n)
+	}
+	// The silent socket is dropped once a ping goes unanswered; polling is
+	// the only view of it the server offers.
+	deadline := time.Now().Add(5 * time.Second)
+	for e.svc.Live.Conns() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatalf("open sockets = %d after 5 s, want the silent one dropped", e.svc.Live.Conns())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The reading one survived the same pings and still works.
+	reader.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+	if m, ok := <-got; !ok || m.Type != "subscribed" {
+		t.Errorf("reader after the pings: %+v, want subscribed", m)
 	}
 }
