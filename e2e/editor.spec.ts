@@ -74,9 +74,9 @@ async function layout(frame: FrameLocator) {
 const item = (frame: FrameLocator, id: string) => frame.locator(`[data-testid="plan-item"][data-item-id="${id}"]`);
 
 /** Attaches a screenshot of the page to the test's report. */
-async function shot(page: Page, testInfo: TestInfo, name: string) {
+async function shot(page: Page, testInfo: TestInfo, name: string, fullPage = true) {
   const file = testInfo.outputPath(`${name}.png`);
-  await page.screenshot({ path: file, fullPage: true });
+  await page.screenshot({ path: file, fullPage });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
 }
 
@@ -201,3 +201,173 @@ test('a visitor lays out a room: adds by click and drag, moves, rotates, sees th
 function euro(minor: number) {
   return new Intl.NumberFormat('en', { style: 'currency', currency: 'EUR' }).format(minor / 100);
 }
+
+test('a guest\'s Save asks the host to sign in; after sign-in the design is saved once, listed, and reopens the same after a reload', async ({ page, demo }) => {
+  const problems = watchConsole(page);
+  const frame = await ready(page, demo);
+  await addByClick(frame, SOFA);
+  await addByClick(frame, ARMCHAIR);
+  await frame.getByTestId('item-rotate').click(); // the armchair, selected when added
+  const designed = await layout(frame);
+  expect(designed).toHaveLength(2);
+
+  const creates = recordRequests(page, isApiRequest(demo, 'POST', '/v1/projects'));
+  await frame.getByTestId('save').click();
+  await frame.getByTestId('save').click(); // pressed twice: still one project
+  await waitForEvent(page, 'LoginRequired', 'in', 2);
+  const loginRequired = page.locator('[data-testid="event-log-entry"][data-event="LoginRequired"]').first();
+  await expect(loginRequired).toContainText('"reason":"save"');
+  await expect(frame.getByTestId('save-state')).toHaveAttribute('data-state', 'login');
+  expect(creates.requests).toHaveLength(0);
+
+  await signIn(page, demo, 'alice');
+  await waitForEvent(page, 'LoginSucceeded');
+  await waitForEvent(page, 'ProjectSavingSucceeded');
+  await expect(frame.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await expect(frame.getByTestId('project')).toHaveCount(1);
+  await expect(frame.getByTestId('project-items')).toHaveText('2 items');
+  expect(await layout(frame)).toEqual(designed); // kept across the sign-in
+  await page.waitForTimeout(2500); // past the autosave delay: nothing more is created
+  expect(creates.requests).toHaveLength(1);
+  expect(await countEvents(page, 'ProjectSavingSucceeded')).toBe(1);
+
+  // Rename it (autosaved), then reload the host page and open it again.
+  await frame.getByTestId('project-rename').click();
+  await frame.getByTestId('project-name-input').fill('Living room');
+  await frame.getByTestId('project-name-input').press('Enter');
+  await expect(frame.getByTestId('save-state')).toHaveAttribute('data-state', 'saved', { timeout: 8000 });
+  await expect(frame.getByTestId('project-name')).toHaveText('Living room');
+  expect(creates.requests).toHaveLength(1);
+
+  await page.reload();
+  await waitForEvent(page, 'LoginSucceeded');
+  await expect(frame.getByTestId('project')).toHaveCount(1);
+  await expect(frame.getByTestId('plan-item')).toHaveCount(0);
+  await frame.getByTestId('project-open').click();
+  await expect(frame.getByTestId('editor-project-name')).toHaveText('Living room');
+  await expect.poll(() => layout(frame)).toEqual(designed);
+  expect(problems, problems.join('\n')).toEqual([]);
+});
+
+test('two pages editing one project: the conflict is shown with a choice, and keeping mine overwrites', async ({ page, context, demo }) => {
+  const frameA = await ready(page, demo);
+  await signIn(page, demo, 'alice');
+  await waitForEvent(page, 'LoginSucceeded');
+  await addByClick(frameA, ARMCHAIR);
+  await frameA.getByTestId('save').click();
+  await expect(frameA.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await expect(frameA.getByTestId('project')).toHaveCount(1);
+
+  const pageB = await context.newPage();
+  await pageB.goto(demo.hostURL + '/plan');
+  await waitForEvent(pageB, 'LoginSucceeded');
+  const frameB = planner(pageB);
+  await frameB.getByTestId('project-open').click();
+  await expect(frameB.getByTestId('plan-item')).toHaveCount(1);
+
+  // Both change the project before either save lands.
+  await item(frameA, 'i1').locator('rect').click();
+  await frameA.getByTestId('item-rotate').click();
+  await addByClick(frameB, SOFA2);
+  await addByClick(frameB, SOFA2);
+  const mine = await layout(frameB);
+
+  // A saves first; B's save (or the live channel's news of A's) is a conflict.
+  await expect(frameA.getByTestId('save-state')).toHaveAttribute('data-state', 'saved', { timeout: 8000 });
+  await expect(frameB.getByTestId('conflict')).toBeVisible({ timeout: 10_000 });
+  await expect(frameB.getByTestId('save-state')).toHaveAttribute('data-state', 'conflict');
+  await expect(frameB.getByTestId('conflict-reload')).toBeVisible();
+  await pageB.waitForTimeout(2500); // no autosave overwrites meanwhile
+  await expect(frameB.getByTestId('conflict')).toBeVisible();
+
+  await frameB.getByTestId('conflict-overwrite').click();
+  await expect(frameB.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await expect(frameB.getByTestId('conflict')).toBeHidden();
+
+  // What is stored now is B's layout.
+  await page.reload();
+  await waitForEvent(page, 'LoginSucceeded');
+  await frameA.getByTestId('project-open').click();
+  await expect.poll(() => layout(frameA)).toEqual(mine);
+});
+
+test('Add all to basket reaches the host\'s basket with the right quantities and total', async ({ page, demo }) => {
+  const frame = await ready(page, demo);
+  await addByClick(frame, ARMCHAIR);
+  await addByClick(frame, ARMCHAIR);
+  await addByClick(frame, SOFA);
+  await addByClick(frame, ARMCHAIR);
+  const total = 3 * product(ARMCHAIR).price + product(SOFA).price;
+  await expect(frame.getByTestId('summary-total')).toHaveAttribute('data-minor', String(total));
+  await frame.getByTestId('add-to-basket').click();
+  await waitForEvent(page, 'AddToBasket');
+  const entry = page.locator('[data-testid="event-log-entry"][data-event="AddToBasket"]').first();
+  await expect(entry).toContainText(`"productId":"${ARMCHAIR}","quantity":3,"unitPrice":${product(ARMCHAIR).price}`);
+  await expect(page.getByTestId('basket-count')).toHaveText('4');
+
+  await page.goto(demo.hostURL + '/basket');
+  await expect(page.getByTestId('basket-line')).toHaveCount(2);
+  await expect(page.locator(`[data-testid="basket-line"][data-product-id="${ARMCHAIR}"] [data-testid="basket-quantity"]`)).toHaveText('3');
+  await expect(page.locator(`[data-testid="basket-line"][data-product-id="${SOFA}"] [data-testid="basket-quantity"]`)).toHaveText('1');
+  await expect(page.getByTestId('basket-total')).toHaveText(euro(total));
+});
+
+test('a product removed from the catalog since loads marked, unpriced and listed, without breaking the plan', async ({ page, demo }) => {
+  const frame = await ready(page, demo);
+  await signIn(page, demo, 'alice');
+  await waitForEvent(page, 'LoginSucceeded');
+  await addByClick(frame, ARMCHAIR);
+  await frame.getByTestId('save').click();
+  await expect(frame.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  // The stored project gains an item whose product the catalog no longer has
+  // (the API checks products on save; this is what a later catalog import leaves).
+  await page.route(`${demo.plannerURL}/v1/projects/*`, async (route) => {
+    if (route.request().method() !== 'GET') return route.fallback();
+    const res = await route.fetch();
+    const body = await res.json();
+    body.items.push({ id: 'i9', productId: 'lamp-discontinued', x: 350, y: 250, rotation: 90 });
+    await route.fulfill({ response: res, json: body });
+  });
+  await frame.getByTestId('project-open').click();
+  await expect(frame.getByTestId('plan-item')).toHaveCount(2);
+  await expect(item(frame, 'i9')).toHaveClass(/\bunk\b/);
+  await expect(frame.locator('[data-testid="warning"][data-kind="unknown"]')).toContainText('lamp-discontinued');
+  await expect(frame.getByTestId('summary-total')).toHaveAttribute('data-minor', String(product(ARMCHAIR).price));
+  await expect(frame.getByTestId('summary')).toContainText('1 item(s) cannot be priced');
+  // The plan still works: the known item moves, the unknown one can be removed.
+  await item(frame, 'i9').locator('rect').click();
+  await page.keyboard.press('Delete');
+  await expect(frame.getByTestId('plan-item')).toHaveCount(1);
+  await expect(frame.getByTestId('warning')).toHaveCount(0);
+});
+
+test('SetUpSettings switches the editor to French and formats prices for the locale', async ({ page, demo }) => {
+  const frame = await ready(page, demo);
+  await addByClick(frame, ARMCHAIR);
+  await page.evaluate((origin) => {
+    const iframe = document.querySelector('[data-testid="planner-iframe"]') as HTMLIFrameElement;
+    iframe.contentWindow!.postMessage({ event: 'SetUpSettings', content: { locale: 'fr', currency: 'EUR' } }, origin);
+  }, demo.plannerURL);
+  await expect(frame.getByTestId('save')).toHaveText('Enregistrer');
+  await expect(frame.getByTestId('summary-total')).toHaveText(new Intl.NumberFormat('fr', { style: 'currency', currency: 'EUR' }).format(product(ARMCHAIR).price / 100));
+  await expect(frame.getByTestId('plan-item')).toHaveCount(1); // the plan survives the rebuild
+});
+
+test('the editor at phone width (360 × 740) and on desktop (1400 × 900)', async ({ page, demo }, testInfo) => {
+  const problems = watchConsole(page);
+  const frame = await ready(page, demo);
+  for (const id of [SOFA, ARMCHAIR, ARMCHAIR]) await addByClick(frame, id);
+  await addByDrag(page, frame, SOFA2, 300, 60);
+  await shot(page, testInfo, 'desktop-1400x900');
+  await page.setViewportSize({ width: 360, height: 740 });
+  await expect(frame.getByTestId('plan-svg')).toBeVisible();
+  await expect.poll(async () => (await box(frame.getByTestId('plan-svg'))).width).toBeLessThanOrEqual(340);
+  const plan = await box(frame.getByTestId('plan-svg'));
+  expect(plan.width).toBeGreaterThan(250);
+  await frame.getByTestId('editor').scrollIntoViewIfNeeded();
+  await page.waitForTimeout(300);
+  await shot(page, testInfo, 'phone-360x740', false);
+  await frame.getByTestId('summary').scrollIntoViewIfNeeded();
+  await shot(page, testInfo, 'phone-360x740-summary', false);
+  expect(problems, problems.join('\n')).toEqual([]);
+});

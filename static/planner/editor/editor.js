@@ -96,10 +96,11 @@ export function createRoomEditor(ctx) {
       deleteB: b('project-delete', 'del'),
       nameIn: h('input', { type: 'text', 'data-testid': 'project-name-input', maxlength: String(M.MAX_NAME), 'aria-label': tr('name'), hidden: true }),
       state: h('span', { class: 'ed-state', 'data-testid': 'save-state', role: 'status' }),
+      total: h('strong', { class: 'ed-total', 'data-testid': 'plan-total' }),
       saveB: b('save', 'save', 'button'),
       confirm: h('div', { class: 'ed-panel', 'data-testid': 'delete-confirm', role: 'alertdialog', hidden: true }),
-      conflict: h('div', { class: 'ed-panel', 'data-testid': 'conflict', role: 'alertdialog', hidden: true },
-        h('p', {}, tr('conflict'))),
+      conflictText: h('p', {}, tr('conflict')),
+      conflict: h('div', { class: 'ed-panel', 'data-testid': 'conflict', role: 'alertdialog', hidden: true }),
       reloadB: b('conflict-reload', 'reload'),
       overwriteB: b('conflict-overwrite', 'overwrite', 'button'),
       newIn: h('input', { id: 'new-project-name', type: 'text', 'data-testid': 'new-project-name', maxlength: '100', autocomplete: 'off', placeholder: tr('newHint') }),
@@ -120,7 +121,7 @@ export function createRoomEditor(ctx) {
     el.inB.textContent = '+';
     el.outB.setAttribute('aria-label', tr('zoomOut'));
     el.inB.setAttribute('aria-label', tr('zoomIn'));
-    el.conflict.append(h('div', { class: 'ed-row' }, el.reloadB, el.overwriteB));
+    el.conflict.append(el.conflictText, h('div', { class: 'ed-row' }, el.reloadB, el.overwriteB));
     el.newForm = h('form', { class: 'ed-new', 'data-testid': 'new-project', hidden: !signedIn },
       h('label', { for: 'new-project-name' }, tr('newProject')), el.newIn,
       h('button', { type: 'submit', class: 'button secondary', 'data-testid': 'new-project-create' }, tr('create')), el.newNote);
@@ -129,7 +130,7 @@ export function createRoomEditor(ctx) {
     const root = h('div', { class: 'ed', 'data-testid': 'editor' },
       h('div', { class: 'ed-head' },
         h('div', { class: 'ed-title' }, el.name, el.nameIn, el.renameB, el.deleteB),
-        h('div', { class: 'ed-save' }, el.state, el.saveB)),
+        h('div', { class: 'ed-save' }, el.total, el.state, el.saveB)),
       el.confirm, el.conflict, el.newForm,
       h('div', { class: 'ed-tools', role: 'toolbar' },
         h('span', { class: 'ed-group ed-room' }, label('room-width', 'width', el.width), '×', label('room-depth', 'depth', el.depth), tr('cm')),
@@ -186,6 +187,7 @@ export function createRoomEditor(ctx) {
     el.reloadB.addEventListener('click', () => {
       const id = saver.state.projectId;
       if (id) ctx.api.project(id).then(load, (err) => showNote(tr('loadFailed', err?.message ?? '')));
+      else reset(); // deleted elsewhere: theirs is nothing
     });
     el.overwriteB.addEventListener('click', () => saver.overwrite());
     el.newForm.addEventListener('submit', (/** @type {Event} */ e) => {
@@ -666,6 +668,7 @@ export function createRoomEditor(ctx) {
       ...(sum.unknown ? [h('p', { class: 'muted' }, tr('unpriced', sum.unknown))] : []),
       h('div', { class: 'ed-row' }, el.basketB, el.basketNote));
     el.basketB.disabled = sum.lines.length === 0;
+    el.total.textContent = sum.lines.length ? totalText : '';
   }
 
   // ---- the handle ----
@@ -695,6 +698,11 @@ export function createRoomEditor(ctx) {
     },
     settingsChanged() {
       build();
+    },
+    remoteChange(change) {
+      if (change.projectId !== saver.state.projectId) return;
+      saver.remote(change.type === 'updated' ? change.version : 0);
+      el.conflictText.textContent = tr(change.type === 'updated' ? 'conflict' : 'gone');
     },
     addProduct: (id) => addProduct(id),
     dropProduct(id, x, y) {

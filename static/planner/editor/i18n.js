@@ -22,6 +22,7 @@ const S = {
   st_login: ['Not saved: sign in on the site to save', 'Non enregistré : connectez-vous sur le site'],
   st_conflict: ['Not saved: changed in another tab', 'Non enregistré : modifié dans un autre onglet'],
   conflict: ['This project was changed in another tab or device since you opened it.', 'Ce projet a été modifié dans un autre onglet ou appareil depuis son ouverture.'],
+  gone: ['This project was deleted in another tab or device.', 'Ce projet a été supprimé dans un autre onglet ou appareil.'],
   reload: ['Load their version', 'Charger leur version'],
   overwrite: ['Keep mine (overwrite)', 'Garder la mienne (écraser)'],
   width: ['Width', 'Largeur'],

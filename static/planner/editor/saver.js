@@ -126,7 +126,19 @@ export function createSaver({ clock, save, signedIn, doc, loginRequired, onState
     overwrite() {
       if (st.status !== 'conflict') return;
       st = { ...st, version: conflictVersion || st.version, status: 'dirty' };
+      savedChanges = changes - 1;
       void run();
+    },
+    /**
+     * remote: the project changed elsewhere (live channel) while edited here;
+     * version is theirs (0: deleted, so keeping mine creates a new project).
+     * @param {number} version
+     */
+    remote(version) {
+      cancel();
+      conflictVersion = version;
+      if (version === 0) st = { ...st, projectId: null, version: 0 };
+      set({ status: 'conflict', message: '' });
     },
     /**
      * reset starts over: a loaded project (or null for a new design).
