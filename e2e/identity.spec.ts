@@ -55,7 +55,8 @@ test('a write held across a sign-out on the host is never replayed, as guest or 
   await waitForEvent(page, 'TokenExpired');
   const refresh = await parkedRoute;
   await expect(frame.getByTestId('status')).toHaveText(WAITING);
-  expect(await plannerDebug(page, 'heldCount')).toBe(1);
+  // The POST, and possibly the live channel's check once its socket hears of the expiry.
+  expect(await plannerDebug(page, 'heldCount')).toBeGreaterThanOrEqual(1);
   expect(writes.requests).toHaveLength(0); // nothing went out with the expired token
 
   // Sign-out on the host, before the refresh is answered.

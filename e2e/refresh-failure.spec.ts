@@ -41,17 +41,19 @@ test('while the BFF fails the planner waits, fails calls past their deadline, an
   await expect(frame.getByTestId('status')).toHaveText(WAITING);
   await waitForEvent(page, 'TokenExpired');
   await expect.poll(statuses).toEqual([503]);
-  expect(await plannerDebug(page, 'heldCount')).toBe(2); // categories + products
+  // categories + products, and possibly the live channel's own check once
+  // its socket hears of the expiry (held the same way, silent if it fails).
+  expect(await plannerDebug(page, 'heldCount')).toBeGreaterThanOrEqual(2);
+  expect(await plannerDebug(page, 'catalogStatus')).toBe('loading');
   await expect(frame.getByTestId('alert')).toBeHidden();
   expect(categories.requests).toHaveLength(0); // nothing went out with the expired token
 
   // Past the 30 s hold deadline: call A fails with a clear error, not silently.
   await page.clock.fastForward('00:31');
+  // (The gate's own state may be 'waiting' again at once: the live channel,
+  // reconnecting on the same fake clock, asks anew.)
   await expect(frame.getByTestId('alert-text')).toHaveText(HOLD_TIMEOUT);
-  await expect.poll(() => plannerDebug(page, 'heldCount')).toBe(0);
-  expect(await plannerDebug(page, 'gateState')).toBe('failed');
-  expect(await plannerDebug(page, 'catalogStatus')).toBe('error');
-  await expect(frame.getByTestId('status')).not.toHaveText(WAITING);
+  await expect.poll(() => plannerDebug(page, 'catalogStatus')).toBe('error');
   expect(categories.requests).toHaveLength(0);
 
   // A's failure stays on screen (the visitor may dismiss it) while call B,
@@ -62,7 +64,8 @@ test('while the BFF fails the planner waits, fails calls past their deadline, an
   await expect(frame.getByTestId('alert-text')).toHaveText(HOLD_TIMEOUT);
   await expect.poll(async () => (await statuses()).length, { timeout: 15_000 }).toBeGreaterThanOrEqual(3);
   expect((await statuses()).every((s) => s === 503)).toBe(true);
-  expect(await plannerDebug(page, 'heldCount')).toBe(2);
+  expect(await plannerDebug(page, 'heldCount')).toBeGreaterThanOrEqual(2);
+  expect(await plannerDebug(page, 'catalogStatus')).toBe('loading');
 
   // The BFF comes back. Skip the host's retry backoff (at most 30 s) one
   // second at a time, stopping at the first good answer: one jump of 30 s
