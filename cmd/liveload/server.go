@@ -15,6 +15,7 @@ import (
 	"runtime/pprof"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/roomplanner/planner/web"
@@ -104,9 +105,18 @@ func serve(in io.Reader, out io.Writer, args []string) error {
 		return err
 	}
 	sc := bufio.NewScanner(in)
+	profiling := false
 	for sc.Scan() {
 		if sc.Text() != "stats" {
 			continue
+		}
+		// LIVELOAD_CPUPROFILE profiles the server from the first stats to the second (the ramp).
+		if path := os.Getenv("LIVELOAD_CPUPROFILE"); path != "" {
+			if profiling {
+				pprof.StopCPUProfile()
+			} else if f, err := os.Create(path); err == nil {
+				profiling = pprof.StartCPUProfile(f) == nil
+			}
 		}
 		st := readStats(svc)
 		if path := os.Getenv("LIVELOAD_HEAPPROFILE"); path != "" && st.Conns > 0 {
@@ -137,7 +147,10 @@ func readStats(svc *service.Service) stats {
 	debug.FreeOSMemory() // a GC too
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return stats{VmRSS: vmRSS(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Goroutines: runtime.NumGoroutine(), Conns: svc.Live.Conns()}
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return stats{VmRSS: vmRSS(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Goroutines: runtime.NumGoroutine(), Conns: svc.Live.Conns(), CPU: cpu}
 }
 
 // vmRSS reads this process's resident set size from /proc/self/status.

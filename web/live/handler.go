@@ -28,7 +28,11 @@ const (
 	DefaultPongTimeout  = 10 * time.Second
 	DefaultMessageRate  = 10
 	DefaultMessageBurst = 20
+	DefaultRetailerTTL  = 10 * time.Second
 )
+
+// retailerCacheSize bounds the distributions remembered by the handler.
+const retailerCacheSize = 1024
 
 // Close reasons the server sends.
 const (
@@ -80,6 +84,11 @@ type Config struct {
 	// Defaults 10/s with a burst of 20.
 	MessageRate  rate.Limit
 	MessageBurst int
+	// RetailerTTL is how long the retailer of a distribution (its plan) is
+	// remembered between sockets, sparing a database read per connection: a
+	// plan change reaches new sockets within it; open sockets keep the plan
+	// they started with. Default 10 s.
+	RetailerTTL time.Duration
 	// Clock times token expiry and the authentication deadline. Default the
 	// system clock; it should tell the same time as the token verifier's.
 	Clock Clock
@@ -116,6 +125,9 @@ func (c *Config) setDefaults() {
 	if c.MessageBurst <= 0 {
 		c.MessageBurst = DefaultMessageBurst
 	}
+	if c.RetailerTTL <= 0 {
+		c.RetailerTTL = DefaultRetailerTTL
+	}
 	if c.Clock == nil {
 		c.Clock = SystemClock()
 	}
@@ -142,10 +154,16 @@ type Handler struct {
 	origin    string // the one allowed browser origin, normalized
 	accept    *websocket.AcceptOptions
 
-	mu     sync.Mutex
-	conns  map[*conn]struct{}
-	closed bool
-	wg     sync.WaitGroup
+	mu        sync.Mutex
+	conns     map[*conn]struct{}
+	closed    bool
+	wg        sync.WaitGroup
+	retailerC map[string]cachedRetailer // by distribution id; guarded by mu
+}
+
+type cachedRetailer struct {
+	r       web.Retailer
+	expires time.Time
 }
 
 // NewHandler returns the live channel's handler: sockets of retailers found by
@@ -171,8 +189,9 @@ func NewHandler(cfg Config, log *slog.Logger, retailers RetailerFinder, verifier
 		// Checked again by Accept as a second line: a pattern with "://"
 		// matches scheme and host, escaped so an IPv6 host's brackets are
 		// not a character class.
-		accept: &websocket.AcceptOptions{OriginPatterns: []string{escapePattern(origin)}},
-		conns:  make(map[*conn]struct{}),
+		accept:    &websocket.AcceptOptions{OriginPatterns: []string{escapePattern(origin)}},
+		conns:     make(map[*conn]struct{}),
+		retailerC: make(map[string]cachedRetailer),
 	}, nil
 }
 
@@ -206,7 +225,7 @@ func (h *Handler) ServeWS(w http.ResponseWriter, r *http.Request) error {
 	if len(d) > 128 {
 		return web.Errorf(web.ENotFound, "unknown distribution")
 	}
-	ret, err := h.retailers.RetailerByDistribution(r.Context(), d)
+	ret, err := h.retailer(r.Context(), d)
 	if err != nil {
 		if web.ErrorCode(err) == web.ENotFound {
 			return web.Errorf(web.ENotFound, "unknown distribution %q", d)
@@ -232,6 +251,29 @@ func (h *Handler) ServeWS(w http.ResponseWriter, r *http.Request) error {
 		c.serve()
 	}()
 	return nil
+}
+
+// retailer returns the retailer of distribution d, from the cache while it
+// is fresh. Only found retailers are cached.
+func (h *Handler) retailer(ctx context.Context, d string) (web.Retailer, error) {
+	now := h.cfg.Clock.Now()
+	h.mu.Lock()
+	e, ok := h.retailerC[d]
+	h.mu.Unlock()
+	if ok && now.Before(e.expires) {
+		return e.r, nil
+	}
+	ret, err := h.retailers.RetailerByDistribution(ctx, d)
+	if err != nil {
+		return ret, err
+	}
+	h.mu.Lock()
+	if len(h.retailerC) >= retailerCacheSize {
+		clear(h.retailerC) // crude, and rare: a thousand live distributions
+	}
+	h.retailerC[d] = cachedRetailer{r: ret, expires: now.Add(h.cfg.RetailerTTL)}
+	h.mu.Unlock()
+	return ret, nil
 }
 
 func (h *Handler) register(c *conn) bool {

@@ -443,3 +443,20 @@ func TestKeepaliveDropsSilentPeer(t *testing.T) {
 		t.Errorf("reader after the pings: %+v, want subscribed", m)
 	}
 }
+
+func TestPlanChangeReachesNewSocketsWithinRetailerTTL(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, live.Config{RetailerTTL: 10 * time.Second})
+	shop := e.retailer(web.PlanFree)
+	e.dial(shop).subscribe("catalog") // free: answered unauthenticated
+	if err := e.svc.Store.SetPlan(context.Background(), shop.ID, web.PlanPremium); err != nil {
+		t.Fatal(err)
+	}
+	e.dial(shop).subscribe("catalog") // still the remembered plan
+	e.clock.Advance(10 * time.Second)
+	c := e.dial(shop)
+	c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+	if m := c.authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
+		t.Errorf("after the TTL the socket answered %+v first, want the premium silence", m)
+	}
+}
