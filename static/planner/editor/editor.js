@@ -248,7 +248,7 @@ export function createRoomEditor(ctx) {
     const ctm = el.svg.getScreenCTM();
     if (!ctm) return;
     const id = itemIdOf(e.target);
-    el.svg.setPointerCapture?.(e.pointerId);
+    try { el.svg.setPointerCapture(e.pointerId); } catch { /* not an active pointer (synthetic events) */ }
     if (id) {
       const it = hist.present.items.find((i) => i.id === id);
       if (!it) return;
@@ -466,8 +466,11 @@ export function createRoomEditor(ctx) {
     el.conflict.hidden = el.confirm.hidden = true;
     view.zoom = 1;
     view.cx = view.cy = NaN;
+    const fetches = fetchMissing(doc);
+    performance.mark('editor:load');
     render();
-    fetchMissing(doc);
+    performance.measure('editor:render', 'editor:load');
+    fetches();
   }
 
   function reset() {
@@ -482,17 +485,22 @@ export function createRoomEditor(ctx) {
     render();
   }
 
-  /** fetchMissing asks the API for products the catalog page did not have. @param {Doc} doc */
+  /**
+   * fetchMissing marks the products the catalog pages did not have as pending
+   * and returns what asks the API for them (then draws them).
+   * @param {Doc} doc
+   */
   function fetchMissing(doc) {
     const gen = loadGen;
     const ids = [...new Set(doc.items.map((i) => i.productId))].filter((id) => !lookup(id) && !products.has(id) && !pending.has(id));
-    if (ids.length === 0) return;
     for (const id of ids) pending.add(id);
-    render();
-    Promise.all(ids.map((id) => ctx.api.product(id).then((p) => { products.set(id, p); }, (err) => {
-      // Only "not found" means gone from the catalog; anything else may work next time.
-      if (err?.code === 'not_found') products.set(id, null);
-    }).finally(() => pending.delete(id)))).then(() => { if (gen === loadGen) render(); });
+    return () => {
+      if (ids.length === 0) return;
+      Promise.all(ids.map((id) => ctx.api.product(id).then((p) => { products.set(id, p); }, (err) => {
+        // Only "not found" means gone from the catalog; anything else may work next time.
+        if (err?.code === 'not_found') products.set(id, null);
+      }).finally(() => pending.delete(id)))).then(() => { if (gen === loadGen) render(); });
+    };
   }
 
   // ---- rendering ----
