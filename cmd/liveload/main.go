@@ -4,9 +4,13 @@
 // sockets paced at a target rate, each authenticating with its own user
 // token and subscribing to its user's projects, and reports:
 //
-//   - connections/s actually achieved and the time to open all N;
+//   - connections/s actually achieved and the time to open all N (the
+//     ramp, during which the server's heap keeps growing);
 //   - authentication latency (authenticate sent → authenticated received)
-//     and WebSocket handshake latency, p50/p99/max;
+//     and WebSocket handshake latency, p50/p99/max, for the ramp and for a
+//     churn phase: C more sockets opened, authenticated and closed at the
+//     same rate while the N stay open;
+//   - the server's CPU time (getrusage) per connection during the ramp;
 //   - the server's memory per connection: the child's VmRSS
 //     (/proc/PID/status) and its Go heap+stacks (runtime.MemStats) after a
 //     GC, with all N sockets open minus before any, divided by N;
@@ -18,7 +22,7 @@
 // goroutines compete with the server for the CPUs, so latencies include the
 // client's own scheduling. The run is bounded (-timeout) and stops by itself.
 //
-//	go run ./cmd/liveload -n 10000 -rate 1000 -fanout 1000 -events 20
+//	go run ./cmd/liveload -n 10000 -rate 1000 -fanout 1000 -events 20 -churn 5000
 package main
 
 import (
