@@ -151,7 +151,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "server mem:  VmRSS %.1f MiB → %.1f MiB: %.1f KiB per connection; Go heap %.1f + stacks %.1f = %.1f KiB per connection; %d goroutines (%.1f per connection)\n",
 		mib(before.VmRSS), mib(after.VmRSS), rss/1024, heap/1024, stack/1024, (heap+stack)/1024, after.Goroutines, float64(after.Goroutines-before.Goroutines)/float64(*n))
 
-	fmt.Fprintf(out, "server CPU:  %s user+system for the ramp = %s per connection (the stats' GCs included)\n",
+	fmt.Fprintf(out, "server CPU:  %s user+system during the ramp = %s per connection (its own GCs included)\n",
 		(after.CPU - before.CPU).Round(time.Millisecond), ((after.CPU - before.CPU) / time.Duration(*n)).Round(time.Microsecond))
 	if *churn > 0 {
 		ch, err := cl.openAll(ctx, tokens[*n:], *rate, 0, false)

@@ -142,14 +142,15 @@ func serve(in io.Reader, out io.Writer, args []string) error {
 // of their size; three cycles reach the steady state a long-running server
 // gets to on its own (the runtime forces a GC at least every 2 minutes).
 func readStats(svc *service.Service) stats {
+	// CPU first: the forced GCs below are the measurement's, not the load's.
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	runtime.GC()
 	runtime.GC()
 	debug.FreeOSMemory() // a GC too
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 	return stats{VmRSS: vmRSS(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Goroutines: runtime.NumGoroutine(), Conns: svc.Live.Conns(), CPU: cpu}
 }
 
