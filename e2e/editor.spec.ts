@@ -246,6 +246,33 @@ test('a guest\'s Save asks the host to sign in; after sign-in the design is save
   await frame.getByTestId('project-open').click();
   await expect(frame.getByTestId('editor-project-name')).toHaveText('Living room');
   await expect.poll(() => layout(frame)).toEqual(designed);
+
+  // The host's LoadProject opens it as well (after a sign-out and in, so the plan starts empty).
+  const projectId = await frame.getByTestId('project').getAttribute('data-project-id');
+  await page.getByTestId('logout-button').click();
+  await expect(frame.getByTestId('plan-item')).toHaveCount(0);
+  await signIn(page, demo, 'alice');
+  await waitForEvent(page, 'LoginSucceeded', 'in', 2); // the log restarted with the reload
+  await page.evaluate(({ origin, projectId }) => {
+    const iframe = document.querySelector('[data-testid="planner-iframe"]') as HTMLIFrameElement;
+    iframe.contentWindow!.postMessage({ event: 'LoadProject', content: { projectId } }, origin);
+  }, { origin: demo.plannerURL, projectId });
+  await waitForEvent(page, 'ProjectLoadingSucceeded');
+  await expect.poll(() => layout(frame)).toEqual(designed);
+
+  // Deleting asks first; Cancel keeps it, Delete removes it from the list and the plan.
+  await frame.getByTestId('project-delete').click();
+  await expect(frame.getByTestId('delete-confirm')).toContainText('Living room');
+  await frame.getByTestId('delete-no').click();
+  await expect(frame.getByTestId('delete-confirm')).toBeHidden();
+  await expect(frame.getByTestId('project')).toHaveCount(1);
+  await frame.getByTestId('project-delete').click();
+  await frame.getByTestId('delete-yes').click();
+  await expect(frame.getByTestId('project')).toHaveCount(0);
+  await expect(frame.getByTestId('plan-item')).toHaveCount(0);
+  await expect(frame.getByTestId('editor-project-name')).toHaveText('Untitled room');
+  await page.waitForTimeout(1000); // the live channel's echo of our own delete is no news
+  await expect(frame.getByTestId('alert')).toBeHidden();
   expect(problems, problems.join('\n')).toEqual([]);
 });
 

@@ -123,6 +123,8 @@ import { createLiveClient, liveURL } from './live.js';
  * @property {(name: string) => Promise<Project>} createProject saveProject of an empty 400 × 300 cm room
  * @property {(minor: number, currency?: string) => string} formatPrice formats minor units for the current locale
  * @property {(productId: string) => Product | undefined} [product] a product of the catalog pages loaded so far
+ * @property {(id: string, version: number) => Promise<void>} [deleteProject] deletes a project (If-Match version),
+ *   shows failures, refreshes "My projects"; rejects on failure
  * @property {(change: EditorChange) => void} onChange tells the app the editor changed something
  * @property {() => Promise<boolean>} reloadOpenProject fetches the open project again and loads it
  *   (discarding unsaved changes): the answer to an offer made through EditorHandle.remoteChange
@@ -823,6 +825,28 @@ export function createApp({
   }
 
   /**
+   * deleteProject deletes a project of the signed-in user (the editor's
+   * Delete). It counts as a save in flight, so the live channel's news of
+   * this very delete is not reported as another tab's.
+   * @param {string} id
+   * @param {number} version
+   * @returns {Promise<void>}
+   */
+  async function deleteProject(id, version) {
+    saving++;
+    try {
+      await api.deleteProject(id, version);
+      if (currentProject?.id === id) currentProject = null;
+    } catch (err) {
+      reportError(err);
+      throw err;
+    } finally {
+      settleSave();
+    }
+    void loadProjects();
+  }
+
+  /**
    * createProject saves a new, empty project named name.
    * @param {string} name
    * @returns {Promise<Project>}
@@ -870,12 +894,20 @@ export function createApp({
     saveProject,
     createProject,
     product: (/** @type {string} */ id) => catalog.products.find((p) => p.id === id),
+    deleteProject,
     formatPrice: (/** @type {number} */ minor, /** @type {string | undefined} */ currency) =>
       formatPrice(minor, currency || settings.currency || 'EUR', settings.locale),
     reloadOpenProject,
     onChange: (/** @type {EditorChange} */ change) => {
       if (change?.type === 'edited') editedSinceLoad = true;
-      if (change?.type === 'saved') editedSinceLoad = false;
+      // The editor saves and deletes only the project it shows: that is the
+      // open project from now on (or none), so live news of it is tracked and
+      // the echo of its own delete is not reported as someone else's.
+      if (change?.type === 'saved') {
+        editedSinceLoad = false;
+        currentProject = change.project;
+      }
+      if (change?.type === 'deleted' && currentProject?.id === change.projectId) currentProject = null;
       if (change?.type === 'saved' || change?.type === 'deleted') void loadProjects();
     },
   });

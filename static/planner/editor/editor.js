@@ -430,7 +430,8 @@ export function createRoomEditor(ctx) {
     no.addEventListener('click', () => { el.confirm.hidden = true; });
     yes.addEventListener('click', () => {
       el.confirm.hidden = true;
-      ctx.api.deleteProject(id, saver.state.projectId === id ? saver.state.version : version).then(() => {
+      const v = saver.state.projectId === id ? saver.state.version : version;
+      (ctx.deleteProject ? ctx.deleteProject(id, v) : ctx.api.deleteProject(id, v)).then(() => {
         ctx.onChange({ type: 'deleted', projectId: id });
         if (saver.state.projectId === id) reset();
       }, (err) => showNote(tr('st_error', err?.message ?? '')));
