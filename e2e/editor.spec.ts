@@ -391,6 +391,8 @@ test('the editor at phone width (360 × 740) and on desktop (1400 × 900)', asyn
   await expect.poll(async () => (await box(frame.getByTestId('plan-svg'))).width).toBeLessThanOrEqual(340);
   const plan = await box(frame.getByTestId('plan-svg'));
   expect(plan.width).toBeGreaterThan(250);
+  // Nothing in the planner is wider than the phone.
+  expect(await frame.locator('html').evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
   await frame.getByTestId('editor').scrollIntoViewIfNeeded();
   await page.waitForTimeout(300);
   await shot(page, testInfo, 'phone-360x740', false);
