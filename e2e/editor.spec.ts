@@ -398,5 +398,31 @@ test('the editor at phone width (360 × 740) and on desktop (1400 × 900)', asyn
   await shot(page, testInfo, 'phone-360x740', false);
   await frame.getByTestId('summary').scrollIntoViewIfNeeded();
   await shot(page, testInfo, 'phone-360x740-summary', false);
+
+  // Touch: one finger drags an item, two fingers pinch the plan (pointer events of type touch).
+  await frame.getByTestId('plan-svg').scrollIntoViewIfNeeded();
+  const before = (await layout(frame)).find((i) => i.id === 'i2')!;
+  const touched = await frame.locator('html').evaluate(() => {
+    const svg = document.querySelector('[data-testid="plan-svg"]')!;
+    const rect = document.querySelector('[data-item-id="i2"] rect')!.getBoundingClientRect();
+    const fire = (type: string, target: Element, id: number, x: number, y: number) => target.dispatchEvent(new PointerEvent(type,
+      { bubbles: true, cancelable: true, pointerId: id, pointerType: 'touch', isPrimary: id === 1, button: type === 'pointermove' ? -1 : 0, clientX: x, clientY: y }));
+    const x = rect.left + rect.width / 2, y = rect.top + rect.height / 2;
+    fire('pointerdown', document.querySelector('[data-item-id="i2"] rect')!, 1, x, y);
+    for (let i = 1; i <= 10; i++) fire('pointermove', svg, 1, x + i * 3, y);
+    fire('pointerup', svg, 1, x + 30, y);
+    const zoom0 = (svg as SVGSVGElement).dataset.zoom;
+    const r = svg.getBoundingClientRect();
+    const cx = r.left + r.width / 2, cy = r.top + r.height / 2;
+    fire('pointerdown', svg, 2, cx - 20, cy);
+    fire('pointerdown', svg, 3, cx + 20, cy);
+    for (let i = 1; i <= 5; i++) { fire('pointermove', svg, 2, cx - 20 - i * 8, cy); fire('pointermove', svg, 3, cx + 20 + i * 8, cy); }
+    fire('pointerup', svg, 2, cx - 60, cy);
+    fire('pointerup', svg, 3, cx + 60, cy);
+    return { zoom0, zoom1: (svg as SVGSVGElement).dataset.zoom };
+  });
+  const after = (await layout(frame)).find((i) => i.id === 'i2')!;
+  expect(after.x).toBeGreaterThan(before.x);
+  expect(Number(touched.zoom1)).toBeGreaterThan(Number(touched.zoom0));
   expect(problems, problems.join('\n')).toEqual([]);
 });

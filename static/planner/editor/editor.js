@@ -242,8 +242,25 @@ export function createRoomEditor(ctx) {
    *   | {kind: 'pan', sx: number, sy: number, cx: number, cy: number, scale: number, moved: boolean, pid: number}} */
   let drag = null;
 
+  /** @type {Map<number, {x: number, y: number}>} pointers down on the plan */
+  const fingers = new Map();
+  /** @type {{x: number, y: number, d: number} | null} two fingers' midpoint and distance */
+  let pinch = null;
+  const spread = () => {
+    const [a, b] = [...fingers.values()];
+    return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2, d: Math.max(1, Math.hypot(a.x - b.x, a.y - b.y)) };
+  };
+
   /** @param {PointerEvent} e */
   function onPointerDown(e) {
+    fingers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (fingers.size === 2) {
+      // A second finger: pinch to zoom, and whatever the first one dragged is let go.
+      if (drag?.kind === 'item') { draft = null; render(); }
+      drag = null;
+      pinch = spread();
+      return;
+    }
     if (e.button !== 0 || drag) return;
     const ctm = el.svg.getScreenCTM();
     if (!ctm) return;
@@ -265,6 +282,13 @@ export function createRoomEditor(ctx) {
 
   /** @param {PointerEvent} e */
   function onPointerMove(e) {
+    if (fingers.has(e.pointerId)) fingers.set(e.pointerId, { x: e.clientX, y: e.clientY });
+    if (pinch && fingers.size === 2) {
+      const now = spread();
+      zoomBy(now.d / pinch.d, now.x, now.y);
+      pinch = now;
+      return;
+    }
     if (!drag || e.pointerId !== drag.pid) return;
     if (!drag.moved && Math.hypot(e.clientX - drag.sx, e.clientY - drag.sy) < 3) return;
     drag.moved = true;
@@ -281,6 +305,8 @@ export function createRoomEditor(ctx) {
 
   /** @param {PointerEvent} e */
   function onPointerUp(e) {
+    fingers.delete(e.pointerId);
+    if (fingers.size < 2) pinch = null;
     if (!drag || e.pointerId !== drag.pid) return;
     const d = drag;
     drag = null;
