@@ -1,8 +1,8 @@
 // i18n.js: the editor's strings in English and French. t(locale, key, ...args)
 // replaces {0}, {1}, ... with args; an unknown language falls back to English.
 
-/** @type {Record<string, [string, string]>} */
-const S = {
+/** STRINGS maps each key to its English and French text. @type {Record<string, [string, string]>} */
+export const STRINGS = {
   untitled: ['Untitled room', 'Pièce sans nom'],
   rename: ['Rename', 'Renommer'],
   name: ['Project name', 'Nom du projet'],
@@ -67,7 +67,7 @@ const S = {
  * @param {...(string | number)} args
  */
 export function t(locale, key, ...args) {
-  const pair = S[key];
+  const pair = STRINGS[key];
   if (!pair) return key;
   const s = pair[locale.toLowerCase().startsWith('fr') ? 1 : 0];
   return s.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ''));
