@@ -171,7 +171,9 @@ test('a visitor lays out a room: adds by click and drag, moves, rotates, sees th
   await frame.getByTestId('redo').click();
   await expect(item(frame, 'i1')).toHaveAttribute('data-rotation', '90');
 
-  // Delete, duplicate and nudge with the keyboard on the selection.
+  // Delete, duplicate and nudge with the keyboard on the selection (even
+  // right after typing in a field: clicking the plan takes the focus).
+  await frame.getByTestId('room-depth').focus();
   await item(frame, 'i4').locator('rect').click();
   await page.keyboard.press('Delete');
   await expect(item(frame, 'i4')).toHaveCount(0);
@@ -182,7 +184,10 @@ test('a visitor lays out a room: adds by click and drag, moves, rotates, sees th
   await frame.getByTestId('item-duplicate').click();
   await expect(frame.getByTestId('plan-item')).toHaveCount(4);
 
-  // An item pushed outside the room is flagged.
+  // A room size out of range is clamped; an item pushed outside the room is flagged.
+  await frame.getByTestId('room-width').fill('20');
+  await frame.getByTestId('room-width').press('Enter');
+  await expect(frame.getByTestId('room-width')).toHaveValue('50');
   await frame.getByTestId('room-width').fill('150');
   await frame.getByTestId('room-width').press('Enter');
   await expect(frame.locator('[data-testid="warning"][data-kind="outside"]')).not.toHaveCount(0);

@@ -204,8 +204,10 @@ export function createRoomEditor(ctx) {
       }, () => { if (gen === loadGen) el.newNote.textContent = tr('st_error', ''); });
     });
     const roomInput = () => {
-      const w = el.width.valueAsNumber, d = el.depth.valueAsNumber;
-      if (Number.isFinite(w) && Number.isFinite(d) && w >= M.ROOM_MIN && d >= M.ROOM_MIN) commitDoc(M.setRoom(hist.present, w, d));
+      // Out of range is clamped (50–5000 cm), and the fields show what was kept.
+      commitDoc(M.setRoom(hist.present, el.width.valueAsNumber, el.depth.valueAsNumber));
+      el.width.value = String(hist.present.room.width);
+      el.depth.value = String(hist.present.room.depth);
     };
     el.width.addEventListener('change', roomInput);
     el.depth.addEventListener('change', roomInput);
@@ -266,6 +268,9 @@ export function createRoomEditor(ctx) {
     if (!ctm) return;
     const id = itemIdOf(e.target);
     try { el.svg.setPointerCapture(e.pointerId); } catch { /* not an active pointer (synthetic events) */ }
+    // preventDefault below keeps the focus where it was (say, the width field,
+    // where Delete would not reach the plan): move it here.
+    (id ? nodes.get(id)?.g : el.svg)?.focus({ preventScroll: true });
     if (id) {
       const it = hist.present.items.find((i) => i.id === id);
       if (!it) return;
