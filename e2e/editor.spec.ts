@@ -198,6 +198,18 @@ test('a visitor lays out a room: adds by click and drag, moves, rotates, sees th
   expect(await frame.getByTestId('plan-svg').getAttribute('viewBox')).not.toBe(vb0);
   await frame.getByTestId('zoom-fit').click();
   expect(await frame.getByTestId('plan-svg').getAttribute('viewBox')).toBe(vb0);
+  const corner = await roomPoint(frame, 140, 5); // on the floor, clear of items
+  await page.mouse.move(corner.x, corner.y);
+  await page.mouse.wheel(0, -400);
+  await expect.poll(async () => Number(await frame.getByTestId('plan-svg').getAttribute('data-zoom'))).toBeGreaterThan(1);
+  const vbZoomed = await frame.getByTestId('plan-svg').getAttribute('viewBox');
+  await page.mouse.down(); // pan by dragging the floor
+  await page.mouse.move(corner.x + 60, corner.y + 40, { steps: 5 });
+  await page.mouse.up();
+  const vbPanned = await frame.getByTestId('plan-svg').getAttribute('viewBox');
+  expect(vbPanned).not.toBe(vbZoomed);
+  expect(vbPanned!.split(' ').slice(2)).toEqual(vbZoomed!.split(' ').slice(2)); // same zoom, moved
+  expect(await layout(frame)).toHaveLength(4); // panning moved no item
 
   expect(problems, problems.join('\n')).toEqual([]);
 });
