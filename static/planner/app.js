@@ -793,7 +793,7 @@ export function createApp({
    */
   async function saveProject(doc, target) {
     if (current?.kind !== 'user') {
-      post('LoginRequired', { reason: 'Sign in to save your project.' });
+      post('LoginRequired', { reason: 'save' });
       post('ProjectSavingFailed', target ? { projectId: target.id, error: 'sign in required' } : { error: 'sign in required' });
       showAlert('Sign in on the site to save your project.');
       throw new Error('sign in required');
