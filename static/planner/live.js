@@ -7,7 +7,14 @@
 // tokenExpired the client tells the app (which asks the host through the
 // token gate's single TokenExpired path) and waits for the next token; the
 // server holds the private events meanwhile and replays them, or answers
-// resync, after the new authenticate. A dropped socket is reopened with
+// resync, after the new authenticate.
+//
+// The server answers authenticate messages in order, so the client keeps the
+// tokens it sent in a queue and pairs each answer with its token: an answer
+// speaks for that token's identity, and tokenExpired is about the last
+// accepted token, not the newest one sent. Project events reach the app only
+// while the socket speaks for the app's current identity; a socket still
+// speaking for the previous user after a refused switch is closed. A dropped socket is reopened with
 // exponential backoff and jitter; after a reconnect the app is told to
 // resync, since events may have been missed while the socket was down.
 //
@@ -66,7 +73,8 @@ export const BACKOFF_MAX_MS = 30000;
  */
 
 /**
- * LiveState: idle (no token yet, or signed out), connecting, open
+ * LiveState: idle (no token yet, signed out, or the server refused a
+ * switch to another identity: waiting for the next token), connecting, open
  * (authenticated), expired (the server said tokenExpired; waiting for a new
  * token), waiting (reconnect scheduled after a drop).
  * @typedef {'idle' | 'connecting' | 'open' | 'expired' | 'waiting' | 'closed'} LiveState
@@ -122,11 +130,14 @@ export function createLiveClient({
   let ws = null;
   /** @type {Identity | null} identity the socket is authenticated (and subscribed) as */
   let authedAs = null;
-  // expiredToken: the token the server said has expired; it is never sent
-  // again (a new socket waits for the next token instead).
+  // expiredToken: the current token, once the server said it has expired;
+  // it is never sent again (a new socket waits for the next token instead).
   let expiredToken = '';
-  // sentToken: the token of the last authenticate on this socket.
-  let sentToken = '';
+  /** @type {Array<{token: string, identity: Identity}>} authenticates sent on this socket and not yet answered, oldest first */
+  let unanswered = [];
+  // acceptedToken: the token of the last authenticate the server accepted
+  // on this socket; the one a tokenExpired is about.
+  let acceptedToken = '';
   let attempt = 0;
   // everOpened: a socket of this client authenticated before, so a new one
   // follows a drop and the app must resync.
@@ -170,7 +181,27 @@ export function createLiveClient({
 
   function authenticate() {
     if (current === null || current.token === expiredToken) return;
-    if (send({ type: 'authenticate', payload: { token: current.token } })) sentToken = current.token;
+    const { token, identity } = current;
+    if (send({ type: 'authenticate', payload: { token } })) unanswered.push({ token, identity: { ...identity } });
+  }
+
+  /**
+   * tokenRanOut handles the server's word that token has expired. Only the
+   * current token is marked: an older one's expiry (its timer fired while a
+   * newer token was on its way, or a late answer) says nothing about the
+   * newer token, and the app has nothing to ask for.
+   * @param {string} token
+   */
+  function tokenRanOut(token) {
+    if (current === null || token === '' || token !== current.token) return;
+    expiredToken = token;
+    setState('expired');
+    safely('onTokenExpired', () => onTokenExpired());
+  }
+
+  /** @param {Identity} a @param {Identity} b */
+  function sameIdentity(a, b) {
+    return a.kind === b.kind && a.uid === b.uid;
   }
 
   function connect() {
@@ -187,7 +218,8 @@ export function createLiveClient({
     }
     ws = sock;
     authedAs = null;
-    sentToken = '';
+    unanswered = [];
+    acceptedToken = '';
     setState('connecting');
     sock.onopen = () => {
       if (ws !== sock) return;
@@ -242,10 +274,14 @@ export function createLiveClient({
     const p = msg && typeof msg.payload === 'object' && msg.payload !== null ? msg.payload : {};
     switch (msg?.type) {
       case 'authenticated': {
-        if (current === null) return;
-        const identity = current.identity;
+        const answered = unanswered.shift();
+        if (current === null || answered === undefined) return;
+        // The answer speaks for the token it answers, which may be older
+        // than current (a newer authenticate is still on its way).
+        const identity = answered.identity;
+        acceptedToken = answered.token;
         const reconnected = authedAs === null && everOpened;
-        const switched = authedAs !== null && (authedAs.kind !== identity.kind || authedAs.uid !== identity.uid);
+        const switched = authedAs !== null && !sameIdentity(authedAs, identity);
         const first = authedAs === null;
         authedAs = { ...identity };
         attempt = 0;
@@ -261,31 +297,59 @@ export function createLiveClient({
         return;
       }
       case 'tokenExpired':
-        expiredToken = sentToken;
-        setState('expired');
-        safely('onTokenExpired', () => onTokenExpired());
+        tokenRanOut(acceptedToken);
         return;
       case 'resync':
         safely('onResync', () => onResync('server'));
         return;
       case 'event':
         if (typeof p.topic !== 'string' || typeof p.event !== 'string') return;
+        // Project events are the socket's identity's: until the server has
+        // accepted the app's current identity (a switch on its way) they
+        // are the previous user's, never to be acted on as the new one's.
+        if (p.topic === 'projects' && (current === null || authedAs === null || !sameIdentity(authedAs, current.identity))) return;
         safely('onEvent', () => onEvent(/** @type {LiveEvent} */ (p)));
         return;
-      case 'error':
-        if (p.request === 'authenticate' && p.code === 'token_expired') {
+      case 'error': {
+        if (p.request !== 'authenticate') {
+          logger.warn?.('live: the server refused a message', { code: p.code, request: p.request, message: p.message });
+          return;
+        }
+        const answered = unanswered.shift();
+        if (answered === undefined) return;
+        if (p.code === 'token_expired') {
           // The token we sent had run out already: the same as tokenExpired.
-          expiredToken = sentToken;
-          setState('expired');
-          safely('onTokenExpired', () => onTokenExpired());
+          tokenRanOut(answered.token);
           return;
         }
         // invalid_token, forbidden, ...: reported, never looped on.
         logger.warn?.('live: the server refused a message', { code: p.code, request: p.request, message: p.message });
+        if (authedAs !== null && !sameIdentity(authedAs, answered.identity)) refusedSwitch(answered.token);
         return;
+      }
       default:
         // subscribed / unsubscribed and anything newer: nothing to do.
     }
+  }
+
+  /**
+   * refusedSwitch closes a socket that still speaks for the previous
+   * identity because the server refused the new one's token (a failed
+   * authenticate changes nothing on the socket): its subscriptions would
+   * keep delivering the previous user's events. A newer token already on
+   * its way goes on a fresh socket at once; otherwise the next setToken
+   * opens one, so a refused token is never retried in a loop.
+   * @param {string} refused
+   */
+  function refusedSwitch(refused) {
+    const sock = ws;
+    ws = null;
+    authedAs = null;
+    unanswered = [];
+    acceptedToken = '';
+    if (sock) safely('close', () => sock.close(1000, 'identity refused'));
+    setState('idle');
+    if (current !== null && current.token !== refused) connect();
   }
 
   /**
@@ -314,6 +378,8 @@ export function createLiveClient({
   function logout() {
     current = null;
     expiredToken = '';
+    unanswered = [];
+    acceptedToken = '';
     clearRetry();
     attempt = 0;
     everOpened = false;

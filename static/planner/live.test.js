@@ -324,6 +324,115 @@ test('a throwing constructor is retried with backoff', () => {
   assert.equal(n, 2);
 });
 
+// ---- answers belong to the authenticate they answer (FIFO) ----
+
+test('a tokenExpired for the old token while the new one is on its way does not mark the new one expired', () => {
+  const s = setup({ random: () => 0 });
+  const sock = connectAs(s, 't1', ALICE);
+  s.live.setToken('t2', ALICE);
+  // The server's timer for t1 fired before it read t2's authenticate.
+  sock.receive({ type: 'tokenExpired' });
+  assert.deepEqual(s.calls, [], 'the app already has a newer token: nothing to ask for');
+  sock.receive({ type: 'authenticated', payload: {} });
+  assert.equal(s.live.state, 'open');
+  sock.drop(1006);
+  s.clock.advance(BACKOFF_BASE_MS);
+  s.opened[1].open();
+  assert.deepEqual(s.opened[1].sent, [{ type: 'authenticate', payload: { token: 't2' } }], 'the valid token is sent again');
+  s.opened[1].receive({ type: 'authenticated', payload: {} });
+  assert.deepEqual(s.opened[1].sentTypes, ['authenticate', 'subscribe:catalog', 'subscribe:projects']);
+  assert.deepEqual(s.calls, [{ type: 'resync', why: 'reconnected' }]);
+});
+
+test('a late token_expired answer to the old token\'s authenticate does not mark the new one expired', () => {
+  const s = setup({ random: () => 0 });
+  s.live.setToken('t1', ALICE);
+  const sock = s.opened[0];
+  sock.open();
+  s.live.setToken('t2', ALICE);
+  sock.receive({ type: 'error', payload: { code: 'token_expired', message: 'x', request: 'authenticate' } }); // t1's answer
+  assert.deepEqual(s.calls, []);
+  sock.receive({ type: 'authenticated', payload: {} }); // t2's answer
+  assert.equal(s.live.state, 'open');
+  sock.drop(1006);
+  s.clock.advance(BACKOFF_BASE_MS);
+  s.opened[1].open();
+  assert.deepEqual(s.opened[1].sent, [{ type: 'authenticate', payload: { token: 't2' } }]);
+});
+
+test('tokenExpired marks the last accepted token, which the next socket does not send again', () => {
+  const s = setup({ random: () => 0 });
+  const sock = connectAs(s, 't1', ALICE);
+  s.live.setToken('t2', ALICE);
+  sock.receive({ type: 'authenticated', payload: {} });
+  sock.receive({ type: 'tokenExpired' }); // t2 ran out
+  assert.deepEqual(s.calls, [{ type: 'tokenExpired' }]);
+  sock.drop(1006);
+  s.clock.advance(BACKOFF_BASE_MS);
+  s.opened[1].open();
+  assert.deepEqual(s.opened[1].sent, [], 'waits for a new token');
+});
+
+test('the identity of an answer is the one of the token it answers', () => {
+  const s = setup();
+  const sock = connectAs(s, 'ta1', ALICE);
+  s.live.setToken('ta2', ALICE);
+  s.live.setToken('tb', BOB);
+  sock.receive({ type: 'authenticated', payload: {} }); // ta2's answer: still alice
+  assert.deepEqual(sock.sentTypes.slice(3), ['authenticate', 'authenticate'], 'no new subscriptions for alice');
+  // alice's events are not bob's: the app, signed in as bob, does not see them.
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'pa', version: 2, name: 'Alice' } });
+  assert.deepEqual(s.calls, []);
+  sock.receive({ type: 'authenticated', payload: {} }); // tb's answer
+  assert.deepEqual(sock.sentTypes.slice(5), ['subscribe:catalog', 'subscribe:projects']);
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'pb', version: 2, name: 'Bob' } });
+  assert.deepEqual(s.calls.map((c) => /** @type {any} */ (c).ev?.id), ['pb']);
+});
+
+test('a switch the server refuses closes the socket: the old user\'s events never reach the new one', () => {
+  const s = setup();
+  const sock = connectAs(s, 'ta', ALICE);
+  s.live.setToken('tb', BOB);
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'pa', version: 2, name: 'Alice' } });
+  sock.receive({ type: 'error', payload: { code: 'invalid_token', message: 'x', request: 'authenticate' } });
+  assert.ok(sock.closedWith, 'the socket still speaking for alice is closed');
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'pa', version: 3, name: 'Alice' } });
+  assert.deepEqual(s.calls, [], 'no event of alice handed to bob');
+  assert.equal(s.opened.length, 1, 'the refused token is not sent again');
+  assert.deepEqual(s.clock.pending, [], 'no reconnect loop with a refused token');
+  // The next token opens a fresh socket, which resyncs what was missed.
+  s.live.setToken('tb2', BOB);
+  assert.equal(s.opened.length, 2);
+  const fresh = s.opened[1];
+  fresh.open();
+  assert.deepEqual(fresh.sent, [{ type: 'authenticate', payload: { token: 'tb2' } }]);
+  fresh.receive({ type: 'authenticated', payload: {} });
+  assert.deepEqual(fresh.sentTypes, ['authenticate', 'subscribe:catalog', 'subscribe:projects']);
+  assert.deepEqual(s.calls, [{ type: 'resync', why: 'reconnected' }]);
+});
+
+test('a refused switch with a newer token already on its way reconnects with that token', () => {
+  const s = setup();
+  const sock = connectAs(s, 'ta', ALICE);
+  s.live.setToken('tb1', BOB);
+  s.live.setToken('tb2', BOB);
+  sock.receive({ type: 'error', payload: { code: 'invalid_token', message: 'x', request: 'authenticate' } }); // tb1's
+  assert.ok(sock.closedWith);
+  assert.equal(s.opened.length, 2);
+  s.opened[1].open();
+  assert.deepEqual(s.opened[1].sent, [{ type: 'authenticate', payload: { token: 'tb2' } }]);
+});
+
+test('a refused token of the same user keeps the socket', () => {
+  const s = setup();
+  const sock = connectAs(s, 't1', ALICE);
+  s.live.setToken('bad', ALICE);
+  sock.receive({ type: 'error', payload: { code: 'invalid_token', message: 'x', request: 'authenticate' } });
+  assert.equal(sock.closedWith, null);
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'p1', version: 2 } });
+  assert.equal(s.calls.length, 1, 'alice\'s events still reach alice');
+});
+
 // ---- the app with the live channel plugged in ----
 
 import { createApp } from './app.js';
@@ -342,6 +451,9 @@ function appSetup() {
   /** @type {Map<string, any>} */
   const projects = new Map();
   let n = 0;
+  // serverAhead: how far the API's clock runs ahead of the page's (a clock
+  // jump after the gate learnt the offset from /v1/me).
+  let serverAhead = 0;
   /** @param {number} status @param {unknown} body */
   const reply = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
   /** @param {string} url @param {{headers: Record<string, string>}} init */
@@ -349,11 +461,11 @@ function appSetup() {
     const path = new URL(url).pathname;
     const t = tokens.get((init.headers.Authorization ?? '').replace(/^Bearer /, ''));
     if (!t) return reply(401, { error: { code: 'invalid_token', message: 'no' } });
-    if (clock.now() >= t.exp) return reply(401, { error: { code: 'token_expired', message: 'expired' } });
+    if (clock.now() + serverAhead >= t.exp) return reply(401, { error: { code: 'token_expired', message: 'expired' } });
     if (path === '/v1/me') {
       return reply(200, {
         kind: t.kind, uid: t.uid, retailer: { id: 'r1', name: 'Shop', distributionId: 'd_1', plan: 'free' },
-        scope: ['read', 'write'], expiresAt: new Date(t.exp).toISOString(), serverTime: new Date(clock.now()).toISOString(),
+        scope: ['read', 'write'], expiresAt: new Date(t.exp).toISOString(), serverTime: new Date(clock.now() + serverAhead).toISOString(),
       });
     }
     if (path === '/v1/catalog/categories') return reply(200, { categories: [] });
@@ -408,6 +520,8 @@ function appSetup() {
   return {
     clock, opened, app, posted, view, editorCalls, projects,
     get ctx() { return ctx; },
+    /** @param {number} ms */
+    set serverAhead(ms) { serverAhead = ms; },
     /** @param {string} uid @param {number} [ttl] */
     issue(uid, ttl = 15 * MIN) {
       const tok = `tok${++n}`;
@@ -468,6 +582,28 @@ test('app: the server\'s tokenExpired goes through the gate: one TokenExpired ho
   const fresh = s.issue('alice');
   await s.send('TokenRefreshed', { token: fresh });
   assert.deepEqual(sock.sent.at(-1), { type: 'authenticate', payload: { token: fresh } });
+  assert.equal(s.events('TokenExpired').length, 1);
+});
+
+test('app: the server\'s tokenExpired alone asks the host once through the gate, which still trusted the token', async () => {
+  const s = appSetup();
+  await s.send('Login', { token: s.issue('alice', 5 * MIN) });
+  const sock = openSocket(s);
+  await settle();
+  // The server's clock is past exp; the gate's idea of it is not, and no
+  // API call is pending: only the live channel knows.
+  s.serverAhead = 5 * MIN;
+  assert.equal(s.app.debug.tokenUsable, true);
+  assert.equal(s.app.debug.heldCount, 0);
+  sock.receive({ type: 'tokenExpired' });
+  await settle();
+  assert.deepEqual(s.events('TokenExpired').map((m) => m.content), [{ kind: 'user' }]);
+  assert.equal(s.app.debug.gateState, 'waiting', 'asked by the gate, which holds its read');
+  const fresh = s.issue('alice', 15 * MIN);
+  await s.send('TokenRefreshed', { token: fresh });
+  assert.deepEqual(sock.sent.at(-1), { type: 'authenticate', payload: { token: fresh } });
+  assert.equal(s.app.debug.heldCount, 0);
+  assert.equal(s.app.debug.gateState, 'ok');
   assert.equal(s.events('TokenExpired').length, 1);
 });
 
