@@ -312,7 +312,7 @@ export function createApp({
     random,
     logger,
     onEvent: onLiveEvent,
-    onResync: () => void resyncOpenProject(),
+    onResync: onLiveResync,
     onTokenExpired: liveTokenExpired,
   }) : null;
   // editedSinceLoad: the editor reported changes to the open project that
@@ -964,15 +964,52 @@ export function createApp({
     });
   }
 
+  /**
+   * coalesced returns a trigger for load that keeps at most one run in
+   * flight: triggers while it runs ask for a single trailing run, however
+   * many there are. Live events come in bursts (a replay of up to 256 held
+   * events after re-authentication); one fetch per event would flood the
+   * API, and during a token renewal the gate's bounded hold queue.
+   * @param {() => Promise<unknown>} load must not reject
+   * @returns {() => void}
+   */
+  function coalesced(load) {
+    let running = false;
+    let again = false;
+    return () => {
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      void (async () => {
+        try {
+          do {
+            again = false;
+            await load();
+          } while (again && !destroyed);
+        } finally {
+          running = false;
+        }
+      })();
+    };
+  }
+
+  // The live channel's refetches: one in flight (plus one trailing) for each
+  // of the catalog, the project list and the open project.
+  const liveCatalog = coalesced(() => loadCatalog());
+  const liveProjects = coalesced(() => loadProjects());
+  const liveOpenProject = coalesced(() => checkOpenProject());
+
   /** @param {import('./live.js').LiveEvent} ev */
   function onLiveEvent(ev) {
     if (destroyed) return;
     if (ev.topic === 'catalog') {
-      void loadCatalog();
+      liveCatalog();
       return;
     }
     if (ev.topic !== 'projects' || current?.kind !== 'user') return;
-    void loadProjects();
+    liveProjects();
     const open = currentProject;
     if (!open || ev.id !== open.id) return;
     if (ev.event === 'project.deleted') changedElsewhere({ type: 'deleted', projectId: open.id });
@@ -981,30 +1018,49 @@ export function createApp({
     }
   }
 
-  /** resyncOpenProject refetches what is shown after events may have been missed. */
-  async function resyncOpenProject() {
-    if (destroyed || current?.kind !== 'user') return;
-    void loadProjects();
+  /**
+   * onLiveResync refetches what is shown after events may have been missed
+   * (a reconnect, or the server's resync: held events overflowed, which
+   * includes premium catalog events).
+   */
+  function onLiveResync() {
+    if (destroyed) return;
+    liveCatalog();
+    if (current?.kind !== 'user') return;
+    liveProjects();
+    liveOpenProject();
+  }
+
+  /**
+   * checkOpenProject fetches the open project and hands a newer version, or
+   * its deletion, to changedElsewhere along with what was fetched (so
+   * loading it takes no second fetch).
+   */
+  async function checkOpenProject() {
     const open = currentProject;
-    if (!open) return;
+    if (!open || current?.kind !== 'user' || destroyed) return;
     const s = session;
+    /** @type {Project} */
+    let p;
     try {
-      const p = await api.project(open.id);
-      if (s !== session || currentProject?.id !== open.id) return;
-      if (p.version > currentProject.version) changedElsewhere({ type: 'updated', projectId: open.id, version: p.version });
+      p = await api.project(open.id);
     } catch (err) {
-      if (s === session && currentProject?.id === open.id && isCode(err, 'not_found')) {
-        changedElsewhere({ type: 'deleted', projectId: open.id });
-      }
+      if (s !== session || currentProject?.id !== open.id) return;
+      if (isCode(err, 'not_found')) changedElsewhere({ type: 'deleted', projectId: open.id });
+      else reportError(err);
+      return;
     }
+    if (s !== session || currentProject?.id !== open.id) return;
+    changedElsewhere({ type: 'updated', projectId: open.id, version: p.version }, p);
   }
 
   /**
    * changedElsewhere shows another tab's or device's change of the open
    * project: loaded at once when nothing is unsaved here, offered otherwise.
    * @param {RemoteChange} change
+   * @param {Project} [fetched] the open project as just fetched, when the news came from that fetch
    */
-  function changedElsewhere(change) {
+  function changedElsewhere(change, fetched) {
     if (saving > 0) {
       deferredChange = change;
       return;
@@ -1013,7 +1069,12 @@ export function createApp({
     if (change.type === 'updated' && currentProject.version >= change.version) return;
     if (!editedSinceLoad) {
       if (change.type === 'updated') {
-        void reloadOpenProject();
+        if (fetched && fetched.id === change.projectId && fetched.version === change.version) {
+          currentProject = fetched;
+          safely('editor.load', () => editor?.load(fetched));
+        } else {
+          liveOpenProject();
+        }
         return;
       }
       currentProject = null;

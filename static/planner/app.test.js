@@ -62,11 +62,11 @@ function fakeClock(start) {
 function fakeServer(clock) {
   /** @type {Map<string, {kind: 'legal-entity' | 'user', uid: string, dist: string, exp: number, scope: string[]}>} */
   const tokens = new Map();
-  /** @type {Array<{method: string, path: string, token: string}>} */
+  /** @type {Array<{method: string, path: string, token: string, ifMatch?: string}>} */
   const requests = [];
   /** @type {Map<string, Array<any>>} uid -> projects */
   const projects = new Map();
-  /** @type {Array<{match: (path: string) => boolean, waiting: Array<() => void>}>} */
+  /** @type {Array<{match: (path: string, search: string, method: string) => boolean, waiting: Array<() => void>}>} */
   const holds = [];
   let nextToken = 0;
   let nextProject = 0;
@@ -91,9 +91,9 @@ function fakeServer(clock) {
     const path = u.pathname;
     const auth = init.headers.Authorization ?? '';
     const token = auth.replace(/^Bearer /, '');
-    requests.push({ method: init.method, path: u.pathname + u.search, token });
+    requests.push({ method: init.method, path: u.pathname + u.search, token, ifMatch: init.headers['If-Match'] });
     for (const h of holds) {
-      if (h.match(path)) await new Promise((resolve) => h.waiting.push(() => resolve(undefined)));
+      if (h.match(path, u.search, init.method)) await new Promise((resolve) => h.waiting.push(() => resolve(undefined)));
     }
     const t = tokens.get(token);
     if (!t) return error(401, 'invalid_token', 'the token is not valid');
@@ -107,10 +107,12 @@ function fakeServer(clock) {
     }
     if (path === '/v1/catalog/categories') return reply(200, { categories: [{ id: 'sofas', name: 'Sofas', count: 3 }] });
     if (path === '/v1/catalog/products') {
-      const cursor = u.searchParams.get('cursor');
-      return cursor === 'page2'
-        ? reply(200, { products: products.slice(2), nextCursor: '' })
-        : reply(200, { products: products.slice(0, 2), nextCursor: 'page2' });
+      const q = (u.searchParams.get('q') ?? '').toLowerCase();
+      const category = u.searchParams.get('category');
+      const found = products.filter((p) => p.name.toLowerCase().includes(q) && (!category || p.category === category));
+      return u.searchParams.get('cursor') === 'page2'
+        ? reply(200, { products: found.slice(2), nextCursor: '' })
+        : reply(200, { products: found.slice(0, 2), nextCursor: found.length > 2 ? 'page2' : '' });
     }
     if (path.startsWith('/v1/projects')) {
       if (t.kind !== 'user') return error(403, 'forbidden', 'sign in to use projects');
@@ -132,7 +134,14 @@ function fakeServer(clock) {
       }
       const id = decodeURIComponent(path.slice('/v1/projects/'.length));
       const p = mine.find((x) => x.id === id);
-      return p ? reply(200, p) : error(404, 'not_found', `no project ${id}`);
+      if (!p) return error(404, 'not_found', `no project ${id}`);
+      if (init.method === 'DELETE') {
+        if (!t.scope.includes('write')) return error(403, 'insufficient_scope', 'this token may only read');
+        if (init.headers['If-Match'] !== `"${p.version}"`) return error(409, 'conflict', 'the project was changed since');
+        projects.set(t.uid, mine.filter((x) => x !== p));
+        return reply(204, undefined);
+      }
+      return reply(200, p);
     }
     return error(404, 'not_found', 'no such route');
   }
@@ -165,11 +174,11 @@ function fakeServer(clock) {
       return p;
     },
     /**
-     * hold parks requests whose path matches until the returned release() is called.
-     * @param {(path: string) => boolean} match
+     * hold parks requests whose path (and query, method) matches until the returned release() is called.
+     * @param {(path: string, search: string, method: string) => boolean} match
      */
     hold(match) {
-      /** @type {{match: (path: string) => boolean, waiting: Array<() => void>}} */
+      /** @type {{match: (path: string, search: string, method: string) => boolean, waiting: Array<() => void>}} */
       const h = { match, waiting: [] };
       holds.push(h);
       return () => {
@@ -275,8 +284,47 @@ function fakeEditor() {
   };
 }
 
-/** @param {Partial<typeof CONFIG>} [configOverrides] */
-function setup(configOverrides = {}) {
+/** fakeSockets records the live channel's sockets; the test drives them. */
+function fakeSockets() {
+  /** @type {FakeSocket[]} */
+  const opened = [];
+  class FakeSocket {
+    /** @param {string} url */
+    constructor(url) {
+      this.url = url;
+      this.readyState = 0;
+      /** @type {any[]} */
+      this.sent = [];
+      /** @type {((ev: any) => void) | null} */
+      this.onopen = null;
+      /** @type {((ev: any) => void) | null} */
+      this.onmessage = null;
+      /** @type {((ev: any) => void) | null} */
+      this.onclose = null;
+      /** @type {((ev: any) => void) | null} */
+      this.onerror = null;
+      opened.push(this);
+    }
+    /** @param {string} data */
+    send(data) { this.sent.push(JSON.parse(data)); }
+    close() { this.readyState = 3; }
+    /** open opens the socket and answers its authenticate. */
+    open() {
+      this.readyState = 1;
+      this.onopen?.({});
+      this.receive({ type: 'authenticated', payload: {} });
+    }
+    /** @param {unknown} msg */
+    receive(msg) { this.onmessage?.({ data: JSON.stringify(msg) }); }
+  }
+  return { FakeSocket, opened };
+}
+
+/**
+ * @param {Partial<typeof CONFIG> & {liveUrl?: string}} [configOverrides]
+ * @param {{WebSocket?: any}} [opts]
+ */
+function setup(configOverrides = {}, opts = {}) {
   const clock = fakeClock(T0);
   const server = fakeServer(clock);
   const parent = fakeParent();
@@ -290,6 +338,8 @@ function setup(configOverrides = {}) {
     fetch: server.fetch,
     editorSlot: 'slot',
     gateOptions: { randomUUID: () => `uuid-${++uuid}` },
+    WebSocket: opts.WebSocket,
+    random: () => 0,
   });
   app.mountEditor(editor.factory);
   /** @param {string} event @param {unknown} [content] */
@@ -738,4 +788,114 @@ test('formatPrice uses the currency\'s minor units', () => {
   assert.equal(formatPrice(129900, 'EUR', 'en'), '€1,299.00');
   assert.equal(formatPrice(1299, 'JPY', 'en'), '¥1,299');
   assert.equal(formatPrice(500, 'EUR', 'xx-invalid-locale-tag-that-is-long'), '€5.00');
+});
+
+// ---- catalog search, the editor's product lookup and delete ----
+
+/** @param {ReturnType<typeof fakeServer>} server @returns {URLSearchParams} the query of the last products request */
+function lastProductsQuery(server) {
+  const r = server.requests.filter((x) => x.path.startsWith('/v1/catalog/products')).at(-1);
+  return new URL(`https://x${r?.path ?? ''}`).searchParams;
+}
+
+test('setQuery searches the catalog by name from the first page; "" shows everything again', async () => {
+  const { server, send, clock, state, app } = setup();
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  await app.setQuery('  product 3 ');
+  assert.equal(lastProductsQuery(server).get('q'), 'product 3', 'trimmed');
+  assert.deepEqual(state.catalog?.products.map((p) => p.id), ['p3']);
+  assert.equal(state.catalog?.hasMore, false);
+  assert.equal(state.catalog?.status, 'ready');
+
+  await app.setQuery('');
+  assert.equal(lastProductsQuery(server).has('q'), false);
+  assert.deepEqual(state.catalog?.products.map((p) => p.id), ['p1', 'p2']);
+
+  await app.setQuery('x'.repeat(150));
+  assert.equal(lastProductsQuery(server).get('q'), 'x'.repeat(100), 'bounded to 100 characters');
+  assert.equal(state.catalog?.products.length, 0);
+
+  // With a category and over pages: the search is kept.
+  await app.setCategory('sofas');
+  await app.setQuery('Product');
+  assert.equal(lastProductsQuery(server).get('category'), 'sofas');
+  await app.loadMore();
+  const more = lastProductsQuery(server);
+  assert.deepEqual([more.get('q'), more.get('category'), more.get('cursor')], ['Product', 'sofas', 'page2']);
+  assert.deepEqual(state.catalog?.products.map((p) => p.id), ['p1', 'p2', 'p3']);
+});
+
+test('a slow answer to an earlier search never replaces a later one', async () => {
+  const { server, send, clock, state, app } = setup();
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  const release = server.hold((path, search) => path === '/v1/catalog/products' && new URLSearchParams(search).get('q') === 'Product');
+  const first = app.setQuery('Product');
+  await clock.advance(0);
+  await app.setQuery('Product 2');
+  assert.deepEqual(state.catalog?.products.map((p) => p.id), ['p2']);
+  release();
+  await first;
+  await clock.advance(0);
+  assert.deepEqual(state.catalog?.products.map((p) => p.id), ['p2'], 'still the later search');
+  assert.equal(state.catalog?.status, 'ready');
+});
+
+test('ctx.product gives the editor a loaded catalog product with its price, undefined otherwise', async () => {
+  const { server, send, clock, app, editor } = setup();
+  assert.equal(editor.ctx.product?.('p1'), undefined, 'nothing before the catalog loads');
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  const p1 = editor.ctx.product?.('p1');
+  assert.deepEqual(p1 && [p1.name, p1.price, p1.currency, p1.width, p1.depth], ['Product 1', 129900, 'EUR', 200, 90]);
+  assert.equal(editor.ctx.product?.('p3'), undefined, 'not on a loaded page: the editor fetches it');
+  assert.equal(editor.ctx.product?.('nope'), undefined);
+  await app.loadMore();
+  assert.equal(editor.ctx.product?.('p3')?.name, 'Product 3');
+});
+
+test('ctx.deleteProject deletes at the given version and refreshes the list; a stale version is refused and shown', async () => {
+  const { server, send, clock, state, app, editor } = setup();
+  const gone = server.addProject('alice', 'Old kitchen');
+  const kept = server.addProject('alice', 'Lounge');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  send('LoadProject', { projectId: gone.id });
+  await clock.advance(0);
+  assert.deepEqual(app.debug.openProject, { id: gone.id, version: 1 });
+  const deleteProject = /** @type {NonNullable<EditorContext['deleteProject']>} */ (editor.ctx.deleteProject);
+  await deleteProject(gone.id, 1);
+  await clock.advance(0);
+  const del = server.requests.filter((r) => r.method === 'DELETE');
+  assert.deepEqual(del.map((r) => [r.path, r.ifMatch]), [[`/v1/projects/${gone.id}`, '"1"']]);
+  assert.deepEqual(state.projects?.items.map((p) => p.name), ['Lounge'], 'the list is refreshed');
+  assert.equal(app.debug.openProject, null, 'the deleted project is no longer the open one');
+
+  await assert.rejects(deleteProject(kept.id, 7), { code: 'conflict' });
+  await clock.advance(0);
+  assert.equal(state.alert, 'the project was changed since');
+  assert.deepEqual(state.projects?.items.map((p) => p.name), ['Lounge']);
+});
+
+test('the live echo of one\'s own delete is not shown as another tab\'s change', async () => {
+  const { FakeSocket, opened } = fakeSockets();
+  const { server, send, clock, state, editor } = setup({ liveUrl: 'wss://planner.example/ws' }, { WebSocket: FakeSocket });
+  const p = server.addProject('alice', 'Old kitchen');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  send('LoadProject', { projectId: p.id });
+  await clock.advance(0);
+  const sock = opened[0];
+  sock.open();
+  editor.calls.length = 0;
+  const release = server.hold((path, _search, method) => method === 'DELETE');
+  const deleting = /** @type {NonNullable<EditorContext['deleteProject']>} */ (editor.ctx.deleteProject)(p.id, 1);
+  await clock.advance(0);
+  // The server publishes the delete before our answer arrives.
+  sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.deleted', id: p.id, version: 1 } });
+  await clock.advance(0);
+  release();
+  await deleting;
+  await clock.advance(0);
+  assert.ok(!state.alerts.some((a) => /another tab/.test(a)), `alerts: ${JSON.stringify(state.alerts)}`);
+  assert.ok(!editor.calls.includes('clear'), 'the editor, which deleted it, is not cleared behind its back');
 });

@@ -454,11 +454,20 @@ function appSetup() {
   // serverAhead: how far the API's clock runs ahead of the page's (a clock
   // jump after the gate learnt the offset from /v1/me).
   let serverAhead = 0;
+  /** @type {string[]} paths of the API requests, in order */
+  const requests = [];
+  /** @type {Array<() => void> | null} requests parked by hold(), released by release() */
+  let parked = null;
   /** @param {number} status @param {unknown} body */
   const reply = (status, body) => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } });
   /** @param {string} url @param {{headers: Record<string, string>}} init */
   async function fetch(url, init) {
     const path = new URL(url).pathname;
+    requests.push(path);
+    if (parked !== null && path !== '/v1/me') {
+      const queue = parked;
+      await new Promise((resolve) => queue.push(() => resolve(undefined)));
+    }
     const t = tokens.get((init.headers.Authorization ?? '').replace(/^Bearer /, ''));
     if (!t) return reply(401, { error: { code: 'invalid_token', message: 'no' } });
     if (clock.now() + serverAhead >= t.exp) return reply(401, { error: { code: 'token_expired', message: 'expired' } });
@@ -518,7 +527,16 @@ function appSetup() {
     };
   });
   return {
-    clock, opened, app, posted, view, editorCalls, projects,
+    clock, opened, app, posted, view, editorCalls, projects, requests,
+    /** @param {string} path @returns {number} how many requests were made for path */
+    count: (path) => requests.filter((r) => r === path).length,
+    /** hold parks every API request but /v1/me until release(). */
+    hold() { parked ??= []; },
+    release() {
+      const queue = parked ?? [];
+      parked = null;
+      for (const go of queue) go();
+    },
     get ctx() { return ctx; },
     /** @param {number} ms */
     set serverAhead(ms) { serverAhead = ms; },
@@ -605,6 +623,73 @@ test('app: the server\'s tokenExpired alone asks the host once through the gate,
   assert.equal(s.app.debug.heldCount, 0);
   assert.equal(s.app.debug.gateState, 'ok');
   assert.equal(s.events('TokenExpired').length, 1);
+});
+
+test('app: a resync reloads the catalog too', async () => {
+  const s = appSetup();
+  await s.send('Login', { token: s.issue('alice') });
+  const sock = openSocket(s);
+  await settle();
+  const before = s.count('/v1/catalog/products');
+  // Held premium catalog events overflowed, or catalog.imported was lost in a drop.
+  sock.receive({ type: 'resync' });
+  await settle();
+  assert.equal(s.count('/v1/catalog/products'), before + 1);
+  assert.equal(s.count('/v1/catalog/categories'), before + 1);
+  sock.drop(1006);
+  s.clock.advance(BACKOFF_BASE_MS);
+  openSocket(s);
+  await settle();
+  assert.equal(s.count('/v1/catalog/products'), before + 2, 'after a reconnect too');
+});
+
+test('app: a burst of live events makes one fetch per view in flight, plus one trailing', async () => {
+  const s = appSetup();
+  s.projects.set('p1', { id: 'p1', name: 'Room', room: { width: 400, depth: 300 }, items: [], version: 1 });
+  await s.send('Login', { token: s.issue('alice') });
+  const sock = openSocket(s);
+  await s.send('LoadProject', { projectId: 'p1' });
+  const list = s.count('/v1/projects');
+  const open = s.count('/v1/projects/p1');
+  const products = s.count('/v1/catalog/products');
+  s.projects.set('p1', { ...s.projects.get('p1'), version: 41 });
+  s.hold();
+  // A replay of held events after re-authentication.
+  for (let v = 2; v <= 41; v++) {
+    sock.receive({ type: 'event', payload: { topic: 'projects', event: 'project.updated', id: 'p1', version: v, name: 'Room' } });
+    sock.receive({ type: 'event', payload: { topic: 'catalog', event: 'catalog.imported', products: v, categories: 1 } });
+  }
+  await settle();
+  assert.equal(s.count('/v1/projects') - list, 1, 'one project list read in flight');
+  assert.equal(s.count('/v1/projects/p1') - open, 1, 'one open-project read in flight');
+  assert.equal(s.count('/v1/catalog/products') - products, 1, 'one catalog read in flight');
+  s.release();
+  await settle();
+  await settle();
+  assert.equal(s.count('/v1/projects') - list, 2, 'then one trailing read of the list');
+  assert.ok(s.count('/v1/projects/p1') - open <= 2);
+  assert.equal(s.count('/v1/catalog/products') - products, 2);
+  assert.deepEqual(s.editorCalls.filter((c) => c.startsWith('load:')), ['load:p1@1', 'load:p1@41'], 'loaded once, at the newest version');
+});
+
+test('app: live events during a token renewal are held once per view, never failed as queue_full', async () => {
+  const s = appSetup();
+  await s.send('Login', { token: s.issue('alice', 5 * MIN) });
+  const sock = openSocket(s);
+  await settle();
+  s.clock.advance(5 * MIN);
+  sock.receive({ type: 'tokenExpired' });
+  await settle();
+  assert.equal(s.events('TokenExpired').length, 1);
+  // Catalog events keep coming on the free plan while the host renews the token.
+  for (let i = 0; i < 150; i++) sock.receive({ type: 'event', payload: { topic: 'catalog', event: 'catalog.imported', products: i, categories: 1 } });
+  await settle();
+  assert.ok(s.app.debug.heldCount <= 4, `held ${s.app.debug.heldCount} calls`);
+  const fresh = s.issue('alice');
+  await s.send('TokenRefreshed', { token: fresh });
+  await settle();
+  assert.deepEqual(s.view.alerts, [], 'nothing failed in front of the visitor');
+  assert.equal(s.app.debug.catalogStatus, 'ready');
 });
 
 test('app: a save of the open project elsewhere reloads it, or is offered when there are unsaved changes', async () => {
