@@ -33,6 +33,7 @@ type conn struct {
 	// order as one or more messages. It is never closed; done stops the
 	// writer.
 	send         chan [][]byte
+	room         chan struct{} // a token after each dequeue, for waitRoom
 	done         chan struct{}
 	socketClosed chan struct{} // closed once the closer has closed the socket
 	kickOnce     sync.Once
@@ -74,6 +75,7 @@ func newConn(h *Handler, ws *websocket.Conn, r web.Retailer) *conn {
 		h: h, ws: ws, retailerID: r.ID, premium: r.Plan == web.PlanPremium,
 		limiter:      rate.NewLimiter(h.cfg.MessageRate, h.cfg.MessageBurst),
 		send:         make(chan [][]byte, h.cfg.SendBuffer),
+		room:         make(chan struct{}, 1),
 		done:         make(chan struct{}),
 		socketClosed: make(chan struct{}),
 	}
@@ -108,8 +110,33 @@ func (c *conn) readLoop() {
 			c.kick(websocket.StatusPolicyViolation, ReasonTooManyFrames)
 			return
 		}
+		if !c.waitRoom() {
+			return
+		}
 		c.handle(typ, data)
 	}
+}
+
+// waitRoom waits until the send queue has room for the answers to one client
+// message (authenticate queues up to two batches: its answer and the replay
+// of held events). Without it a burst of requests the rate limit allows, read
+// faster than the writer drains their answers, filled the queue and closed
+// the socket of a client that reads everything with 1008 too slow. Waiting
+// instead holds up only this socket's own reading; a client that does not
+// read is still dropped by its write timeout. It reports false once the
+// socket is kicked.
+func (c *conn) waitRoom() bool {
+	need := min(2, cap(c.send))
+	for cap(c.send)-len(c.send) < need {
+		// The queue is not empty, so a writer is running and will dequeue
+		// (a write that never finishes times out and kicks).
+		select {
+		case <-c.room:
+		case <-c.done:
+			return false
+		}
+	}
+	return true
 }
 
 // writeLoop writes queued batches until the queue is empty or the socket is
@@ -128,6 +155,10 @@ func (c *conn) writeLoop() {
 			c.writerExit(false)
 			return
 		case batch := <-c.send:
+			select {
+			case c.room <- struct{}{}:
+			default: // a token is already waiting
+			}
 			for _, msg := range batch {
 				if err := c.write(msg); err != nil {
 					c.kick(0, "")

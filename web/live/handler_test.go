@@ -460,3 +460,34 @@ func TestPlanChangeReachesNewSocketsWithinRetailerTTL(t *testing.T) {
 		t.Errorf("after the TTL the socket answered %+v first, want the premium silence", m)
 	}
 }
+
+func TestMissingDistributionIsValidationFailed(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, live.Config{})
+	for _, path := range []string{"/ws", "/ws?d="} {
+		t.Run(path, func(t *testing.T) {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			_, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.url, "http")+path,
+				&websocket.DialOptions{HTTPHeader: http.Header{"Origin": {e.url}}})
+			if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+				t.Errorf("dial %s: %v %v, want 400", path, err, resp)
+			}
+		})
+	}
+	// The body is the API's error.
+	resp, err := http.Get(e.url + "/ws")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Error struct{ Code, Field string }
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusBadRequest || body.Error.Code != web.EValidation || body.Error.Field != "d" {
+		t.Errorf("GET /ws = %d %+v, want 400 validation_failed field d", resp.StatusCode, body.Error)
+	}
+}
