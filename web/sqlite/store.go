@@ -120,12 +120,25 @@ func cloneValues(v url.Values) url.Values {
 }
 
 // migrate applies the pending embedded migrations, each in its own transaction.
+//
+// Two processes opening a new file at once (the server and the admin CLI) may
+// both find it unmigrated. Their transactions are serialized (BEGIN
+// IMMEDIATE), so the second one fails on the tables the first just created
+// and rolls back whole; running Up again then reads the first one's version
+// and has nothing, or less, left to do. A migration that is really broken
+// fails every attempt and its error is returned.
 func migrate(ctx context.Context, db *sql.DB) error {
-	p, err := goose.NewProvider(goose.DialectSQLite3, db, Migrations())
-	if err != nil {
-		return err
+	const attempts = 3
+	var err error
+	for range attempts {
+		var p *goose.Provider
+		if p, err = goose.NewProvider(goose.DialectSQLite3, db, Migrations()); err != nil {
+			return err
+		}
+		if _, err = p.Up(ctx); err == nil || ctx.Err() != nil {
+			return err
+		}
 	}
-	_, err = p.Up(ctx)
 	return err
 }
 
