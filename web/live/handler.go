@@ -57,10 +57,12 @@ type Config struct {
 	// unauthenticated before it is closed with 1008 "authentication required".
 	// Default 10 s.
 	AuthTimeout time.Duration
-	// SendBuffer is how many writes may queue for one socket. A socket whose
-	// queue is full is closed with 1008 so it never stalls publishers or other
-	// sockets. The queue fills only once the kernel's socket buffers are full
-	// too, so a client that reads at all never gets near it. Default 16.
+	// SendBuffer is how many write batches (an answer, an event, or a replay of
+	// held events) may queue for one socket. A socket whose queue is full is
+	// closed with 1008 so it never stalls publishers or other sockets. The
+	// socket reads a client's next message only once its answers fit, so a
+	// client's own requests never fill it; published events can, for a client
+	// that stops reading. Default 16.
 	SendBuffer int
 	// HoldLimit and HoldWindow bound the events held for a socket whose token
 	// expired: at most HoldLimit events (default 256) received within
