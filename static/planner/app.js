@@ -19,6 +19,7 @@ import { createBridge as defaultCreateBridge } from './bridge.js';
 import { createTokenGate as defaultCreateGate } from './token-gate.js';
 import { createApi, tokenInfoFromMe, verifyToken } from './api.js';
 import { createLiveClient, liveURL } from './live.js';
+import { t } from './editor/i18n.js';
 
 /**
  * @typedef {import('./api.js').Api} Api
@@ -88,8 +89,9 @@ import { createLiveClient, liveURL } from './live.js';
  */
 
 /**
- * ProjectView is one row of "My projects".
- * @typedef {{id: string, name: string, items: string, updated: string, updatedAt: string}} ProjectView
+ * ProjectView is one row of "My projects"; version is the one a rename or
+ * delete from the row sends as If-Match.
+ * @typedef {{id: string, name: string, version: number, items: string, updated: string, updatedAt: string}} ProjectView
  */
 
 /**
@@ -105,7 +107,8 @@ import { createLiveClient, liveURL } from './live.js';
  * @property {(message: string | null) => void} alert shows a message, null hides it
  * @property {(catalog: CatalogView) => void} catalog
  * @property {(projects: ProjectsView) => void} projects
- * @property {(locale: string) => void} [lang] the document's language changed
+ * @property {(locale: string) => void} [lang] the language: once at start, then after each SetUpSettings
+ *   (the view re-labels what it draws itself)
  */
 
 /**
@@ -120,7 +123,8 @@ import { createLiveClient, liveURL } from './live.js';
  * @property {(doc: ProjectDoc, target?: {id: string, version: number}) => Promise<Project>} saveProject
  *   creates (no target) or updates a project, posts ProjectSavingSucceeded / ProjectSavingFailed (and
  *   LoginRequired when anonymous), shows failures, refreshes "My projects"; rejects on failure
- * @property {(name: string) => Promise<Project>} createProject saveProject of an empty 400 × 300 cm room
+ * @property {(name: string) => Promise<Project>} createProject saveProject of an empty 400 × 300 cm room,
+ *   which becomes the open project (the editor shows it)
  * @property {(minor: number, currency?: string) => string} formatPrice formats minor units for the current locale
  * @property {(productId: string) => Product | undefined} [product] a product of the catalog pages loaded so far
  * @property {(id: string, version: number) => Promise<void>} [deleteProject] deletes a project (If-Match version),
@@ -217,7 +221,9 @@ export function createApp({
   createGate = defaultCreateGate,
 }) {
   const apiBase = config.apiBase ?? '';
-  const retailer = config.retailerName || 'the shop';
+  /** @param {string} key @param {...(string | number)} args */
+  const tr = (key, ...args) => t(settings.locale, key, ...args);
+  const retailerName = () => config.retailerName || tr('theShop');
 
   /** @type {Identity | null} who the last accepted token speaks for; survives expiry, not Logout */
   let current = null;
@@ -297,7 +303,7 @@ export function createApp({
       // tell the host, by the kind it sent, so it can send another.
       const kind = current?.kind ?? 'legal-entity';
       post(kind === 'user' ? 'LoginFailed' : 'AuthenticationFailed', { reason, message });
-      showAlert(message || 'Your session could not be verified. Please reload the page or sign in again.');
+      showAlert(message || tr('aSession'));
     },
   });
   const api = createApi(gate);
@@ -441,7 +447,7 @@ export function createApp({
     if (me.retailer.distributionId !== config.distribution) {
       return {
         ok: false, kind: me.kind, reason: 'wrong_distribution',
-        message: `This token was issued for another planner than ${retailer}'s.`,
+        message: `This token was issued for another planner than ${config.retailerName || 'the shop'}'s.`,
       };
     }
     if (wanted !== null && me.kind !== wanted) {
@@ -463,9 +469,7 @@ export function createApp({
     post(kind === 'user' ? 'LoginFailed' : 'AuthenticationFailed', { reason, message });
     if (reason === 'superseded') return; // nothing went wrong for the visitor
     if (current === null) connectError = true;
-    showAlert(kind === 'user'
-      ? `Signing in to the planner failed: ${message}`
-      : `The planner could not connect to ${retailer}: ${message}`);
+    showAlert(kind === 'user' ? tr('aLogin', message) : tr('aConnect', retailerName(), message));
     renderStatus();
   }
 
@@ -556,12 +560,12 @@ export function createApp({
   // ---- status and alerts ----
 
   function statusText() {
-    if (gateState === 'waiting') return 'Waiting for the site to renew your session…';
-    if (current !== null) return current.kind === 'user' ? `Signed in as ${current.uid}` : 'Browsing as guest';
-    if (signedOut) return 'Signed out';
-    if (connectError) return `Not connected to ${retailer}`;
-    if (authRequiredPosted) return `Waiting for ${retailer} to connect the planner…`;
-    return `Connecting to ${retailer}…`;
+    if (gateState === 'waiting') return tr('stWaiting');
+    if (current !== null) return current.kind === 'user' ? tr('stUser', current.uid) : tr('stGuest');
+    if (signedOut) return tr('stSignedOut');
+    if (connectError) return tr('stNotConnected', retailerName());
+    if (authRequiredPosted) return tr('stAuthWait', retailerName());
+    return tr('stConnecting', retailerName());
   }
 
   function renderStatus() {
@@ -726,7 +730,8 @@ export function createApp({
     return {
       id: String(p.id),
       name: String(p.name ?? ''),
-      items: n === 0 ? 'No items' : n === 1 ? '1 item' : `${n} items`,
+      version: Number(p.version) || 0,
+      items: n === 0 ? tr('items0') : n === 1 ? tr('items1') : tr('itemsN', n),
       updated: formatDate(p.updatedAt, settings.locale),
       updatedAt: typeof p.updatedAt === 'string' ? p.updatedAt : '',
     };
@@ -760,7 +765,7 @@ export function createApp({
     await settled();
     if (destroyed) return false;
     if (current?.kind !== 'user') {
-      showAlert('Sign in on the site to open your saved projects.');
+      showAlert(tr('aOpenSignIn'));
       return failed('sign in required', 'login_required');
     }
     const s = session;
@@ -778,7 +783,7 @@ export function createApp({
     editedSinceLoad = false;
     const shown = editor === null || safely('editor.load', () => editor?.load(project));
     if (!shown) {
-      showAlert('The editor could not open this project.');
+      showAlert(tr('aEditorFailed'));
       return failed('the editor could not open this project', 'editor_failed');
     }
     if (announce) post('ProjectLoadingSucceeded', { projectId, name: project.name, version: project.version });
@@ -795,7 +800,7 @@ export function createApp({
     if (current?.kind !== 'user') {
       post('LoginRequired', { reason: 'save' });
       post('ProjectSavingFailed', target ? { projectId: target.id, error: 'sign in required' } : { error: 'sign in required' });
-      showAlert('Sign in on the site to save your project.');
+      showAlert(tr('aSaveSignIn'));
       throw new Error('sign in required');
     }
     /** @type {Project} */
@@ -854,11 +859,136 @@ export function createApp({
   function createProject(name) {
     const n = typeof name === 'string' ? name.trim() : '';
     if (n === '' || n.length > MAX_PROJECT_NAME_LENGTH) {
-      const message = `A project name is 1 to ${MAX_PROJECT_NAME_LENGTH} characters.`;
+      const message = tr('aNameLength', MAX_PROJECT_NAME_LENGTH);
       showAlert(message);
       return Promise.reject(new Error(message));
     }
-    return saveProject({ name: n, room: { ...NEW_PROJECT_ROOM }, items: [] });
+    return saveProject({ name: n, room: { ...NEW_PROJECT_ROOM }, items: [] }).then((project) => {
+      // The editor's New project shows what it created: that is the open
+      // project from now on (live news of it, a delete from the list).
+      currentProject = project;
+      editedSinceLoad = false;
+      return project;
+    });
+  }
+
+  // ---- "My projects": rename and delete from a row ----
+
+  /**
+   * renameListedProject renames a project from its row in "My projects". It
+   * reads the project and saves it under the new name at version, the one
+   * the row showed (If-Match): a change made elsewhere since is refused
+   * (409), never overwritten, and shows a message and a refreshed list. When
+   * it is the open project, the editor gets the renamed version if nothing
+   * is unsaved there; unsaved changes are kept and offered like another
+   * tab's change (load theirs, or keep mine).
+   * @param {string} id
+   * @param {number} version
+   * @param {string} name
+   * @returns {Promise<boolean>} whether the project was renamed
+   */
+  async function renameListedProject(id, version, name) {
+    const n = typeof name === 'string' ? name.trim() : '';
+    if (n === '' || n.length > MAX_PROJECT_NAME_LENGTH) {
+      showAlert(tr('aNameLength', MAX_PROJECT_NAME_LENGTH));
+      return false;
+    }
+    if (current?.kind !== 'user') {
+      showAlert(tr('aSaveSignIn'));
+      return false;
+    }
+    const s = session;
+    const label = listedName(id, n);
+    /** @type {Project} */
+    let stored;
+    try {
+      stored = await api.project(id);
+    } catch (err) {
+      if (s === session) listFailure(err, label);
+      return false;
+    }
+    if (s !== session) return false;
+    const open = currentProject?.id === id ? currentProject : null;
+    const edited = editedSinceLoad;
+    /** @type {Project} */
+    let project;
+    try {
+      project = await saveProject({ name: n, room: stored.room, items: stored.items }, { id, version });
+    } catch (err) {
+      if (s === session) listFailure(err, label);
+      return false;
+    }
+    if (s !== session || !open || currentProject?.id !== id) return true;
+    if (!edited) {
+      currentProject = project;
+      editedSinceLoad = false;
+      safely('editor.load', () => editor?.load(project));
+    } else {
+      // saveProject took the renamed version as the open one; the editor
+      // still holds the older one with its unsaved changes.
+      currentProject = open;
+      editedSinceLoad = true;
+      changedElsewhere({ type: 'updated', projectId: id, version: project.version }, project);
+    }
+    return true;
+  }
+
+  /**
+   * deleteListedProject deletes a project from its row in "My projects" (the
+   * row asked for confirmation) at the version the row showed. Deleting the
+   * open project leaves the editor with a new, untitled room: the visitor
+   * asked for that design to be gone, so none of it stays on screen.
+   * @param {string} id
+   * @param {number} version
+   * @returns {Promise<boolean>} whether the project was deleted
+   */
+  async function deleteListedProject(id, version) {
+    if (current?.kind !== 'user') {
+      showAlert(tr('aOpenSignIn'));
+      return false;
+    }
+    const s = session;
+    const label = listedName(id, '');
+    const wasOpen = currentProject?.id === id;
+    try {
+      await deleteProject(id, version);
+    } catch (err) {
+      if (s === session) listFailure(err, label);
+      return false;
+    }
+    if (s === session && wasOpen && currentProject === null) {
+      editedSinceLoad = false;
+      if (editor) safely('editor.clear', () => editor?.clear());
+      showAlert(tr('aOpenDeleted', label || tr('untitled')));
+    }
+    return true;
+  }
+
+  /**
+   * listedName is the name "My projects" shows for id.
+   * @param {string} id
+   * @param {string} fallback
+   */
+  function listedName(id, fallback) {
+    const p = projects.items.find((x) => String(x.id) === id);
+    return p && typeof p.name === 'string' ? p.name : fallback;
+  }
+
+  /**
+   * listFailure shows why a rename or delete from the list failed. A stale
+   * version (409) or a project gone meanwhile (404) means the list was out
+   * of date: it says so plainly and reloads the list.
+   * @param {unknown} err
+   * @param {string} name
+   */
+  function listFailure(err, name) {
+    if (isCode(err, 'conflict')) showAlert(tr('aListConflict', name));
+    else if (isCode(err, 'not_found')) showAlert(tr('aListGone', name));
+    else {
+      reportError(err);
+      return;
+    }
+    void loadProjects();
   }
 
   // ---- settings ----
@@ -872,6 +1002,7 @@ export function createApp({
     }
     if (next.currency !== undefined) settings.currency = next.currency;
     if (view.lang) safely('view.lang', () => view.lang?.(settings.locale));
+    renderStatus();
     renderCatalog();
     renderProjects();
     if (editor?.settingsChanged) safely('editor.settingsChanged', () => editor?.settingsChanged?.({ ...settings }));
@@ -1079,16 +1210,14 @@ export function createApp({
       }
       currentProject = null;
       if (editor) safely('editor.clear', () => editor?.clear());
-      showAlert('This project was deleted in another tab or on another device.');
+      showAlert(tr('aDeletedThere'));
       return;
     }
     if (editor?.remoteChange) {
       safely('editor.remoteChange', () => editor?.remoteChange?.(change));
       return;
     }
-    showAlert(change.type === 'updated'
-      ? 'This project was changed in another tab or on another device. Your unsaved changes are kept here; saving them will report a conflict.'
-      : 'This project was deleted in another tab or on another device. Your unsaved changes are kept here.');
+    showAlert(tr(change.type === 'updated' ? 'aChangedKept' : 'aDeletedKept'));
   }
 
   function settleSave() {
@@ -1163,6 +1292,7 @@ export function createApp({
   }
 
   // Draw the initial state (the template's status text stays until then).
+  if (view.lang) safely('view.lang', () => view.lang?.(settings.locale));
   renderCatalog();
   renderProjects();
 
@@ -1195,6 +1325,8 @@ export function createApp({
     setQuery,
     refreshProjects: loadProjects,
     openProject: (/** @type {string} */ id) => openProject(id),
+    renameListedProject,
+    deleteListedProject,
     reloadOpenProject,
     saveProject,
     createProject,

@@ -141,6 +141,12 @@ function fakeServer(clock) {
         projects.set(t.uid, mine.filter((x) => x !== p));
         return reply(204, undefined);
       }
+      if (init.method === 'PUT') {
+        if (!t.scope.includes('write')) return error(403, 'insufficient_scope', 'this token may only read');
+        if (init.headers['If-Match'] !== `"${p.version}"`) return error(409, 'conflict', 'the project was changed since');
+        Object.assign(p, JSON.parse(init.body ?? '{}'), { version: p.version + 1, updatedAt: new Date(clock.now()).toISOString() });
+        return reply(200, p);
+      }
       return reply(200, p);
     }
     return error(404, 'not_found', 'no such route');
@@ -321,7 +327,7 @@ function fakeSockets() {
 }
 
 /**
- * @param {Partial<typeof CONFIG> & {liveUrl?: string}} [configOverrides]
+ * @param {Partial<Omit<typeof CONFIG, "locale">> & {locale?: string, liveUrl?: string}} [configOverrides]
  * @param {{WebSocket?: any}} [opts]
  */
 function setup(configOverrides = {}, opts = {}) {
@@ -898,4 +904,110 @@ test('the live echo of one\'s own delete is not shown as another tab\'s change',
   await clock.advance(0);
   assert.ok(!state.alerts.some((a) => /another tab/.test(a)), `alerts: ${JSON.stringify(state.alerts)}`);
   assert.ok(!editor.calls.includes('clear'), 'the editor, which deleted it, is not cleared behind its back');
+});
+
+test('a row of "My projects" renames at the version it showed; a stale version is refused, explained and refreshed', async () => {
+  const { server, send, clock, state, app, editor, events } = setup();
+  const p = server.addProject('alice', 'Kitchen', 2);
+  const other = server.addProject('alice', 'Lounge');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  send('LoadProject', { projectId: p.id });
+  await clock.advance(0);
+  editor.calls.length = 0;
+  assert.equal(state.projects?.items[0].version, 1);
+
+  assert.equal(await app.renameListedProject(p.id, 1, '  Big kitchen '), true);
+  await clock.advance(0);
+  const put = server.requests.filter((r) => r.method === 'PUT');
+  assert.deepEqual(put.map((r) => [r.path, r.ifMatch]), [[`/v1/projects/${p.id}`, '"1"']]);
+  assert.equal(p.name, 'Big kitchen');
+  assert.equal(p.items.length, 2, 'the rest of the project is kept');
+  assert.deepEqual(state.projects?.items.map((x) => x.name), ['Big kitchen', 'Lounge']);
+  assert.deepEqual(editor.calls, [`load:${p.id}`], 'the open, unedited project is shown renamed');
+  assert.deepEqual(app.debug.openProject, { id: p.id, version: 2 });
+  assert.deepEqual(events('ProjectSavingSucceeded').at(-1)?.content, { projectId: p.id, version: 2 });
+
+  // Changed elsewhere since the list was drawn: nothing is overwritten.
+  other.version = 5;
+  assert.equal(await app.renameListedProject(other.id, 1, 'Den'), false);
+  await clock.advance(0);
+  assert.equal(other.name, 'Lounge');
+  assert.match(state.alert ?? '', /^“Lounge” was changed in another tab or on another device, so nothing was done\. The list is up to date now: try again\.$/);
+  assert.equal(state.projects?.items.find((x) => x.id === other.id)?.version, 5, 'the list was refreshed');
+
+  assert.equal(await app.renameListedProject(other.id, 5, '   '), false);
+  assert.equal(state.alert, 'A project name is 1 to 100 characters.');
+});
+
+test('renaming the open project from the list while it has unsaved changes offers the change, never loads over them', async () => {
+  const { server, send, clock, app, editor } = setup();
+  const p = server.addProject('alice', 'Kitchen');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  send('LoadProject', { projectId: p.id });
+  await clock.advance(0);
+  /** @type {any[]} */
+  const offers = [];
+  app.mountEditor((ctx) => ({
+    load: (/** @type {any} */ x) => offers.push(`load:${x.id}`), clear() {}, destroy() {},
+    remoteChange: (/** @type {any} */ c) => offers.push(c),
+  }));
+  offers.length = 0;
+  editor.ctx.onChange({ type: 'edited' });
+  assert.equal(await app.renameListedProject(p.id, 1, 'Big kitchen'), true);
+  await clock.advance(0);
+  assert.deepEqual(offers, [{ type: 'updated', projectId: p.id, version: 2 }]);
+  assert.deepEqual(app.debug.openProject, { id: p.id, version: 1 }, 'the editor still holds version 1');
+});
+
+test('deleting the open project from the list leaves the editor with a new, untitled room; a stale version deletes nothing', async () => {
+  const { server, send, clock, state, app, editor } = setup();
+  const open = server.addProject('alice', 'Kitchen');
+  const other = server.addProject('alice', 'Lounge');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  send('LoadProject', { projectId: open.id });
+  await clock.advance(0);
+  editor.calls.length = 0;
+
+  other.version = 3;
+  assert.equal(await app.deleteListedProject(other.id, 1), false);
+  await clock.advance(0);
+  assert.deepEqual(state.projects?.items.map((x) => x.name), ['Kitchen', 'Lounge']);
+  assert.match(state.alert ?? '', /^“Lounge” was changed in another tab/);
+  assert.deepEqual(editor.calls, []);
+
+  assert.equal(await app.deleteListedProject(open.id, 1), true);
+  await clock.advance(0);
+  const del = server.requests.filter((r) => r.method === 'DELETE');
+  assert.deepEqual(del.map((r) => [r.path, r.ifMatch]), [[`/v1/projects/${other.id}`, '"1"'], [`/v1/projects/${open.id}`, '"1"']]);
+  assert.deepEqual(state.projects?.items.map((x) => x.name), ['Lounge']);
+  assert.deepEqual(editor.calls, ['clear']);
+  assert.equal(app.debug.openProject, null);
+  assert.equal(state.alert, '“Kitchen” was deleted; the editor shows a new, untitled room.');
+
+  // Deleting a project that is not open leaves the editor alone.
+  editor.calls.length = 0;
+  assert.equal(await app.deleteListedProject(other.id, 3), true);
+  await clock.advance(0);
+  assert.deepEqual(editor.calls, []);
+  assert.deepEqual(state.projects?.items, []);
+});
+
+test('the shell speaks the locale: status, item counts and alerts follow SetUpSettings; English is unchanged', async () => {
+  const { server, send, clock, state, app } = setup({ locale: 'fr' });
+  assert.equal(state.status, '');
+  assert.equal(state.lang, 'fr');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  server.addProject('alice', 'Cuisine', 1);
+  await clock.advance(0);
+  assert.equal(state.status, 'Connecté en tant que alice');
+  assert.equal(state.projects?.items[0].items, '1 élément');
+  send('SetUpSettings', { locale: 'en' });
+  assert.equal(state.status, 'Signed in as alice');
+  assert.equal(state.projects?.items[0].items, '1 item');
+  send('Logout', {});
+  assert.equal(state.status, 'Signed out');
+  send('SetUpSettings', { locale: 'fr-FR' });
+  assert.equal(state.status, 'Déconnecté');
+  await assert.rejects(app.createProject(''));
+  assert.equal(state.alert, 'Un nom de projet compte de 1 à 100 caractères.');
 });

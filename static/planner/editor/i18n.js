@@ -1,5 +1,9 @@
-// i18n.js: the editor's strings in English and French. t(locale, key, ...args)
-// replaces {0}, {1}, ... with args; an unknown language falls back to English.
+// i18n.js: the planner's strings in English and French, the editor's and the
+// shell's (status line, catalog, "My projects", alerts; app.js and main.js).
+// t(locale, key, ...args) replaces {0}, {1}, ... with args; an unknown
+// language falls back to English. templates/planner.templ paints the first
+// few shell strings on the server; templates/planner_test.go checks they are
+// the ones here.
 
 /** STRINGS maps each key to its English and French text. @type {Record<string, [string, string]>} */
 export const STRINGS = {
@@ -58,6 +62,62 @@ export const STRINGS = {
   addTo: ['Add {0} to the plan', 'Ajouter {0} au plan'],
   item: ['{0} at {1}, {2} cm', '{0} à {1}, {2} cm'],
   scale: ['1 m', '1 m'],
+
+  // ---- the shell (app.js, main.js, planner.templ) ----
+  appTitle: ['Room planner', 'Planificateur de pièce'],
+  editorLabel: ['Room editor', 'Éditeur de pièce'],
+  dismiss: ['Dismiss', 'Fermer'],
+  stWaiting: ['Waiting for the site to renew your session…', 'En attente du renouvellement de votre session par le site…'],
+  stUser: ['Signed in as {0}', 'Connecté en tant que {0}'],
+  stGuest: ['Browsing as guest', 'Navigation en tant qu’invité'],
+  stSignedOut: ['Signed out', 'Déconnecté'],
+  stNotConnected: ['Not connected to {0}', 'Non connecté à {0}'],
+  stAuthWait: ['Waiting for {0} to connect the planner…', 'En attente de la connexion du planificateur par {0}…'],
+  stConnecting: ['Connecting to {0}…', 'Connexion à {0}…'],
+  theShop: ['the shop', 'la boutique'],
+  thisShop: ['this shop', 'cette boutique'],
+  noConfig: ['The planner could not start: its configuration is missing.', 'Le planificateur n’a pas pu démarrer : sa configuration manque.'],
+  notEmbedded: ['This page is meant to be embedded by {0}\'s website', 'Cette page est faite pour être intégrée au site de {0}'],
+  notSetUp: ['The planner is not set up for {0}\'s website yet.', 'Le planificateur n’est pas encore configuré pour le site de {0}.'],
+  catalog: ['Catalog', 'Catalogue'],
+  category: ['Category', 'Catégorie'],
+  allProducts: ['All products', 'Tous les produits'],
+  refresh: ['Refresh', 'Actualiser'],
+  search: ['Search', 'Rechercher'],
+  searchLabel: ['Search the catalog', 'Rechercher dans le catalogue'],
+  loadMore: ['Load more', 'Voir plus'],
+  loadingMore: ['Loading…', 'Chargement…'],
+  catIdle: ['The catalog appears once the planner is connected.', 'Le catalogue s’affiche dès que le planificateur est connecté.'],
+  catLoading: ['Loading the catalog…', 'Chargement du catalogue…'],
+  catError: ['The catalog could not be loaded. Try Refresh.', 'Le catalogue n’a pas pu être chargé. Essayez Actualiser.'],
+  catEmpty: ['No products here yet.', 'Aucun produit ici pour l’instant.'],
+  myProjects: ['My projects', 'Mes projets'],
+  projectsHint: ['Sign in on the site to keep your designs.', 'Connectez-vous sur le site pour garder vos créations.'],
+  projectsLoading: ['Loading your projects…', 'Chargement de vos projets…'],
+  projectsNone: ['No saved projects yet.', 'Aucun projet enregistré pour l’instant.'],
+  items0: ['No items', 'Aucun élément'],
+  items1: ['1 item', '1 élément'],
+  itemsN: ['{0} items', '{0} éléments'],
+  updated: [' · Updated ', ' · Modifié le '],
+  renameOf: ['Rename “{0}”', 'Renommer « {0} »'],
+  deleteOf: ['Delete “{0}”', 'Supprimer « {0} »'],
+  nameFor: ['New name for “{0}”', 'Nouveau nom pour « {0} »'],
+  aSession: ['Your session could not be verified. Please reload the page or sign in again.', 'Votre session n’a pas pu être vérifiée. Rechargez la page ou reconnectez-vous.'],
+  aLogin: ['Signing in to the planner failed: {0}', 'La connexion au planificateur a échoué : {0}'],
+  aConnect: ['The planner could not connect to {0}: {1}', 'Le planificateur n’a pas pu se connecter à {0} : {1}'],
+  aOpenSignIn: ['Sign in on the site to open your saved projects.', 'Connectez-vous sur le site pour ouvrir vos projets enregistrés.'],
+  aEditorFailed: ['The editor could not open this project.', 'L’éditeur n’a pas pu ouvrir ce projet.'],
+  aSaveSignIn: ['Sign in on the site to save your project.', 'Connectez-vous sur le site pour enregistrer votre projet.'],
+  aNameLength: ['A project name is 1 to {0} characters.', 'Un nom de projet compte de 1 à {0} caractères.'],
+  aDeletedThere: ['This project was deleted in another tab or on another device.', 'Ce projet a été supprimé dans un autre onglet ou sur un autre appareil.'],
+  aChangedKept: ['This project was changed in another tab or on another device. Your unsaved changes are kept here; saving them will report a conflict.',
+    'Ce projet a été modifié dans un autre onglet ou sur un autre appareil. Vos modifications non enregistrées restent ici ; les enregistrer signalera un conflit.'],
+  aDeletedKept: ['This project was deleted in another tab or on another device. Your unsaved changes are kept here.',
+    'Ce projet a été supprimé dans un autre onglet ou sur un autre appareil. Vos modifications non enregistrées restent ici.'],
+  aListConflict: ['“{0}” was changed in another tab or on another device, so nothing was done. The list is up to date now: try again.',
+    '« {0} » a été modifié dans un autre onglet ou sur un autre appareil : rien n’a été fait. La liste est à jour : réessayez.'],
+  aListGone: ['“{0}” no longer exists: it was deleted in another tab or on another device.', '« {0} » n’existe plus : il a été supprimé dans un autre onglet ou sur un autre appareil.'],
+  aOpenDeleted: ['“{0}” was deleted; the editor shows a new, untitled room.', '« {0} » a été supprimé ; l’éditeur montre une nouvelle pièce sans nom.'],
 };
 
 /**

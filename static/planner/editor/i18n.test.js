@@ -16,3 +16,22 @@ test('t picks the language, fills placeholders and falls back to English', () =>
   assert.equal(t('en', 'wOverlap', 'Sofa', 'Table'), 'Sofa overlaps Table');
   assert.equal(t('en', 'no-such-key'), 'no-such-key');
 });
+
+test('every key the shell and the editor ask for is in the table', async () => {
+  const { readFile } = await import('node:fs/promises');
+  for (const file of ['../app.js', '../main.js', './editor.js']) {
+    const src = await readFile(new URL(file, import.meta.url), 'utf8');
+    // tr('key' ...) and t(locale, 'key' ...); keys built at run time (editor's 'st_' + status) are not seen.
+    const keys = [...src.matchAll(/\btr?\((?:[^()'"]*, )?'([A-Za-z_0-9]+)'/g)].map((m) => m[1]);
+    assert.ok(keys.length > 10, `${file}: ${keys.length} keys found`);
+    for (const key of keys) assert.ok(key in STRINGS, `${file} asks for ${key}`);
+  }
+});
+
+test('the shell\'s English is what the host-facing specs match', () => {
+  assert.equal(t('en', 'stUser', 'alice'), 'Signed in as alice');
+  assert.equal(t('en', 'stGuest'), 'Browsing as guest');
+  assert.equal(t('en', 'stWaiting'), 'Waiting for the site to renew your session…');
+  assert.equal(t('en', 'stConnecting', 'Home Shop'), 'Connecting to Home Shop…');
+  assert.equal(t('fr', 'stUser', 'alice'), 'Connecté en tant que alice');
+});
