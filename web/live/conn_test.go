@@ -117,9 +117,7 @@ func TestBurstOfRequestsIsAnswered(t *testing.T) {
 		c.expect("subscribed")
 	}
 	// Events still flow.
-	if err := e.svc.Data.ImportCatalog(context.Background(), shop.ID, nil, nil, false); err != nil {
-		t.Fatal(err)
-	}
+	e.publishCatalog(shop, 0)
 	c.expect("event")
 }
 

@@ -1,7 +1,6 @@
 package live_test
 
 import (
-	"context"
 	"testing"
 	"time"
 
@@ -80,9 +79,7 @@ func leHasNoProjects(e *env) func(t *testing.T, c *client, r web.Retailer) {
 			t.Errorf("projects with a legal-entity token: %+v, want forbidden", m.Payload)
 		}
 		c.subscribe("catalog")
-		if err := e.svc.Data.ImportCatalog(context.Background(), r.ID, nil, nil, false); err != nil {
-			t.Fatal(err)
-		}
+		e.publishCatalog(r, 0)
 		if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported {
 			t.Errorf("event %+v, want catalog.imported", m.Payload)
 		}
@@ -99,21 +96,14 @@ func TestPremiumExpiryHoldsCatalog(t *testing.T) {
 	e.clock.Advance(time.Minute)
 	c.expect("tokenExpired")
 
-	ctx := context.Background()
-	if err := e.svc.Data.ImportCatalog(ctx, shop.ID, nil, nil, false); err != nil {
-		t.Fatal(err)
-	}
+	e.publishCatalog(shop, 0)
 	// The event was held: the next message answers the subscribe.
 	c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
 	if m := c.expect("error"); m.Payload.Code != web.ETokenExpired || m.Payload.Request != "subscribe" {
 		t.Errorf("subscribe catalog while expired: %+v, want token_expired", m.Payload)
 	}
 	// The refused subscribe left the subscription in place: still held.
-	cat := []web.Category{{ID: "sofas", Name: "Sofas"}}
-	prods := []web.Product{{ID: "p1", RetailerID: shop.ID, Name: "Sofa", Category: "sofas", Width: 200, Depth: 90, Height: 80, Price: 49900, Currency: "EUR"}}
-	if err := e.svc.Data.ImportCatalog(ctx, shop.ID, cat, prods, true); err != nil {
-		t.Fatal(err)
-	}
+	e.publishCatalog(shop, 1)
 
 	if m := c.authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
 		t.Fatalf("re-authenticate: %+v, want authenticated first", m)
@@ -125,9 +115,7 @@ func TestPremiumExpiryHoldsCatalog(t *testing.T) {
 		}
 	}
 	// Live again.
-	if err := e.svc.Data.ImportCatalog(ctx, shop.ID, nil, nil, false); err != nil {
-		t.Fatal(err)
-	}
+	e.publishCatalog(shop, 0)
 	if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported || *m.Payload.Products != 0 {
 		t.Errorf("after re-authentication: %+v, want catalog.imported", m.Payload)
 	}

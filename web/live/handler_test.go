@@ -79,9 +79,7 @@ func TestPremiumIgnoresUnauthenticatedFrames(t *testing.T) {
 	// Authenticated, the socket is answered, and the deadline no longer applies.
 	c.subscribe("catalog")
 	e.clock.Advance(live.DefaultAuthTimeout + time.Second)
-	if err := e.svc.Data.ImportCatalog(context.Background(), shop.ID, nil, nil, false); err != nil {
-		t.Fatal(err)
-	}
+	e.publishCatalog(shop, 0)
 	if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported {
 		t.Errorf("after the deadline: %+v, want the catalog event on the still-open socket", m.Payload)
 	}
@@ -132,9 +130,12 @@ func TestFreePlanCatalogIsPublic(t *testing.T) {
 	if err := e.svc.Data.ImportCatalog(ctx, shop.ID, cat, prods, true); err != nil {
 		t.Fatal(err)
 	}
-	m := c.expect("event")
-	if m.Payload.Topic != "catalog" || m.Payload.Event != live.EventCatalogImported || m.Payload.Products == nil || *m.Payload.Products != 2 {
-		t.Errorf("event %+v, want catalog.imported of this retailer's 2 products", m.Payload)
+	e.pollCatalog()
+	for _, id := range []string{"p1", "p2"} {
+		m := c.expect("event")
+		if m.Payload.Topic != "catalog" || m.Payload.Event != live.EventProductUpdated || m.Payload.ID != id || m.Payload.Removed {
+			t.Errorf("event %+v, want product.updated of this retailer's %s", m.Payload, id)
+		}
 	}
 }
 
@@ -203,9 +204,7 @@ func TestExpiryHoldsEventsUntilReauthentication(t *testing.T) {
 	// While expired: private events are held; the free catalog still flows.
 	e.updateProject(shop, "alice", "p1", 1)
 	e.updateProject(shop, "alice", "p1", 2)
-	if err := e.svc.Data.ImportCatalog(context.Background(), shop.ID, nil, nil, false); err != nil {
-		t.Fatal(err)
-	}
+	e.publishCatalog(shop, 0)
 	if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported {
 		t.Fatalf("while expired got %+v, want only the public catalog event", m.Payload)
 	}

@@ -3,9 +3,11 @@
 //
 // A socket is opened for one retailer's distribution (/ws?d=<distributionId>)
 // and authenticated in-band with the same tokens as the API
-// ({"type":"authenticate","payload":{"token":"..."}}). Storage writes publish
-// Events through a Publisher (PublishingStore decorates the store); a Hub fans
-// them out to the sockets that subscribed to the event's Key. The Hub is the
+// ({"type":"authenticate","payload":{"token":"..."}}). Project writes publish
+// Events through a Publisher (PublishingStore decorates the store); catalog
+// events come from the store's change log (CatalogWatcher), so imports made by
+// another process are published too. A Hub fans them out to the sockets that
+// subscribed to the event's Key. The Hub is the
 // in-process implementation of Publisher and Subscriber; a shared backend
 // (PostgreSQL LISTEN/NOTIFY) can replace the publishing side later so events
 // cross instances.
@@ -51,8 +53,9 @@ type Event struct {
 	ID         string // project id, or product id for product.updated
 	Version    int64  // project version after the change (the deleted version for project.deleted)
 	Title      string // project name; empty for deletions
-	Products   int    // catalog.imported: products in the import
-	Categories int    // catalog.imported: categories in the import
+	Removed    bool   // product.updated: the product was removed from the catalog
+	Products   int    // catalog.imported: products the catalog has now
+	Categories int    // catalog.imported: categories the catalog has now
 }
 
 // Key says which subscribers an event reaches: every socket subscribed to its
@@ -101,13 +104,14 @@ type eventPayload struct {
 	ID         string `json:"id,omitempty"`
 	Version    int64  `json:"version,omitempty"`
 	Name       string `json:"name,omitempty"`
+	Removed    bool   `json:"removed,omitempty"`
 	Products   *int   `json:"products,omitempty"`
 	Categories *int   `json:"categories,omitempty"`
 }
 
 // encode returns the event message clients receive.
 func (e Event) encode() ([]byte, error) {
-	p := eventPayload{Topic: e.Topic, Event: e.Name, ID: e.ID, Version: e.Version, Name: e.Title}
+	p := eventPayload{Topic: e.Topic, Event: e.Name, ID: e.ID, Version: e.Version, Name: e.Title, Removed: e.Removed}
 	if e.Name == EventCatalogImported {
 		p.Products, p.Categories = &e.Products, &e.Categories
 	}

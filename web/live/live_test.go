@@ -101,27 +101,37 @@ func (c *fakeClock) waitTimer(t *testing.T) {
 
 // env is a planner service on loopback with a real SQLite file.
 type env struct {
-	t     *testing.T
-	svc   *service.Service
-	url   string // http://127.0.0.1:PORT, also the public URL
-	clock *fakeClock
+	t      *testing.T
+	svc    *service.Service
+	url    string // http://127.0.0.1:PORT, also the public URL
+	clock  *fakeClock
+	dbPath string // the service's SQLite file
+}
+
+// testGetenv gives every store of a test the same master key.
+func testGetenv(k string) string {
+	if k == "PLANNER_MASTER_KEY" {
+		return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
+	}
+	return ""
 }
 
 func newEnv(t *testing.T, cfg live.Config) *env {
+	t.Helper()
+	return newEnvWith(t, cfg, filepath.Join(t.TempDir(), "planner.db"), 0)
+}
+
+// newEnvWith opens the service on the SQLite file at dbPath (which may hold
+// data already) with the catalog change log read every poll (0: the default).
+func newEnvWith(t *testing.T, cfg live.Config, dbPath string, poll time.Duration) *env {
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	url := "http://" + ts.Listener.Addr().String()
 	clock := newFakeClock()
 	cfg.Clock = clock
 	svc, err := service.Open(context.Background(), service.Config{
-		DBPath: filepath.Join(t.TempDir(), "planner.db"), PublicURL: url, Clock: clock.Now,
-		Getenv: func(k string) string {
-			if k == "PLANNER_MASTER_KEY" {
-				return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="
-			}
-			return ""
-		},
-		Live: cfg,
+		DBPath: dbPath, PublicURL: url, Clock: clock.Now,
+		Getenv: testGetenv, Live: cfg, CatalogPoll: poll,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -135,7 +145,7 @@ func newEnv(t *testing.T, cfg live.Config) *env {
 	})
 	t.Cleanup(ts.Close)
 	t.Cleanup(func() { _ = svc.CloseLive() })
-	return &env{t: t, svc: svc, url: url, clock: clock}
+	return &env{t: t, svc: svc, url: url, clock: clock, dbPath: dbPath}
 }
 
 func (e *env) retailer(plan web.Plan) web.Retailer {
@@ -222,7 +232,8 @@ type msg struct {
 		Code, Message, Field, Request string
 		Topic, Event, ID, Name        string
 		Version                       int64
-		Products                      *int
+		Products, Categories          *int
+		Removed                       bool
 	} `json:"payload"`
 }
 
@@ -310,6 +321,16 @@ func (c *client) expectEvent(name, id string, version int64) msg {
 func (e *env) publishProject(r web.Retailer, uid, name, id string, version int64) {
 	e.t.Helper()
 	err := e.svc.Hub.Publish(context.Background(), live.Event{Topic: live.TopicProjects, Name: name, RetailerID: r.ID, UID: uid, ID: id, Version: version, Title: "p"})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// publishCatalog publishes a catalog.imported event of r as the catalog
+// watcher would.
+func (e *env) publishCatalog(r web.Retailer, products int) {
+	e.t.Helper()
+	err := e.svc.Hub.Publish(context.Background(), live.Event{Topic: live.TopicCatalog, Name: live.EventCatalogImported, RetailerID: r.ID, Products: products, Categories: 1})
 	if err != nil {
 		e.t.Fatal(err)
 	}

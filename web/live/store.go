@@ -16,10 +16,13 @@ type Store interface {
 	ImportCatalog(ctx context.Context, retailerID string, cats []web.Category, products []web.Product, replace bool) error
 }
 
-// PublishingStore is a Store whose successful writes publish live events:
-// project.created (only when CreateProject really created the project, not
-// for an idempotent repeat), project.updated, project.deleted and
-// catalog.imported. Reads pass straight through. Events are published after
+// PublishingStore is a Store whose successful project writes publish live
+// events: project.created (only when CreateProject really created the project,
+// not for an idempotent repeat), project.updated and project.deleted. Reads
+// pass straight through, and so does ImportCatalog: catalog events come from
+// the store's change log through a CatalogWatcher, the one source for imports
+// made in this process and in others (the admin CLI), so an in-process import
+// is published once, like any other. Events are published after
 // the write has committed, so a client that fetches on an event sees the
 // change; two concurrent writes to one project may publish out of order, which
 // clients resolve by the version each event carries.
@@ -67,15 +70,6 @@ func (s *PublishingStore) DeleteProject(ctx context.Context, retailerID, uid, id
 	err := s.Store.DeleteProject(ctx, retailerID, uid, id, ifVersion)
 	if err == nil {
 		s.publish(ctx, Event{Topic: TopicProjects, Name: EventProjectDeleted, RetailerID: retailerID, UID: uid, ID: id, Version: ifVersion})
-	}
-	return err
-}
-
-// ImportCatalog imports the catalog and publishes catalog.imported.
-func (s *PublishingStore) ImportCatalog(ctx context.Context, retailerID string, cats []web.Category, products []web.Product, replace bool) error {
-	err := s.Store.ImportCatalog(ctx, retailerID, cats, products, replace)
-	if err == nil {
-		s.publish(ctx, Event{Topic: TopicCatalog, Name: EventCatalogImported, RetailerID: retailerID, Products: len(products), Categories: len(cats)})
 	}
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/roomplanner/planner/web/api"
@@ -30,6 +31,9 @@ const KeyWindow = api.MaxTokenTTL + refreshInterval
 
 const refreshInterval = 30 * time.Second
 
+// changeLogRetention is how long catalog change log entries are kept.
+const changeLogRetention = 24 * time.Hour
+
 // Config configures a Service.
 type Config struct {
 	DBPath         string              // SQLite file
@@ -45,13 +49,19 @@ type Config struct {
 	// socket agrees with token verification. Other zero fields get
 	// web/live's defaults.
 	Live live.Config
+	// CatalogPoll is how often the service reads the catalog change log to
+	// publish catalog events, including those of imports made by the admin
+	// CLI in another process: the most such an event waits. Default 1 s.
+	CatalogPoll time.Duration
 }
 
 // Service is an assembled planner service. Close it when done.
 type Service struct {
-	// Store is the raw SQLite store: writes made through it publish no live
-	// events (admin commands, seeding). Data is the same store with its
-	// writes published to Hub; the API writes through Data.
+	// Store is the raw SQLite store: project writes made through it publish
+	// no live events. Data is the same store with its project writes
+	// published to Hub; the API writes through Data. Catalog imports through
+	// either (or through another process's store on the same file) are
+	// published by Catalog from the change log.
 	Store   *sqlite.Store
 	Data    *live.PublishingStore
 	Hub     *live.Hub
@@ -59,7 +69,12 @@ type Service struct {
 	Keyring *token.Keyring
 	Issuer  *token.Issuer
 	API     *api.Server
+	// Catalog tails the store's catalog change log and publishes catalog
+	// events to Hub; it runs from Open until Close.
+	Catalog *live.CatalogWatcher
 	log     *slog.Logger
+
+	stopWatch func() // stops Catalog and waits for it
 }
 
 // OpenStore opens the SQLite store at path with the master key from getenv
@@ -122,18 +137,37 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		st.Close()
 		return nil, err
 	}
+	// The watcher starts after the change log's newest entry (no replay) and
+	// runs on a context of the service's own, not Open's: a caller may bound
+	// Open with a timeout, and the watcher must live until Close.
+	watcher, err := live.NewCatalogWatcher(ctx, st, hub, live.WatcherConfig{Interval: cfg.CatalogPoll}, cfg.Logger)
+	if err != nil {
+		lh.Close()
+		st.Close()
+		return nil, err
+	}
 	srv := api.NewServer(api.Config{
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
 		Live: lh,
 	}, cfg.Logger, data, issuer, verifier, keys)
-	return &Service{Store: st, Data: data, Hub: hub, Live: lh, Keyring: keys, Issuer: issuer, API: srv, log: cfg.Logger}, nil
+	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		watcher.Run(wctx)
+	}()
+	var once sync.Once
+	stop := func() { once.Do(func() { cancel(); <-done }) }
+	return &Service{Store: st, Data: data, Hub: hub, Live: lh, Keyring: keys, Issuer: issuer, API: srv,
+		Catalog: watcher, log: cfg.Logger, stopWatch: stop}, nil
 }
 
 // Handler is the service's HTTP handler.
 func (s *Service) Handler() http.Handler { return s.API }
 
 // RunMaintenance refreshes the signing keys (so a rotation by the CLI takes
-// effect) and purges old idempotency records until ctx ends.
+// effect) and purges idempotency records and catalog change log entries older
+// than a day until ctx ends.
 func (s *Service) RunMaintenance(ctx context.Context) {
 	t := time.NewTicker(refreshInterval)
 	defer t.Stop()
@@ -151,6 +185,12 @@ func (s *Service) RunMaintenance(ctx context.Context) {
 				if err := s.Store.PurgeIdempotency(ctx, now.Add(-24*time.Hour)); err != nil && ctx.Err() == nil {
 					s.log.Warn("purge idempotency records", "err", err)
 				}
+				// A running watcher reads new entries within a poll interval
+				// and a starting one skips to the newest, so a day is a wide
+				// margin; it keeps the log small whatever the import sizes.
+				if err := s.Store.PurgeCatalogChanges(ctx, now.Add(-changeLogRetention)); err != nil && ctx.Err() == nil {
+					s.log.Warn("purge catalog change log", "err", err)
+				}
 			}
 		}
 	}
@@ -162,8 +202,10 @@ func (s *Service) RunMaintenance(ctx context.Context) {
 // RegisterOnShutdown; calling it again is harmless.
 func (s *Service) CloseLive() error { return s.Live.Close() }
 
-// Close closes the live sockets, then releases the database.
+// Close stops the catalog watcher, closes the live sockets, then releases the
+// database.
 func (s *Service) Close() error {
+	s.stopWatch()
 	lerr := s.Live.Close()
 	if err := s.Store.Close(); err != nil {
 		return err

@@ -75,16 +75,32 @@ func (s *Store) ImportCatalog(ctx context.Context, retailerID string, cats []web
 			return err
 		}
 		defer prodStmt.Close()
+		// The change log gets a row for each product the upsert really wrote
+		// (RowsAffected is 0 when its WHERE found nothing to change), in the
+		// same transaction, so it records exactly what this import committed.
+		logStmt, err := tx.PrepareContext(ctx, `
+			INSERT INTO catalog_changes (retailer_id, product_id, change, at) VALUES (?, ?, 'updated', ?)`)
+		if err != nil {
+			return err
+		}
+		defer logStmt.Close()
 		for _, p := range products {
 			if !known[p.Category] {
 				return web.Errorf(web.EValidation, "product %q is in category %q, which is not in the catalog", p.ID, p.Category)
 			}
-			if _, err := prodStmt.ExecContext(ctx, retailerID, p.ID, p.Name, p.Category, p.Description,
-				p.Width, p.Depth, p.Height, p.Price, p.Currency, p.Color, searchText(p), now); err != nil {
+			res, err := prodStmt.ExecContext(ctx, retailerID, p.ID, p.Name, p.Category, p.Description,
+				p.Width, p.Depth, p.Height, p.Price, p.Currency, p.Color, searchText(p), now)
+			if err != nil {
 				if isConstraint(err) {
 					return web.Errorf(web.EValidation, "product %q: %v", p.ID, err)
 				}
 				return fmt.Errorf("product %q: %w", p.ID, err)
+			} else if n, err := res.RowsAffected(); err != nil {
+				return fmt.Errorf("product %q: %w", p.ID, err)
+			} else if n > 0 {
+				if _, err := logStmt.ExecContext(ctx, retailerID, p.ID, now); err != nil {
+					return fmt.Errorf("log change of product %q: %w", p.ID, err)
+				}
 			}
 		}
 		if !replace {
@@ -94,6 +110,9 @@ func (s *Store) ImportCatalog(ctx context.Context, retailerID string, cats []web
 		productIDs := make([]string, len(products))
 		for i, p := range products {
 			productIDs[i] = p.ID
+		}
+		if err := logRemovals(ctx, tx, retailerID, productIDs, now); err != nil {
+			return err
 		}
 		if err := deleteOthers(ctx, tx, "products", retailerID, productIDs); err != nil {
 			return err
@@ -136,6 +155,24 @@ func checkImport(cats []web.Category, products []web.Product) error {
 			return web.Errorf(web.EValidation, "product %q has a negative price", p.ID)
 		}
 		seen[p.ID] = true
+	}
+	return nil
+}
+
+// logRemovals writes a 'removed' change for each of the retailer's products
+// whose id is not in keep: those a replacing import is about to delete.
+func logRemovals(ctx context.Context, tx *sql.Tx, retailerID string, keep []string, at int64) error {
+	ids, err := json.Marshal(keep)
+	if err != nil {
+		return err
+	}
+	_, err = tx.ExecContext(ctx, `
+		INSERT INTO catalog_changes (retailer_id, product_id, change, at)
+		SELECT retailer_id, id, 'removed', ? FROM products
+		WHERE retailer_id = ? AND id NOT IN (SELECT value FROM json_each(?))
+		ORDER BY id`, at, retailerID, string(ids))
+	if err != nil {
+		return fmt.Errorf("log products removed by the import: %w", err)
 	}
 	return nil
 }

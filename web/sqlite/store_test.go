@@ -282,6 +282,10 @@ func TestImportRollsBackMidway(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lastBefore, err := s.LastCatalogChange(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if _, err := s.wdb.ExecContext(ctx, `CREATE TEMP TRIGGER boom BEFORE INSERT ON main.products
 		WHEN NEW.id = 'boom' BEGIN SELECT RAISE(ABORT, 'boom refused'); END`); err != nil {
 		t.Fatal(err)
@@ -297,6 +301,11 @@ func TestImportRollsBackMidway(t *testing.T) {
 	}
 	if diff := cmp.Diff(before, after); diff != "" {
 		t.Errorf("products changed by a failed import (-before +after):\n%s", diff)
+	}
+	// "a" was renamed and "new" added before the refusal: their change log
+	// entries went with the transaction.
+	if last, err := s.LastCatalogChange(ctx); err != nil || last != lastBefore {
+		t.Errorf("LastCatalogChange after a failed import = %d, %v; want %d", last, err, lastBefore)
 	}
 	cats, err := s.Categories(ctx, r.ID)
 	if err != nil {

@@ -46,6 +46,13 @@ type Store interface {
 	Product(ctx context.Context, retailerID, id string) (web.Product, error)
 	MissingProducts(ctx context.Context, retailerID string, ids []string) ([]string, error)
 
+	// The catalog change log: ImportCatalog records, in its transaction, each
+	// product it really changed or removed. Seqs increase in commit order and
+	// are never reused, even after a purge.
+	CatalogChanges(ctx context.Context, after int64, limit int) ([]web.CatalogChange, error)
+	LastCatalogChange(ctx context.Context) (int64, error)
+	PurgeCatalogChanges(ctx context.Context, before time.Time) error
+
 	// Users' projects.
 	Projects(ctx context.Context, retailerID, uid string) ([]web.ProjectSummary, error)
 	Project(ctx context.Context, retailerID, uid, id string) (web.Project, error)
@@ -76,6 +83,9 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ProductPaging", testProductPaging},
 		{"ProductSearch", testProductSearch},
 		{"MissingProducts", testMissingProducts},
+		{"CatalogChangeLog", testCatalogChangeLog},
+		{"CatalogChangeLogPaging", testCatalogChangeLogPaging},
+		{"CatalogChangePurge", testCatalogChangePurge},
 		{"RetailerIsolation", testRetailerIsolation},
 		{"ProjectOwnerIsolation", testProjectOwnerIsolation},
 		{"ProjectLifecycle", testProjectLifecycle},
