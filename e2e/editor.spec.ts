@@ -335,6 +335,41 @@ test('two pages editing one project: the conflict is shown with a choice, and ke
   await expect.poll(() => layout(frameA)).toEqual(mine);
 });
 
+test('after "Load their version" the next change from the other page loads quietly, with no conflict', async ({ page, context, demo }) => {
+  const frameA = await ready(page, demo);
+  await signIn(page, demo, 'alice');
+  await waitForEvent(page, 'LoginSucceeded');
+  await addByClick(frameA, ARMCHAIR);
+  await frameA.getByTestId('save').click();
+  await expect(frameA.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+
+  const pageB = await context.newPage();
+  await pageB.goto(demo.hostURL + '/plan');
+  await waitForEvent(pageB, 'LoginSucceeded');
+  const frameB = planner(pageB);
+  await frameB.getByTestId('project-open').click();
+  await expect(frameB.getByTestId('plan-item')).toHaveCount(1);
+
+  await item(frameA, 'i1').locator('rect').click();
+  await frameA.getByTestId('item-rotate').click();
+  await addByClick(frameB, SOFA2);
+  await expect(frameA.getByTestId('save-state')).toHaveAttribute('data-state', 'saved', { timeout: 8000 });
+  await expect(frameB.getByTestId('conflict')).toBeVisible({ timeout: 10_000 });
+
+  await frameB.getByTestId('conflict-reload').click();
+  await expect(frameB.getByTestId('conflict')).toBeHidden();
+  await expect.poll(() => layout(frameB)).toEqual(await layout(frameA));
+  await expect(frameB.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+
+  // A changes it again; B, with nothing unsaved, simply shows the new version.
+  await addByClick(frameA, SOFA);
+  await expect(frameA.getByTestId('save-state')).toHaveAttribute('data-state', 'saved', { timeout: 8000 });
+  const theirs = await layout(frameA);
+  await expect.poll(() => layout(frameB), { timeout: 10_000 }).toEqual(theirs);
+  await expect(frameB.getByTestId('conflict')).toBeHidden();
+  await expect(frameB.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+});
+
 test('Add all to basket reaches the host\'s basket with the right quantities and total', async ({ page, demo }) => {
   const frame = await ready(page, demo);
   await addByClick(frame, ARMCHAIR);

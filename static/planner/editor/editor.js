@@ -74,6 +74,9 @@ export function createRoomEditor(ctx) {
     onSaved: (p) => {
       owner = ctx.identity()?.uid ?? null;
       ctx.onChange({ type: 'saved', project: p });
+      // Changes made while that save was in flight are still unsaved: the
+      // shell must offer, not load, a change made elsewhere meanwhile.
+      if (saver.dirty) ctx.onChange({ type: 'edited' });
     },
   });
 
@@ -185,9 +188,16 @@ export function createRoomEditor(ctx) {
     el.nameIn.addEventListener('blur', () => endRename(true));
     el.deleteB.addEventListener('click', askDelete);
     el.reloadB.addEventListener('click', () => {
-      const id = saver.state.projectId;
-      if (id) ctx.api.project(id).then(load, (err) => showNote(tr('loadFailed', err?.message ?? '')));
-      else reset(); // deleted elsewhere: theirs is nothing
+      // Through the shell, so its open project and "edited" flag follow: the
+      // next change made elsewhere then loads quietly, and "Keep mine" later
+      // overwrites the version just loaded, not the one it replaced. Deleted
+      // elsewhere, the shell finds it gone and clears the editor.
+      const gone = !saver.state.projectId;
+      ctx.reloadOpenProject().then((ok) => {
+        if (ok || saver.state.status !== 'conflict') return;
+        if (gone) reset(); // theirs is nothing
+        else showNote(tr('loadFailed', ''));
+      }, (err) => showNote(tr('loadFailed', err?.message ?? '')));
     });
     el.overwriteB.addEventListener('click', () => saver.overwrite());
     el.newForm.addEventListener('submit', (/** @type {Event} */ e) => {
