@@ -370,6 +370,25 @@ test('after "Load their version" the next change from the other page loads quiet
   await expect(frameB.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
 });
 
+test('a signed-in user\'s unsaved new design leaves with Logout and is never saved to the next account', async ({ page, demo }) => {
+  const frame = await ready(page, demo);
+  await signIn(page, demo, 'alice');
+  await waitForEvent(page, 'LoginSucceeded');
+  const creates = recordRequests(page, isApiRequest(demo, 'POST', '/v1/projects'));
+  await addByClick(frame, SOFA);
+  await addByClick(frame, ARMCHAIR);
+  await page.getByTestId('logout-button').click(); // within the 2 s before autosave
+  await expect(frame.getByTestId('plan-item')).toHaveCount(0);
+  await expect(frame.getByTestId('save-state')).toHaveAttribute('data-state', 'new');
+
+  await signIn(page, demo, 'bob');
+  await waitForEvent(page, 'LoginSucceeded', 'in', 2);
+  await page.waitForTimeout(2500); // past the autosave delay
+  await expect(frame.getByTestId('plan-item')).toHaveCount(0);
+  await expect(frame.getByTestId('project')).toHaveCount(0);
+  expect(creates.requests).toHaveLength(0);
+});
+
 test('Add all to basket reaches the host\'s basket with the right quantities and total', async ({ page, demo }) => {
   const frame = await ready(page, demo);
   await addByClick(frame, ARMCHAIR);

@@ -44,6 +44,8 @@ export function createRoomEditor(ctx) {
   let selected = null;
   /** @type {string | null} uid the design belongs to; null for a guest's design */
   let owner = null;
+  /** @returns {string | null} the signed-in user's uid; null for a guest or nobody */
+  const userId = () => { const i = ctx.identity(); return i?.kind === 'user' ? i.uid : null; };
   let loadGen = 0;
   let signedIn = ctx.identity()?.kind === 'user';
   const view = { zoom: 1, cx: NaN, cy: NaN };
@@ -72,7 +74,7 @@ export function createRoomEditor(ctx) {
     loginRequired: () => ctx.bridge.post('LoginRequired', { reason: 'save' }),
     onState: () => renderHead(),
     onSaved: (p) => {
-      owner = ctx.identity()?.uid ?? null;
+      owner = userId();
       ctx.onChange({ type: 'saved', project: p });
       // Changes made while that save was in flight are still unsaved: the
       // shell must offer, not load, a change made elsewhere meanwhile.
@@ -373,6 +375,10 @@ export function createRoomEditor(ctx) {
   }
 
   function edited() {
+    // A signed-in user's new design is theirs from the first change, not the
+    // first save: it leaves the screen with them (Logout, another user) and
+    // is never saved to the next account.
+    owner ??= userId();
     if (selected && !hist.present.items.some((i) => i.id === selected)) selected = null;
     saver.changed();
     ctx.onChange({ type: 'edited' });
@@ -503,7 +509,7 @@ export function createRoomEditor(ctx) {
     draft = null;
     drag = null;
     selected = null;
-    owner = ctx.identity()?.uid ?? null;
+    owner = userId();
     saver.reset(project);
     el.conflict.hidden = el.confirm.hidden = true;
     view.zoom = 1;
@@ -521,7 +527,7 @@ export function createRoomEditor(ctx) {
     draft = null;
     drag = null;
     selected = null;
-    owner = ctx.identity()?.uid ?? null;
+    owner = userId();
     saver.reset(null);
     el.conflict.hidden = el.confirm.hidden = true;
     render();
@@ -741,6 +747,9 @@ export function createRoomEditor(ctx) {
     },
     identityChanged(identity) {
       signedIn = identity?.kind === 'user';
+      // A guest's design kept across the sign-in (clear() ran first) now
+      // belongs to this user and is saved to their account.
+      if (signedIn && owner === null) owner = identity?.uid ?? null;
       el.newForm.hidden = !signedIn;
       if (signedIn) saver.signedInNow();
       else saver.signedOut();
