@@ -389,6 +389,56 @@ test('a signed-in user\'s unsaved new design leaves with Logout and is never sav
   expect(creates.requests).toHaveLength(0);
 });
 
+test('opening another project saves unsaved work first; in a conflict the visitor is asked, never silently dropped', async ({ page, context, demo }) => {
+  const frameA = await ready(page, demo);
+  await signIn(page, demo, 'alice');
+  await waitForEvent(page, 'LoginSucceeded');
+  const row = (f: FrameLocator, name: string) => f.getByTestId('project').filter({ has: f.getByTestId('project-name').getByText(name, { exact: true }) });
+  for (const name of ['Kitchen', 'Lounge']) {
+    await frameA.getByTestId('new-project-name').fill(name);
+    await frameA.getByTestId('new-project-create').click();
+    await expect(frameA.getByTestId('editor-project-name')).toHaveText(name);
+  }
+  await page.getByTestId('logout-button').click();
+  await signIn(page, demo, 'alice');
+  await expect(frameA.getByTestId('project')).toHaveCount(2);
+
+  // A new design opened away from within the autosave delay: saved first.
+  await addByClick(frameA, SOFA);
+  await row(frameA, 'Kitchen').getByTestId('project-open').click();
+  await expect(frameA.getByTestId('editor-project-name')).toHaveText('Kitchen');
+  await expect(frameA.getByTestId('project')).toHaveCount(3);
+  await expect(row(frameA, 'Untitled room').getByTestId('project-items')).toHaveText('1 item');
+
+  // B and A both change Kitchen: B's changes are in conflict.
+  const pageB = await context.newPage();
+  await pageB.goto(demo.hostURL + '/plan');
+  await waitForEvent(pageB, 'LoginSucceeded');
+  const frameB = planner(pageB);
+  await row(frameB, 'Kitchen').getByTestId('project-open').click();
+  await expect(frameB.getByTestId('editor-project-name')).toHaveText('Kitchen');
+  await addByClick(frameA, ARMCHAIR);
+  await addByClick(frameB, SOFA2);
+  await expect(frameA.getByTestId('save-state')).toHaveAttribute('data-state', 'saved', { timeout: 8000 });
+  await expect(frameB.getByTestId('conflict')).toBeVisible({ timeout: 10_000 });
+  const mine = await layout(frameB);
+
+  await row(frameB, 'Lounge').getByTestId('project-open').click();
+  await expect(frameB.getByTestId('leave-confirm')).toBeVisible();
+  await expect(frameB.getByTestId('leave-confirm')).toContainText('changed in another tab');
+  await frameB.getByTestId('leave-stay').click();
+  await expect(frameB.getByTestId('leave-confirm')).toBeHidden();
+  await expect(frameB.getByTestId('editor-project-name')).toHaveText('Kitchen');
+  expect(await layout(frameB)).toEqual(mine);
+  await expect(frameB.getByTestId('conflict')).toBeVisible();
+
+  await row(frameB, 'Lounge').getByTestId('project-open').click();
+  await frameB.getByTestId('leave-discard').click();
+  await expect(frameB.getByTestId('editor-project-name')).toHaveText('Lounge');
+  await expect(frameB.getByTestId('plan-item')).toHaveCount(0);
+  await expect(frameB.getByTestId('conflict')).toBeHidden();
+});
+
 test('Add all to basket reaches the host\'s basket with the right quantities and total', async ({ page, demo }) => {
   const frame = await ready(page, demo);
   await addByClick(frame, ARMCHAIR);

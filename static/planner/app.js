@@ -144,6 +144,8 @@ import { t } from './editor/i18n.js';
  * @typedef {object} EditorHandle
  * @property {(project: Project) => void} load shows a project (LoadProject, or picked in "My projects")
  * @property {() => void} clear forgets the shown project (sign-out, another user)
+ * @property {() => Promise<boolean>} [leave] called before another project is opened: saves unsaved
+ *   changes first, or asks the visitor; resolves false to stay (the open is then refused)
  * @property {() => void} destroy removes the editor from its slot
  * @property {(identity: Identity | null) => void} [identityChanged] called on every identity change
  * @property {(settings: Settings) => void} [settingsChanged] called after SetUpSettings
@@ -281,6 +283,7 @@ export function createApp({
 
   /** @type {Project | null} the project handed to the editor */
   let currentProject = null;
+  let openSeq = 0; // bumped by each openProject: an older one still waiting gives way
   /** @type {EditorHandle | null} */
   let editor = null;
 
@@ -769,6 +772,21 @@ export function createApp({
       return failed('sign in required', 'login_required');
     }
     const s = session;
+    const seq = ++openSeq;
+    // Unsaved work is saved (or the visitor chooses) before another project
+    // replaces it; never dropped without a word.
+    const handle = editor;
+    if (handle?.leave) {
+      let go = false;
+      try {
+        go = await handle.leave();
+      } catch (err) {
+        logger.warn?.('planner: editor.leave failed', { error: String(err) });
+      }
+      if (s !== session) return failed('signed out before the project was loaded', 'identity_changed');
+      if (seq !== openSeq) return failed('another project was opened meanwhile', 'superseded');
+      if (!go) return failed('the open project has unsaved changes the visitor kept', 'unsaved_changes');
+    }
     /** @type {Project} */
     let project;
     try {

@@ -579,6 +579,34 @@ test('LoadProject answers ProjectLoadingSucceeded and hands the project to the e
   assert.ok(editor.calls.includes(`load:${p.id}`));
 });
 
+test('LoadProject asks the editor to leave first: it opens after, or answers unsaved_changes when the visitor stays', async () => {
+  const { server, send, events, clock, app } = setup();
+  const a = server.addProject('alice', 'Kitchen');
+  const b = server.addProject('alice', 'Lounge');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  /** @type {string[]} */
+  const calls = [];
+  /** @type {(ok: boolean) => void} */
+  let answer = () => {};
+  app.mountEditor(() => ({
+    load: (/** @type {any} */ x) => calls.push(`load:${x.id}`), clear() {}, destroy() {},
+    leave: () => { calls.push('leave'); return new Promise((r) => { answer = r; }); },
+  }));
+  send('LoadProject', { projectId: a.id });
+  await clock.advance(0);
+  assert.deepEqual(calls, ['leave'], 'nothing replaces the design before it is saved or given up');
+  answer(false);
+  await clock.advance(0);
+  assert.deepEqual(events('ProjectLoadingFailed').map((m) => m.content), [{ projectId: a.id, error: 'the open project has unsaved changes the visitor kept', code: 'unsaved_changes' }]);
+  send('LoadProject', { projectId: b.id });
+  await clock.advance(0);
+  answer(true);
+  await clock.advance(0);
+  assert.deepEqual(calls, ['leave', 'leave', `load:${b.id}`]);
+  assert.deepEqual(events('ProjectLoadingSucceeded').map((m) => m.content.projectId), [b.id]);
+});
+
 test('LoadProject failures answer ProjectLoadingFailed with the project id', async (t) => {
   await t.test('unknown project', async () => {
     const { server, send, events, clock, state, editor } = setup();

@@ -47,6 +47,8 @@ export function createRoomEditor(ctx) {
   /** @returns {string | null} the signed-in user's uid; null for a guest or nobody */
   const userId = () => { const i = ctx.identity(); return i?.kind === 'user' ? i.uid : null; };
   let loadGen = 0;
+  /** @type {{promise: Promise<boolean>, answer: (ok: boolean) => void} | null} a leave in progress */
+  let leaving = null;
   let signedIn = ctx.identity()?.kind === 'user';
   const view = { zoom: 1, cx: NaN, cy: NaN };
 
@@ -106,6 +108,7 @@ export function createRoomEditor(ctx) {
       confirm: h('div', { class: 'ed-panel', 'data-testid': 'delete-confirm', role: 'alertdialog', hidden: true }),
       conflictText: h('p', {}, tr('conflict')),
       conflict: h('div', { class: 'ed-panel', 'data-testid': 'conflict', role: 'alertdialog', hidden: true }),
+      leave: h('div', { class: 'ed-panel', 'data-testid': 'leave-confirm', role: 'alertdialog', hidden: true }),
       reloadB: b('conflict-reload', 'reload'),
       overwriteB: b('conflict-overwrite', 'overwrite', 'button'),
       newIn: h('input', { id: 'new-project-name', type: 'text', 'data-testid': 'new-project-name', maxlength: '100', autocomplete: 'off', placeholder: tr('newHint') }),
@@ -136,7 +139,7 @@ export function createRoomEditor(ctx) {
       h('div', { class: 'ed-head' },
         h('div', { class: 'ed-title' }, el.name, el.nameIn, el.renameB, el.deleteB),
         h('div', { class: 'ed-save' }, el.total, el.state, el.saveB)),
-      el.confirm, el.conflict, el.newForm,
+      el.confirm, el.conflict, el.leave, el.newForm,
       h('div', { class: 'ed-tools', role: 'toolbar' },
         h('span', { class: 'ed-group ed-room' }, label('room-width', 'width', el.width), '×', label('room-depth', 'depth', el.depth), tr('cm')),
         h('span', { class: 'ed-group' }, el.undoB, el.redoB),
@@ -208,7 +211,8 @@ export function createRoomEditor(ctx) {
       if (!name) { el.newNote.textContent = tr('giveName'); el.newIn.focus(); return; }
       const gen = loadGen;
       el.newNote.textContent = tr('st_saving');
-      ctx.createProject(name).then((p) => {
+      leave().then((ok) => (ok && gen === loadGen ? ctx.createProject(name) : null)).then((p) => {
+        if (!p) { if (gen === loadGen) el.newNote.textContent = ''; return; }
         if (gen !== loadGen) return;
         el.newIn.value = '';
         el.newNote.textContent = tr('st_saved');
@@ -500,9 +504,41 @@ export function createRoomEditor(ctx) {
 
   // ---- projects ----
 
+  /**
+   * leave runs before another project replaces this design (the list's Open,
+   * the host's LoadProject, New project): unsaved changes are saved first,
+   * after any save in flight. When they cannot be (a failure, a conflict),
+   * the visitor chooses here: discard them, or stay. Resolves whether to go.
+   * @returns {Promise<boolean>}
+   */
+  function leave() {
+    if (leaving) return leaving.promise;
+    if (!saver.dirty) return Promise.resolve(true);
+    const gen = loadGen;
+    /** @type {(ok: boolean) => void} */
+    let answer = () => {};
+    const promise = new Promise((resolve) => { answer = resolve; });
+    const me = { promise, answer: (/** @type {boolean} */ ok) => { if (leaving === me) leaving = null; el.leave.hidden = true; answer(ok); } };
+    leaving = me;
+    saver.settle().then((saved) => {
+      if (leaving !== me) return;
+      if (saved || gen !== loadGen) { me.answer(true); return; }
+      const st = saver.state;
+      const why = st.status === 'conflict' ? tr(saver.state.projectId ? 'conflict' : 'gone') : tr(`st_${st.status}`, st.message);
+      const go = h('button', { type: 'button', class: 'button danger', 'data-testid': 'leave-discard' }, tr('discard'));
+      const stay = h('button', { type: 'button', class: 'button secondary', 'data-testid': 'leave-stay' }, tr('stay'));
+      go.addEventListener('click', () => me.answer(true));
+      stay.addEventListener('click', () => me.answer(false));
+      el.leave.replaceChildren(h('p', {}, tr('leaveAsk', hist.present.name || tr('untitled'), why)), h('div', { class: 'ed-row' }, go, stay));
+      el.leave.hidden = false;
+      stay.focus();
+    });
+    return promise;
+  }
+
   /** @param {Project} project */
   function load(project) {
-    saver.flush();
+    leaving?.answer(false);
     loadGen++;
     const doc = M.fromProject(project);
     hist = M.history(doc);
@@ -522,6 +558,7 @@ export function createRoomEditor(ctx) {
   }
 
   function reset() {
+    leaving?.answer(false);
     loadGen++;
     hist = M.history(M.newDoc());
     draft = null;
@@ -731,6 +768,7 @@ export function createRoomEditor(ctx) {
 
   return {
     load,
+    leave,
     clear() {
       // A guest's unsaved design survives signing in (it is saved to the new
       // account); anything of a user's leaves with them.
@@ -756,6 +794,7 @@ export function createRoomEditor(ctx) {
       renderHead();
     },
     settingsChanged() {
+      leaving?.answer(false); // its question goes with the old chrome: stay
       build();
     },
     remoteChange(change) {

@@ -41,6 +41,8 @@ export function createSaver({ clock, save, signedIn, doc, loginRequired, onState
   /** @type {unknown} */
   let timer = null;
   let conflictVersion = 0;
+  /** @type {Promise<void>} the save in flight (resolved when none) */
+  let flight = Promise.resolve();
 
   /** @param {Partial<SaveState>} next */
   const set = (next) => { st = { ...st, ...next }; onState({ ...st }); };
@@ -57,10 +59,16 @@ export function createSaver({ clock, save, signedIn, doc, loginRequired, onState
     timer = clock.setTimeout(() => { timer = null; void run(); }, autosaveMs);
   }
 
-  async function run() {
+  /** @returns {Promise<void>} settles when this save (or the one in flight) is answered */
+  function run() {
     cancel();
-    if (inFlight) { again = true; return; }
-    if (!signedIn()) return;
+    if (inFlight) { again = true; return flight; }
+    if (!signedIn()) return Promise.resolve();
+    flight = runOnce();
+    return flight;
+  }
+
+  async function runOnce() {
     inFlight = true;
     const g = gen;
     const at = changes;
@@ -154,10 +162,27 @@ export function createSaver({ clock, save, signedIn, doc, loginRequired, onState
       set(project ? { status: 'saved', message: '', projectId: project.id, version: project.version }
         : { status: 'new', message: '', projectId: null, version: 0 });
     },
-    /** flush saves a pending change now without waiting for its answer (leaving a project). */
-    flush() {
-      if (timer !== null && signedIn() && st.projectId) void save(doc(), { id: st.projectId, version: st.version }).catch(() => {});
-      cancel();
+    /**
+     * settle saves what is unsaved now, after any save in flight, and tells
+     * whether nothing is left unsaved (before leaving the design). False when
+     * a save failed, in a conflict, or signed out: the caller asks the
+     * visitor before dropping the changes.
+     * @returns {Promise<boolean>}
+     */
+    async settle() {
+      const g = gen;
+      // A few rounds: changes made while a save is in flight are saved after it.
+      for (let i = 0; i < 4; i++) {
+        if (g !== gen || !dirty()) return true;
+        if (st.status === 'conflict' || !signedIn()) return false;
+        await run();
+        if (g !== gen) return true;
+        // A failed save in flight is retried at once (run set again); a
+        // failure with nothing after it is the answer.
+        const now = /** @type {SaveStatus} */ (st.status); // run() changed it
+        if (!inFlight && (now === 'error' || now === 'conflict')) return false;
+      }
+      return !dirty();
     },
     destroy() { cancel(); gen++; },
   };

@@ -127,3 +127,52 @@ test('a failed save says why; reset drops late answers', async () => {
   assert.equal(s.saver.state.projectId, null);
   assert.equal(s.saver.state.status, 'new');
 });
+
+test('settle saves a new design at once and resolves true when it is stored', async () => {
+  const s = setup({ signedIn: true });
+  s.saver.changed(); // within the autosave delay
+  const done = s.saver.settle();
+  assert.equal(s.calls.length, 1);
+  assert.equal(s.calls[0].target, undefined);
+  s.calls[0].resolve(project(1));
+  assert.equal(await done, true);
+  assert.equal(s.clock.pending, 0, 'no autosave left over');
+});
+
+test('settle waits for a save in flight, then saves what changed since with its version', async () => {
+  const s = setup({ signedIn: true });
+  s.saver.reset(project(1));
+  s.saver.changed();
+  s.clock.advance(AUTOSAVE_MS);
+  s.saver.changed(); // made during the save
+  const done = s.saver.settle();
+  assert.equal(s.calls.length, 1, 'one save at a time');
+  s.calls[0].resolve(project(2));
+  await tick();
+  assert.equal(s.calls.length, 2);
+  assert.deepEqual(s.calls[1].target, { id: 'p1', version: 2 }, 'the new version, so no 409');
+  s.calls[1].resolve(project(3));
+  assert.equal(await done, true);
+});
+
+test('settle resolves false when the save fails, in a conflict, and for a guest', async () => {
+  const s = setup({ signedIn: true });
+  s.saver.reset(project(1));
+  s.saver.changed();
+  const done = s.saver.settle();
+  s.calls[0].reject(new Error('network down'));
+  assert.equal(await done, false);
+  assert.equal(s.saver.state.status, 'error');
+
+  const c = setup({ signedIn: true });
+  c.saver.reset(project(1));
+  c.saver.changed();
+  c.saver.remote(4);
+  assert.equal(await c.saver.settle(), false);
+  assert.equal(c.calls.length, 0, 'a conflict is not written over');
+
+  const g = setup();
+  g.saver.changed();
+  assert.equal(await g.saver.settle(), false);
+  assert.equal(await setup().saver.settle(), true, 'nothing to save');
+});
