@@ -123,8 +123,10 @@ export function createSaver({ clock, save, signedIn, doc, loginRequired, onState
     },
     /** signedInNow: a user token was accepted; a pending guest Save goes out. */
     signedInNow() {
+      // A guest's design kept across the sign-in is saved like any change,
+      // whether or not it was ever saved (a new design has no project id yet).
       if (pendingLogin) { pendingLogin = false; void run(); }
-      else if (dirty() && st.projectId) schedule();
+      else if (dirty()) schedule();
     },
     /** signedOut: no more autosave (held writes fail in the gate anyway). */
     signedOut() { cancel(); },

@@ -128,6 +128,21 @@ test('a failed save says why; reset drops late answers', async () => {
   assert.equal(s.saver.state.status, 'new');
 });
 
+test('a guest\'s changed design kept across Login is autosaved, though Save was never pressed', async () => {
+  const s = setup();
+  s.saver.changed();
+  s.clock.advance(AUTOSAVE_MS * 2);
+  assert.equal(s.calls.length, 0, 'a guest is not autosaved');
+  s.signIn();
+  s.saver.signedInNow();
+  s.clock.advance(AUTOSAVE_MS);
+  assert.equal(s.calls.length, 1);
+  assert.equal(s.calls[0].target, undefined, 'created');
+  s.calls[0].resolve(project(1));
+  await tick();
+  assert.equal(s.saver.state.status, 'saved');
+});
+
 test('settle saves a new design at once and resolves true when it is stored', async () => {
   const s = setup({ signedIn: true });
   s.saver.changed(); // within the autosave delay
