@@ -20,6 +20,7 @@ import { createTokenGate as defaultCreateGate } from './token-gate.js';
 import { createApi, tokenInfoFromMe, verifyToken } from './api.js';
 import { createLiveClient, liveURL } from './live.js';
 import { t } from './editor/i18n.js';
+import { MAX_NAME } from './editor/model.js';
 
 /**
  * @typedef {import('./api.js').Api} Api
@@ -196,8 +197,8 @@ export const AUTH_REQUIRED_AFTER_MS = 3000;
 /** NEW_PROJECT_ROOM is the room of a project made with createProject, in cm. */
 export const NEW_PROJECT_ROOM = Object.freeze({ width: 400, depth: 300 });
 
-/** MAX_PROJECT_NAME_LENGTH bounds names typed in the planner (the API validates too). */
-export const MAX_PROJECT_NAME_LENGTH = 100;
+/** MAX_PROJECT_NAME_LENGTH bounds names typed in the planner: the API's (web/project.go), the editor's too. */
+export const MAX_PROJECT_NAME_LENGTH = MAX_NAME;
 
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
 

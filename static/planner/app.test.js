@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createApp, formatPrice, AUTH_REQUIRED_AFTER_MS } from './app.js';
+import { createApp, formatPrice, AUTH_REQUIRED_AFTER_MS, MAX_PROJECT_NAME_LENGTH } from './app.js';
 
 /**
  * @typedef {import('./app.js').CatalogView} CatalogView
@@ -709,6 +709,10 @@ test('New project saves through the gate, posts ProjectSavingSucceeded and refre
   assert.deepEqual(project.room, { width: 400, depth: 300 });
   assert.deepEqual(events('ProjectSavingSucceeded').map((m) => m.content.projectId), [project.id]);
   assert.deepEqual(state.projects?.items.map((p) => p.name), ['Study']);
+  // The API's limit, the editor's rename's too: 120 characters.
+  assert.equal(MAX_PROJECT_NAME_LENGTH, 120);
+  assert.equal((await editor.ctx.createProject('n'.repeat(120))).name.length, 120);
+  await assert.rejects(editor.ctx.createProject('n'.repeat(121)));
 });
 
 test('saving as a guest asks the host for a login', async () => {
@@ -964,7 +968,8 @@ test('a row of "My projects" renames at the version it showed; a stale version i
   assert.equal(state.projects?.items.find((x) => x.id === other.id)?.version, 5, 'the list was refreshed');
 
   assert.equal(await app.renameListedProject(other.id, 5, '   '), false);
-  assert.equal(state.alert, 'A project name is 1 to 100 characters.');
+  assert.equal(state.alert, 'A project name is 1 to 120 characters.');
+  assert.equal(await app.renameListedProject(other.id, 5, 'x'.repeat(121)), false, 'the API\'s limit');
 });
 
 test('renaming the open project from the list while it has unsaved changes offers the change, never loads over them', async () => {
@@ -1037,5 +1042,5 @@ test('the shell speaks the locale: status, item counts and alerts follow SetUpSe
   send('SetUpSettings', { locale: 'fr-FR' });
   assert.equal(state.status, 'Déconnecté');
   await assert.rejects(app.createProject(''));
-  assert.equal(state.alert, 'Un nom de projet compte de 1 à 100 caractères.');
+  assert.equal(state.alert, 'Un nom de projet compte de 1 à 120 caractères.');
 });

@@ -3,7 +3,7 @@
 // Text always goes in through textContent, never HTML; the page's CSP allows
 // no inline script or style.
 
-import { createApp } from './app.js';
+import { createApp, MAX_PROJECT_NAME_LENGTH } from './app.js';
 import { createRoomEditor } from './editor/editor.js';
 import { attachCatalog } from './editor/catalog-dnd.js';
 import { t } from './editor/i18n.js';
@@ -441,7 +441,7 @@ function projectItem(p, tr) {
  * @returns {HTMLLIElement}
  */
 function renameItem(p, r, tr) {
-  const input = h('input', { type: 'text', class: 'project-name-input', 'data-testid': 'project-list-name-input', maxlength: '100', autocomplete: 'off', 'aria-label': tr('nameFor', r.name) });
+  const input = h('input', { type: 'text', class: 'project-name-input', 'data-testid': 'project-list-name-input', maxlength: String(MAX_PROJECT_NAME_LENGTH), autocomplete: 'off', 'aria-label': tr('nameFor', r.name) });
   input.value = p.name;
   return h('li', { class: 'project editing', 'data-testid': 'project', 'data-project-id': p.id },
     h('form', { class: 'project-rename', 'data-testid': 'project-list-rename-form' },

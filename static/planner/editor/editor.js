@@ -111,7 +111,7 @@ export function createRoomEditor(ctx) {
       leave: h('div', { class: 'ed-panel', 'data-testid': 'leave-confirm', role: 'alertdialog', hidden: true }),
       reloadB: b('conflict-reload', 'reload'),
       overwriteB: b('conflict-overwrite', 'overwrite', 'button'),
-      newIn: h('input', { id: 'new-project-name', type: 'text', 'data-testid': 'new-project-name', maxlength: '100', autocomplete: 'off', placeholder: tr('newHint') }),
+      newIn: h('input', { id: 'new-project-name', type: 'text', 'data-testid': 'new-project-name', maxlength: String(M.MAX_NAME), autocomplete: 'off', placeholder: tr('newHint') }),
       newNote: h('span', { class: 'ed-note', 'data-testid': 'new-project-note', role: 'status' }),
       width: num('room-width'),
       depth: num('room-depth'),

@@ -18,7 +18,7 @@
 export const ROOM_MIN = 50;
 export const ROOM_MAX = 5000;
 export const MAX_ITEMS = 500;
-export const MAX_NAME = 120;
+export const MAX_NAME = 120; // web/project.go MaxProjectName: one limit for every name field
 export const GRID = 5; // cm: moves snap to it
 export const WALL_SNAP = 10; // cm: an edge this close to a wall goes flush
 export const MAX_COORD = 2 * ROOM_MAX; // the API's bound on x and y
@@ -248,9 +248,12 @@ export function setRoom(doc, width, depth) {
   return w === doc.room.width && d === doc.room.depth ? doc : { ...doc, room: { width: w, depth: d } };
 }
 
-/** rename sets the name (≤ MAX_NAME characters, no control characters). @param {Doc} doc @param {string} name @returns {Doc} */
+/**
+ * rename sets the name (≤ MAX_NAME characters, no control characters: C0, DEL
+ * and C1, what the API's unicode.IsControl refuses). @param {Doc} doc @param {string} name @returns {Doc}
+ */
 export function rename(doc, name) {
-  const n = String(name).replace(/[\u0000-\u001f\u007f]/g, '').slice(0, MAX_NAME);
+  const n = String(name).replace(/[\u0000-\u001f\u007f-\u009f]/g, '').slice(0, MAX_NAME);
   return n === doc.name ? doc : { ...doc, name: n };
 }
 

@@ -147,6 +147,8 @@ test('setRoom clamps to 50–5000 cm; rename bounds the name', () => {
   assert.equal(m.setRoom(doc, NaN, 350).room.width, 400);
   assert.equal(m.rename(doc, 'x'.repeat(200)).name.length, m.MAX_NAME);
   assert.equal(m.rename(doc, 'a\nb').name, 'ab');
+  assert.equal(m.rename(doc, 'a\u0085b\u009fc\u0080d').name, 'abcd', 'C1 controls too (the API refuses them)');
+  assert.equal(m.rename(doc, 'Café\u00a0Été').name, 'Café\u00a0Été', 'U+00A0 and accents are not controls');
 });
 
 test('toProjectDoc is exactly the API shape; fromProject drops what the API refuses', () => {
