@@ -489,6 +489,90 @@ test('a product removed from the catalog since loads marked, unpriced and listed
   await expect(frame.getByTestId('warning')).toHaveCount(0);
 });
 
+test('a product that fails to load (503) shows as loading, not unknown, and is asked for again', async ({ page, demo }) => {
+  const frame = await ready(page, demo);
+  await signIn(page, demo, 'alice');
+  await waitForEvent(page, 'LoginSucceeded');
+  await addByClick(frame, ARMCHAIR);
+  await frame.getByTestId('save').click();
+  await expect(frame.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await page.route(`${demo.plannerURL}/v1/projects/*`, async (route) => {
+    if (route.request().method() !== 'GET') return route.fallback();
+    const res = await route.fetch();
+    const body = await res.json();
+    body.items.push({ id: 'i9', productId: 'lamp-flaky', x: 350, y: 250, rotation: 0 });
+    await route.fulfill({ response: res, json: body });
+  });
+  let asked = 0;
+  await page.route(`${demo.plannerURL}/v1/catalog/products/lamp-flaky`, async (route) => {
+    asked++;
+    if (asked <= 2) return route.fulfill({ status: 503, json: { error: { code: 'unavailable', message: 'try later' } } });
+    return route.fulfill({ json: { id: 'lamp-flaky', name: 'Flaky lamp', category: 'lighting', description: '', width: 40, depth: 40, height: 150, price: 5900, currency: 'EUR', color: '#e0c080' } });
+  });
+  await frame.getByTestId('project-open').click();
+  await expect(frame.getByTestId('plan-item')).toHaveCount(2);
+  await expect.poll(() => asked).toBeGreaterThanOrEqual(1);
+  await expect(item(frame, 'i9')).toHaveClass(/\bwait\b/);
+  await expect(frame.locator('[data-testid="warning"][data-kind="unknown"]')).toHaveCount(0);
+  await expect(frame.getByTestId('summary-loading')).toBeVisible();
+  await expect(frame.getByTestId('summary')).not.toContainText('cannot be priced');
+  // Asked again until it answers: then priced like any other.
+  await expect(frame.locator('[data-testid="summary-line"][data-product-id="lamp-flaky"]')).toBeVisible({ timeout: 20_000 });
+  await expect(item(frame, 'i9')).not.toHaveClass(/\b(wait|unk)\b/);
+  await expect(frame.getByTestId('summary-total')).toHaveAttribute('data-minor', String(product(ARMCHAIR).price + 5900));
+  expect(asked).toBe(3);
+});
+
+test('keys: Ctrl+D duplicates, Backspace deletes; keys typed in fields or on an open question leave items alone; undo during a drag sticks', async ({ page, demo }) => {
+  const frame = await ready(page, demo);
+  await signIn(page, demo, 'alice');
+  await waitForEvent(page, 'LoginSucceeded');
+  await addByClick(frame, ARMCHAIR); // i1, selected
+  await item(frame, 'i1').locator('rect').click();
+  await page.keyboard.press('Control+d');
+  await expect(frame.getByTestId('plan-item')).toHaveCount(2);
+  await page.keyboard.press('Backspace'); // the copy, selected
+  await expect(frame.getByTestId('plan-item')).toHaveCount(1);
+  await expect(item(frame, 'i1')).toBeVisible();
+
+  // Typed in the room width and the catalog search, with i1 selected: no item moves, turns or goes.
+  await item(frame, 'i1').locator('rect').click();
+  const before = await layout(frame);
+  await frame.getByTestId('room-width').focus();
+  for (const k of ['Backspace', 'Delete', 'r', 'ArrowLeft', 'Control+d']) await page.keyboard.press(k);
+  await frame.getByTestId('catalog-search').fill('');
+  await frame.getByTestId('catalog-search').pressSequentially('rd');
+  await frame.getByTestId('catalog-search').press('Backspace');
+  await frame.getByTestId('catalog-search').press('Delete');
+  expect(await layout(frame)).toEqual(before);
+  await frame.getByTestId('catalog-search').fill('');
+
+  // The project delete question is open (focus on Cancel): Delete and Backspace do not remove i1.
+  await frame.getByTestId('save').click();
+  await expect(frame.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
+  await item(frame, 'i1').locator('rect').click();
+  await frame.getByTestId('project-delete').click();
+  await expect(frame.getByTestId('delete-no')).toBeFocused();
+  await page.keyboard.press('Delete');
+  await page.keyboard.press('Backspace');
+  await expect(frame.getByTestId('delete-confirm')).toBeVisible();
+  await expect(frame.getByTestId('plan-item')).toHaveCount(1);
+  await frame.getByTestId('delete-no').click();
+
+  // Undo pressed mid-drag wins over the release.
+  await addByClick(frame, SOFA2); // i2
+  await expect(frame.getByTestId('plan-item')).toHaveCount(2);
+  const start = await layout(frame);
+  const r = await box(item(frame, 'i1').locator('rect'));
+  await page.mouse.move(r.x + r.width / 2, r.y + r.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(r.x + r.width / 2 + 40, r.y + r.height / 2 + 10, { steps: 5 });
+  await page.keyboard.press('Control+z'); // undoes adding i2
+  await page.mouse.move(r.x + r.width / 2 + 60, r.y + r.height / 2 + 10, { steps: 3 });
+  await page.mouse.up();
+  expect(await layout(frame)).toEqual(start.filter((i) => i.id !== 'i2'));
+});
+
 test('SetUpSettings switches the editor to French and formats prices for the locale', async ({ page, demo }) => {
   const frame = await ready(page, demo);
   await addByClick(frame, ARMCHAIR);

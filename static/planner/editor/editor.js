@@ -16,7 +16,7 @@ import { t } from './i18n.js';
  * @typedef {import('../api.js').Item} Item
  * @typedef {import('./model.js').Doc} Doc
  * @typedef {{g: SVGGElement, rect: SVGRectElement, back: SVGLineElement, label: SVGTextElement,
- *   item: Item | null, product: Product | null | undefined, cls: string}} ItemNode
+ *   item: Item | null, product: Product | null | undefined, wait: boolean, cls: string}} ItemNode
  * @typedef {EditorHandle & {addProduct(id: string): boolean, dropProduct(id: string, clientX: number, clientY: number): boolean,
  *   overPlan(clientX: number, clientY: number): boolean}} RoomEditor
  */
@@ -25,6 +25,8 @@ const SVG = 'http://www.w3.org/2000/svg';
 const MIN_ZOOM = 0.5;
 const MAX_ZOOM = 20;
 const MAX_WARNINGS = 12;
+const RETRY_MS = 2000; // a product that failed to load is asked for again after this, doubling
+const RETRY_MAX_MS = 60_000;
 
 /**
  * createRoomEditor builds the editor in ctx.slot.
@@ -350,6 +352,9 @@ export function createRoomEditor(ctx) {
     if (!el.root?.isConnected || e.defaultPrevented) return;
     const tg = /** @type {HTMLElement | null} */ (e.target instanceof HTMLElement || e.target instanceof SVGElement ? e.target : null);
     if (tg && (tg.closest('input, textarea, select, [contenteditable="true"]'))) return;
+    // A question is open (delete the project?, leave?): Delete or Backspace
+    // there must not remove the selected item behind it.
+    if (tg?.closest('.ed-panel') || !el.confirm.hidden || !el.leave.hidden) return;
     const k = e.key;
     const mod = e.ctrlKey || e.metaKey;
     if (mod && (k === 'z' || k === 'Z')) step(e.shiftKey ? M.redo : M.undo);
@@ -379,6 +384,9 @@ export function createRoomEditor(ctx) {
   }
 
   function edited() {
+    // A drag in progress was built on the document before this change (an
+    // undo, a key): releasing it must not bring the old one back.
+    if (drag?.kind === 'item') { drag = null; draft = null; }
     // A signed-in user's new design is theirs from the first change, not the
     // first save: it leaves the screen with them (Logout, another user) and
     // is never saved to the next account.
@@ -576,16 +584,39 @@ export function createRoomEditor(ctx) {
    * @param {Doc} doc
    */
   function fetchMissing(doc) {
-    const gen = loadGen;
     const ids = [...new Set(doc.items.map((i) => i.productId))].filter((id) => !lookup(id) && !products.has(id) && !pending.has(id));
     for (const id of ids) pending.add(id);
-    return () => {
-      if (ids.length === 0) return;
-      Promise.all(ids.map((id) => ctx.api.product(id).then((p) => { products.set(id, p); }, (err) => {
-        // Only "not found" means gone from the catalog; anything else may work next time.
-        if (err?.code === 'not_found') products.set(id, null);
-      }).finally(() => pending.delete(id)))).then(() => { if (gen === loadGen) render(); });
-    };
+    return () => fetchProducts(ids, 0);
+  }
+
+  /**
+   * fetchProducts asks the API for products not in the catalog pages. Only
+   * "not found" means gone from the catalog; any other failure (network, 5xx)
+   * leaves them pending (drawn as loading, not as unknown) and asks again
+   * later, sooner if the catalog pages bring them meanwhile.
+   * @param {string[]} ids
+   * @param {number} attempt
+   */
+  function fetchProducts(ids, attempt) {
+    if (ids.length === 0) return;
+    /** @type {string[]} */
+    const retry = [];
+    Promise.all(ids.map((id) => ctx.api.product(id).then((p) => {
+      products.set(id, p);
+      pending.delete(id);
+    }, (err) => {
+      if (err?.code === 'not_found') { products.set(id, null); pending.delete(id); } else retry.push(id);
+    }))).then(() => {
+      if (el.root?.isConnected) render();
+      if (retry.length === 0) return;
+      setTimeout(() => {
+        if (!el.root?.isConnected) return;
+        // Brought by the catalog meanwhile, or no longer on the plan: not asked again.
+        const onPlan = new Set(present().items.map((i) => i.productId));
+        fetchProducts(retry.filter((id) => { if (lookup(id) || !onPlan.has(id)) { pending.delete(id); return false; } return true; }), attempt + 1);
+        render();
+      }, Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** attempt));
+    });
   }
 
   // ---- rendering ----
@@ -631,7 +662,8 @@ export function createRoomEditor(ctx) {
         el.items.append(n.g);
       }
       const p = lookup(it.productId);
-      if (n.item !== it || n.product !== p) drawItem(n, it, p);
+      const wait = !p && pending.has(it.productId);
+      if (n.item !== it || n.product !== p || n.wait !== wait) drawItem(n, it, p, wait);
       const cls = 'ed-it' + (it.id === selected ? ' sel' : '') + (pr.overlapping.has(it.id) ? ' bad' : '') +
         (pr.outside.has(it.id) ? ' out' : '') + (!p ? (pending.has(it.productId) ? ' wait' : ' unk') : '');
       if (n.cls !== cls) {
@@ -682,18 +714,21 @@ export function createRoomEditor(ctx) {
     const back = s('line', { class: 'ed-back' });
     const label = s('text', { 'text-anchor': 'middle', 'dominant-baseline': 'central' });
     const g = s('g', { class: 'ed-it', 'data-testid': 'plan-item', 'data-item-id': id, tabindex: '0', role: 'button' }, rect, back, label);
-    return { g, rect, back, label, item: null, product: undefined, cls: '' };
+    return { g, rect, back, label, item: null, product: undefined, wait: false, cls: '' };
   }
 
-  /** @param {ItemNode} n @param {Item} it @param {Product | null} p */
-  function drawItem(n, it, p) {
+  /** @param {ItemNode} n @param {Item} it @param {Product | null} p @param {boolean} wait its product is still loading */
+  function drawItem(n, it, p, wait) {
     const old = n.item;
+    const waited = n.wait;
     n.item = it;
+    n.wait = wait;
     n.g.setAttribute('transform', `translate(${it.x} ${it.y})`);
     n.g.dataset.x = String(it.x);
     n.g.dataset.y = String(it.y);
-    if (old && old.rotation === it.rotation && old.productId === it.productId && n.product === p) {
-      n.g.setAttribute('aria-label', tr('item', p?.name ?? tr('unknownProduct'), it.x, it.y));
+    const name = p ? p.name : wait ? tr('loadingProduct') : `? ${tr('unknownProduct')}`;
+    if (old && old.rotation === it.rotation && old.productId === it.productId && n.product === p && waited === wait) {
+      n.g.setAttribute('aria-label', tr('item', name, it.x, it.y));
       return;
     }
     n.product = p;
@@ -705,7 +740,6 @@ export function createRoomEditor(ctx) {
     const [x1, y1, x2, y2] = it.rotation === 0 ? [-w / 2, -d / 2, w / 2, -d / 2] : it.rotation === 90 ? [w / 2, -d / 2, w / 2, d / 2]
       : it.rotation === 180 ? [-w / 2, d / 2, w / 2, d / 2] : [-w / 2, -d / 2, -w / 2, d / 2];
     attrs(n.back, { x1, y1, x2, y2 });
-    const name = p ? p.name : `? ${tr('unknownProduct')}`;
     const fs = Math.max(5, Math.min(16, d * 0.3, (w * 1.7) / Math.max(4, name.length)));
     attrs(n.label, { 'font-size': r1(fs), fill: p?.color && dark(p.color) ? '#fff' : '#1c2026' });
     n.label.textContent = name;
@@ -747,6 +781,7 @@ export function createRoomEditor(ctx) {
 
     // Summary
     const sum = M.summary(doc, lookup);
+    const waiting = doc.items.filter((i) => pending.has(i.productId) && !lookup(i.productId)).length;
     const money = (/** @type {number} */ v, /** @type {string} */ c) => ctx.formatPrice(v, c || undefined);
     const totals = Object.entries(sum.totals);
     const totalText = totals.length ? totals.map(([c, v]) => money(v, c)).join(' + ') : money(0, '');
@@ -758,7 +793,8 @@ export function createRoomEditor(ctx) {
           h('td', {}, money(l.unitPrice, l.currency)), h('td', {}, money(l.total, l.currency))))),
         h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '3' }, tr('total')),
           h('td', { 'data-testid': 'summary-total', 'data-minor': String(totals.length === 1 ? totals[0][1] : '') }, totalText)))),
-      ...(sum.unknown ? [h('p', { class: 'muted' }, tr('unpriced', sum.unknown))] : []),
+      ...(sum.unknown - waiting ? [h('p', { class: 'muted' }, tr('unpriced', sum.unknown - waiting))] : []),
+      ...(waiting ? [h('p', { class: 'muted', 'data-testid': 'summary-loading' }, tr('pricesLoading', waiting))] : []),
       h('div', { class: 'ed-row' }, el.basketB, el.basketNote));
     el.basketB.disabled = sum.lines.length === 0;
     el.total.textContent = sum.lines.length ? totalText : '';

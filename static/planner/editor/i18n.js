@@ -51,6 +51,8 @@ export const STRINGS = {
   wUnknown: ['{0} is no longer in the catalog', '{0} n’est plus au catalogue'],
   wMore: ['…and {0} more', '…et {0} de plus'],
   unknownProduct: ['Unknown product', 'Produit inconnu'],
+  loadingProduct: ['Loading…', 'Chargement…'],
+  pricesLoading: ['{0} item(s) still loading; their prices follow.', '{0} élément(s) en cours de chargement ; leurs prix suivront.'],
   summary: ['Summary', 'Récapitulatif'],
   product: ['Product', 'Produit'],
   qty: ['Qty', 'Qté'],
