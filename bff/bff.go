@@ -47,7 +47,7 @@ func New(cfg Config, opts ...Option) (*BFF, error) {
 	if err != nil {
 		return nil, err
 	}
-	o := options{sleep: sleepCtx, random: rand.Float64, backoff: defaultBackoff}
+	o := options{sleep: sleepCtx, random: rand.Float64, backoff: defaultBackoff, after: realAfterFunc}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -89,7 +89,7 @@ func New(cfg Config, opts ...Option) (*BFF, error) {
 			breaker: b.breaker, metrics: b.metrics, log: b.log,
 		}
 	}
-	b.cache = newCache(ctx, m, cfg.Clock, cfg.MaxUsers, b.metrics, b.log)
+	b.cache = newCache(ctx, m, cfg.Clock, o.after, cfg.MaxUsers, b.metrics, b.log)
 	return b, nil
 }
 
@@ -105,14 +105,16 @@ func (b *BFF) Mount(r Router) {
 }
 
 // Forget drops userID's cached token; the host calls it when the user signs
-// out. A mint for that user still under way is not cached when it ends, so
-// the next request for userID gets a new token.
+// out, after ending the session (so that UserFunc no longer names userID: a
+// request in between would mint and cache a token again). A mint for that
+// user still under way is not cached when it ends, so the next request for
+// userID gets a new token.
 func (b *BFF) Forget(userID string) {
 	b.cache.forget(key{kind: KindUser, uid: userID})
 }
 
-// Close cancels the mints under way and waits for background refreshes to
-// end. Call it after the HTTP server has shut down.
+// Close stops the refresh timer, cancels the mints under way and waits for
+// background refreshes to end. Call it after the HTTP server has shut down.
 func (b *BFF) Close() error {
 	b.cancel()
 	b.cache.close()

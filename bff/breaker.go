@@ -33,38 +33,51 @@ func newBreaker(threshold int, cooldown time.Duration, clock func() time.Time, o
 	return &breaker{threshold: threshold, cooldown: cooldown, clock: clock, onChange: onChange}
 }
 
-// allow reports whether a call may go out now; when not, how long until one may.
-func (b *breaker) allow() (bool, time.Duration) {
+// allow reports whether a call may go out now and, when it may, whether it
+// is the half-open probe; when not, how long until a call may. The caller
+// hands probe back to record or release.
+func (b *breaker) allow() (ok, probe bool, wait time.Duration) {
 	now := b.clock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	switch b.state {
 	case breakerOpen:
 		if now.Before(b.openUntil) {
-			return false, b.openUntil.Sub(now)
+			return false, false, b.openUntil.Sub(now)
 		}
 		b.set(breakerHalfOpen)
 		b.probing = true
-		return true, 0
+		return true, true, 0
 	case breakerHalfOpen:
 		if b.probing {
 			// One probe at a time; the others wait for its verdict.
-			return false, time.Second
+			return false, false, time.Second
 		}
 		b.probing = true
-		return true, 0
+		return true, true, 0
 	}
-	return true, 0
+	return true, false, 0
 }
 
-// record reports the outcome of a call that allow let through. A failure is
-// a call that says nothing good about the API's health (network error,
-// timeout, 5xx, bad credentials); anything else counts as success.
-func (b *breaker) record(failed bool) {
+// record reports the outcome of a call that allow let through; probe is what
+// allow said of it. A failure is a call that says nothing good about the
+// API's health (network error, timeout, 5xx, bad credentials); anything else
+// counts as success.
+//
+// Once the breaker has left the closed state only the probe's verdict counts:
+// a call let through while it was closed and ending after it opened was sent
+// before the failures that opened it, so it neither closes the breaker nor
+// ends (or restarts) the probe's turn.
+func (b *breaker) record(probe, failed bool) {
 	now := b.clock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.probing = false
+	if b.state != breakerClosed && !probe {
+		return
+	}
+	if probe {
+		b.probing = false
+	}
 	if !failed {
 		b.failures = 0
 		b.set(breakerClosed)
@@ -89,8 +102,12 @@ func (b *breaker) waitLeft() time.Duration {
 }
 
 // release gives back a call that allow let through but that ended without
-// a verdict on the API (the BFF is shutting down).
-func (b *breaker) release() {
+// a verdict on the API (the BFF is shutting down); a probe's turn passes to
+// the next call.
+func (b *breaker) release(probe bool) {
+	if !probe {
+		return
+	}
 	b.mu.Lock()
 	b.probing = false
 	b.mu.Unlock()

@@ -22,17 +22,29 @@ type minter interface {
 // entry is one cache slot's token and its refresh bookkeeping.
 type entry struct {
 	tok        token
-	refreshing bool      // a background refresh is under way
-	nextTry    time.Time // no background refresh before this (after a failure)
+	refreshing bool        // a background refresh is under way
+	nextTry    time.Time   // no background refresh before this (after a failure)
+	stopTimer  func() bool // stops the refresh timer; nil when none is armed
 }
+
+// afterFunc calls f in its own goroutine once d has passed and returns a
+// function that stops the timer (time.AfterFunc's shape). Tests pass one
+// driven by their fake clock.
+type afterFunc func(d time.Duration, f func()) (stop func() bool)
+
+func realAfterFunc(d time.Duration, f func()) func() bool { return time.AfterFunc(d, f).Stop }
 
 // cache holds the legal-entity token and one token per user, minting each
 // slot at most once at a time (single-flight), refreshing ahead in the
 // background, and never handing out a token with less than its minRemaining
-// left.
+// left. The legal-entity token is refreshed by a timer at its refresh point,
+// so a quiet site still holds a fresh one when the next visitor comes; a user
+// token is refreshed by the first request for it past that point (a timer
+// per user would keep minting for users who left).
 type cache struct {
 	minter   minter
 	clock    func() time.Time
+	after    afterFunc
 	maxUsers int
 	metrics  *metrics
 	log      *slog.Logger
@@ -51,9 +63,9 @@ type cache struct {
 	closed  bool // no more background refreshes
 }
 
-func newCache(ctx context.Context, m minter, clock func() time.Time, maxUsers int, met *metrics, log *slog.Logger) *cache {
+func newCache(ctx context.Context, m minter, clock func() time.Time, after afterFunc, maxUsers int, met *metrics, log *slog.Logger) *cache {
 	return &cache{
-		minter: m, clock: clock, maxUsers: maxUsers, metrics: met, log: log, ctx: ctx,
+		minter: m, clock: clock, after: after, maxUsers: maxUsers, metrics: met, log: log, ctx: ctx,
 		entries: map[key]*entry{}, pending: map[key]uint64{},
 	}
 }
@@ -67,10 +79,8 @@ func (c *cache) get(ctx context.Context, k key) (token, error) {
 	c.mu.Lock()
 	if e := c.entries[k]; e != nil && e.tok.servable(now) {
 		t := e.tok
-		if !now.Before(t.refreshAt) && !e.refreshing && !now.Before(e.nextTry) && !c.closed {
-			e.refreshing = true
-			c.bg.Add(1)
-			go c.refresh(k, e)
+		if !now.Before(t.refreshAt) {
+			c.startRefresh(k, e, now)
 		}
 		c.mu.Unlock()
 		c.metrics.cacheHits[kindIndex(k.kind)].Add(1)
@@ -137,15 +147,70 @@ func (c *cache) fill(k key) (token, error) {
 	return t, nil
 }
 
-// store puts t in k's slot; c.mu is held.
+// store puts t in k's slot, arming the legal-entity token's refresh timer;
+// c.mu is held.
 func (c *cache) store(k key, t token) {
-	if _, ok := c.entries[k]; !ok && k.kind == KindUser {
+	old, ok := c.entries[k]
+	if !ok && k.kind == KindUser {
 		if c.users >= c.maxUsers {
 			c.evictUsers()
 		}
 		c.users++
 	}
-	c.entries[k] = &entry{tok: t}
+	if ok {
+		old.stop()
+	}
+	e := &entry{tok: t}
+	c.entries[k] = e
+	if k.kind == KindLegalEntity {
+		c.armLocked(k, e, t.refreshAt)
+	}
+}
+
+// armLocked sets e's timer to start a refresh at when; c.mu is held.
+func (c *cache) armLocked(k key, e *entry, when time.Time) {
+	if c.closed {
+		return
+	}
+	e.stop()
+	e.stopTimer = c.after(max(when.Sub(c.clock()), 0), func() { c.refreshDue(k, e, when) })
+}
+
+// stop stops e's refresh timer, if armed.
+func (e *entry) stop() {
+	if e.stopTimer != nil {
+		e.stopTimer()
+		e.stopTimer = nil
+	}
+}
+
+// refreshDue is the refresh timer of e, armed for when.
+func (c *cache) refreshDue(k key, e *entry, when time.Time) {
+	now := c.clock()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.entries[k] != e {
+		// Closed, or replaced or dropped since the timer was armed.
+		return
+	}
+	e.stopTimer = nil
+	if now.Before(when) {
+		// Timers run on real time, the cache on c.clock: wait for the latter.
+		c.armLocked(k, e, when)
+		return
+	}
+	c.startRefresh(k, e, now)
+}
+
+// startRefresh starts a background refresh of e unless one is under way, a
+// failed one asked to wait, or the cache is closed; c.mu is held.
+func (c *cache) startRefresh(k key, e *entry, now time.Time) {
+	if e.refreshing || now.Before(e.nextTry) || c.closed {
+		return
+	}
+	e.refreshing = true
+	c.bg.Add(1)
+	go c.refresh(k, e)
 }
 
 // evictUsers drops user tokens that can no longer be handed out, then, if too
@@ -168,7 +233,8 @@ func (c *cache) evictUsers() {
 }
 
 func (c *cache) dropLocked(k key) {
-	if _, ok := c.entries[k]; ok {
+	if e, ok := c.entries[k]; ok {
+		e.stop()
 		delete(c.entries, k)
 		if k.kind == KindUser {
 			c.users--
@@ -187,6 +253,11 @@ func (c *cache) refresh(k key, e *entry) {
 	e.refreshing = false
 	if r.Err != nil {
 		e.nextTry = c.clock().Add(refreshRetryDelay)
+		// A timed refresh tries again while the token can still be handed
+		// out; after that the next request mints.
+		if k.kind == KindLegalEntity && c.entries[k] == e && e.tok.servable(e.nextTry) {
+			c.armLocked(k, e, e.nextTry)
+		}
 	}
 	c.mu.Unlock()
 	if r.Err != nil {
@@ -201,6 +272,9 @@ func (c *cache) refresh(k key, e *entry) {
 func (c *cache) close() {
 	c.mu.Lock()
 	c.closed = true
+	for _, e := range c.entries {
+		e.stop()
+	}
 	c.mu.Unlock()
 	c.bg.Wait()
 }

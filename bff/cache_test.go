@@ -69,6 +69,9 @@ func TestIsolation(t *testing.T) {
 	// from 39 s on; the clock moves 42 s in all, so refreshes happen and no
 	// mint, however slow in fake time, outlives its token's servable life.
 	h := newHarness(t, func(c *Config) { c.TokenTTL = 60 * time.Second })
+	// The legal-entity token is minted at 0 s, so its refresh point (39 s)
+	// falls within the walk whichever goroutine happens to ask first.
+	h.mustToken()
 	identities := []string{"", "alice", "bob", "legal-entity", "Alice"}
 	const perIdentity, minRounds = 40, 8
 	var (
@@ -263,6 +266,72 @@ func TestRefreshAhead(t *testing.T) {
 				t.Errorf("background refreshes = %d, want 1", got)
 			}
 		})
+	}
+}
+
+// TestRefreshAheadWithoutRequests: the legal-entity token is refreshed at
+// its refresh point by a timer, with no request arriving; a failed timed
+// refresh is tried again, and Close stops the timer.
+func TestRefreshAheadWithoutRequests(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil) // 15 min tokens, 899 s counted, random 0.5
+	life := 15*time.Minute - time.Second
+	at := refreshAfter(life, minRemaining(life), 0.5)
+	first := h.mustToken()
+	h.mustToken(asUser("alice"))
+	if got := h.clock.pending(); got != 1 {
+		t.Fatalf("armed timers = %d, want 1 (the legal-entity token's; user tokens refresh on request)", got)
+	}
+
+	h.clock.Set(at - time.Millisecond)
+	h.settle()
+	if got := h.up.calls.Load(); got != 2 {
+		t.Fatalf("upstream calls before the refresh point = %d, want 2", got)
+	}
+	h.clock.Set(at) // no request: only the timer can start the refresh
+	h.settle()
+	if got := h.up.calls.Load(); got != 3 {
+		t.Fatalf("upstream calls at the refresh point = %d, want 3 (a timed refresh)", got)
+	}
+	if got := h.b.metrics.refreshes.Load(); got != 1 {
+		t.Errorf("background refreshes = %d, want 1", got)
+	}
+	second := h.mustToken()
+	if second.Token == first.Token {
+		t.Fatal("after the timed refresh the old token is served")
+	}
+	if got := h.up.calls.Load(); got != 3 {
+		t.Errorf("upstream calls after serving the refreshed token = %d, want 3 (from the cache)", got)
+	}
+
+	// The next refresh fails (3 attempts); the timer tries again 5 s later.
+	h.up.down()
+	h.clock.Set(2 * at)
+	h.settle()
+	if got := h.up.calls.Load(); got != 6 {
+		t.Fatalf("upstream calls after a failed timed refresh = %d, want 6", got)
+	}
+	h.up.up()
+	h.clock.Advance(refreshRetryDelay)
+	h.settle()
+	if got := h.up.calls.Load(); got != 7 {
+		t.Fatalf("upstream calls after the retry = %d, want 7", got)
+	}
+	third := h.mustToken()
+	if third.Token == second.Token {
+		t.Error("after the retried refresh the old token is served")
+	}
+
+	if err := h.b.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.clock.pending(); got != 0 {
+		t.Errorf("armed timers after Close = %d, want 0", got)
+	}
+	h.clock.Advance(time.Hour)
+	h.settle()
+	if got := h.up.calls.Load(); got != 7 {
+		t.Errorf("upstream calls after Close = %d, want 7", got)
 	}
 }
 

@@ -107,9 +107,14 @@ type Config struct {
 	// anonymous visitor is limited by IP address only; a signed-in one by user
 	// id as well.
 	SessionCookie string
-	// IPRate and IPBurst limit token requests per client IP (c.RealIP(): set
-	// echo's IPExtractor to match your proxies, or clients can spoof it).
-	// Defaults 5 per second, burst 30. A negative IPRate disables the limit.
+	// IPRate and IPBurst limit token requests per client IP. The address is
+	// c.RealIP() when the host's echo has an IPExtractor (set one matching
+	// your proxies: echo.ExtractIPDirect() with none, or
+	// echo.ExtractIPFromXFFHeader(echo.TrustIPRange(...)) for trusted ones),
+	// and the direct peer's address when it has none, as echo would otherwise
+	// believe any client's X-Forwarded-For. Behind a proxy with no extractor
+	// every visitor therefore shares the proxy's bucket. Defaults 5 per
+	// second, burst 30. A negative IPRate disables the limit.
 	IPRate  float64
 	IPBurst int
 	// SessionRate and SessionBurst limit token requests per session (user id,
@@ -284,6 +289,7 @@ type options struct {
 	sleep   func(ctx context.Context, d time.Duration) error
 	random  func() float64
 	backoff func(attempt int, random float64) time.Duration
+	after   afterFunc
 }
 
 // WithSleep replaces the wait between retries (default: a timer that stops
@@ -303,6 +309,17 @@ func WithRandom(random func() float64) Option {
 // attempt, capped at 2 s, with the upper half jittered.
 func WithBackoff(backoff func(attempt int, random float64) time.Duration) Option {
 	return func(o *options) { o.backoff = backoff }
+}
+
+// WithAfterFunc replaces the timer that starts the legal-entity token's
+// background refresh at its refresh point (default time.AfterFunc). after
+// must call f in its own goroutine, or at least without holding locks f
+// needs, once d has passed on the clock the test drives, and return a
+// function that stops the timer. The BFF still reads the time from
+// Config.Clock: a timer that fires before Config.Clock reaches the refresh
+// point is simply re-armed.
+func WithAfterFunc(after func(d time.Duration, f func()) (stop func() bool)) Option {
+	return func(o *options) { o.after = after }
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

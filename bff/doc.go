@@ -12,8 +12,9 @@
 // network hop). Either way they are cached: one legal-entity token shared by
 // all anonymous visitors and one token per user, each minted once at a time
 // however many requests ask (single-flight), refreshed in the background at
-// about 75 % of its life, and never handed out with less than min(60 s,
-// lifetime/4) left. Calls to the API time out, are retried with backoff,
+// about 75 % of its life (the legal-entity token by a timer, a user token by
+// the first request past that point), and never handed out with less than
+// min(60 s, lifetime/4) left. Calls to the API time out, are retried with backoff,
 // honour Retry-After, and stop for a while behind a circuit breaker when the
 // API keeps failing; a cached token that is still good keeps being served
 // meanwhile, and when none is, the endpoint answers 503 upstream_unavailable
@@ -22,7 +23,8 @@
 // The endpoint serves only the host's own pages: cross-site requests (by
 // Sec-Fetch-Site or Origin, via net/http.CrossOriginProtection) and requests
 // without the custom header get 403 forbidden, and requests are rate limited
-// per IP and per session (429 rate_limited).
+// per IP and per session (429 rate_limited). The IP is the one the host's
+// echo IPExtractor reports, or the direct peer's when none is set.
 //
 // Usage:
 //
@@ -42,5 +44,5 @@
 //	e.IPExtractor = echo.ExtractIPDirect() // or the extractor matching your proxies
 //	tokens.Mount(e)                        // POST /bff/token
 //	e.GET("/internal/metrics", echo.WrapHandler(tokens.MetricsHandler()), internalOnly)
-//	// on sign-out: tokens.Forget(userID)
+//	// on sign-out: end the session, then tokens.Forget(userID)
 package bff

@@ -30,13 +30,21 @@ const (
 // epoch is a whole second, so fake-clock arithmetic in tests stays exact.
 var epoch = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
 
-// fakeClock is a settable clock, safe for concurrent use.
+// fakeClock is a settable clock with timers, safe for concurrent use.
 type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu     sync.Mutex
+	now    time.Time
+	timers map[int]fakeTimer
+	seq    int
 }
 
-func newFakeClock() *fakeClock { return &fakeClock{now: epoch} }
+// fakeTimer is one AfterFunc waiting for the fake clock to reach at.
+type fakeTimer struct {
+	at time.Time
+	f  func()
+}
+
+func newFakeClock() *fakeClock { return &fakeClock{now: epoch, timers: map[int]fakeTimer{}} }
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
@@ -44,17 +52,61 @@ func (c *fakeClock) Now() time.Time {
 	return c.now
 }
 
+// Advance moves the clock on by d and fires the timers now due.
 func (c *fakeClock) Advance(d time.Duration) {
 	c.mu.Lock()
 	c.now = c.now.Add(d)
 	c.mu.Unlock()
+	c.fire()
 }
 
-// Set moves the clock to epoch + d.
+// Set moves the clock to epoch + d and fires the timers now due.
 func (c *fakeClock) Set(d time.Duration) {
 	c.mu.Lock()
 	c.now = epoch.Add(d)
 	c.mu.Unlock()
+	c.fire()
+}
+
+// AfterFunc arms a timer that calls f when Advance or Set moves the clock to
+// d from now or later. Due timers run in the goroutine that moved the clock,
+// before Advance or Set returns, so what they start is under way by then.
+// Unlike time.AfterFunc, a timer armed with d <= 0 waits for the next move.
+func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.seq++
+	id := c.seq
+	c.timers[id] = fakeTimer{at: c.now.Add(d), f: f}
+	return func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		_, ok := c.timers[id]
+		delete(c.timers, id)
+		return ok
+	}
+}
+
+// pending is the number of armed timers.
+func (c *fakeClock) pending() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.timers)
+}
+
+func (c *fakeClock) fire() {
+	c.mu.Lock()
+	var due []func()
+	for id, t := range c.timers {
+		if !c.now.Before(t.at) {
+			due = append(due, t.f)
+			delete(c.timers, id)
+		}
+	}
+	c.mu.Unlock()
+	for _, f := range due {
+		f()
+	}
 }
 
 // failure is what the fake upstream answers instead of a token.
@@ -294,7 +346,7 @@ func newHarness(t *testing.T, edit func(*Config), opts ...Option) *harness {
 	if edit != nil {
 		edit(&cfg)
 	}
-	opts = append([]Option{WithSleep(h.sleep.sleep), WithRandom(func() float64 { return 0.5 })}, opts...)
+	opts = append([]Option{WithSleep(h.sleep.sleep), WithRandom(func() float64 { return 0.5 }), WithAfterFunc(h.clock.AfterFunc)}, opts...)
 	b, err := New(cfg, opts...)
 	if err != nil {
 		t.Fatalf("New: %v", err)

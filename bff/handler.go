@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -62,7 +63,7 @@ func (b *BFF) Handler() echo.HandlerFunc {
 			return writeError(c, http.StatusForbidden, codeForbidden, "token requests must carry the header "+RequestHeader+": 1", 0)
 		}
 		// The IP limit comes first: UserFunc may cost the host a session lookup.
-		if ok, wait := b.ipLimit.allow(c.RealIP()); !ok {
+		if ok, wait := b.ipLimit.allow(clientIP(c)); !ok {
 			b.metrics.rejected[rejectRateIP].Add(1)
 			return writeError(c, http.StatusTooManyRequests, codeRateLimited, "too many token requests from this address", wait)
 		}
@@ -109,6 +110,22 @@ func (b *BFF) Handler() echo.HandlerFunc {
 			ServerTime: server,
 		})
 	}
+}
+
+// clientIP is the per-IP rate-limit key. With the host's echo IPExtractor
+// set it is c.RealIP(), which then believes only what that extractor trusts.
+// Without one echo's RealIP trusts X-Forwarded-For and X-Real-IP from anyone,
+// so a client could pick a new bucket per request; the key is then the direct
+// peer's address.
+func clientIP(c echo.Context) string {
+	if e := c.Echo(); e != nil && e.IPExtractor != nil {
+		return c.RealIP()
+	}
+	r := c.Request()
+	if host, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		return host
+	}
+	return r.RemoteAddr
 }
 
 // sessionKey is the per-session rate-limit key: the user id when signed in,

@@ -3,12 +3,16 @@ package bff
 import (
 	"encoding/json"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 func TestTokenResponse(t *testing.T) {
@@ -184,6 +188,47 @@ func TestRateLimits(t *testing.T) {
 			h.clock.Advance(time.Second)
 			if rec := h.post(tt.first...); rec.Code != 200 {
 				t.Errorf("a second later: status = %d, want 200", rec.Code)
+			}
+		})
+	}
+}
+
+// TestIPLimitKey: the per-IP bucket is the direct peer's when the host set
+// no IPExtractor (so X-Forwarded-For cannot pick a fresh bucket), and the
+// extractor's answer when it set one.
+func TestIPLimitKey(t *testing.T) {
+	t.Parallel()
+	_, proxies, _ := net.ParseCIDR("192.0.2.0/24")
+	tests := []struct {
+		name      string
+		extractor echo.IPExtractor
+		// wantShared: requests from one peer with varying X-Forwarded-For
+		// share one bucket.
+		wantShared bool
+	}{
+		{"no extractor: the direct peer", nil, true},
+		{"ExtractIPDirect", echo.ExtractIPDirect(), true},
+		{"trusted proxy: the forwarded client", echo.ExtractIPFromXFFHeader(echo.TrustIPRange(proxies)), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			h := newHarness(t, func(c *Config) { c.IPRate, c.IPBurst = 1, 3 })
+			h.e.IPExtractor = tt.extractor
+			codes := make([]int, 6)
+			for i := range codes {
+				codes[i] = h.post(fromIP("192.0.2.7"), withHeader("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i+1))).Code
+			}
+			want := []int{200, 200, 200, 429, 429, 429}
+			if !tt.wantShared {
+				want = []int{200, 200, 200, 200, 200, 200}
+			}
+			if !slices.Equal(codes, want) {
+				t.Errorf("statuses = %v, want %v", codes, want)
+			}
+			// Another peer always has its own bucket.
+			if rec := h.post(fromIP("198.51.100.1"), withHeader("X-Forwarded-For", "203.0.113.1")); tt.wantShared && rec.Code != 200 {
+				t.Errorf("another peer: status = %d, want 200", rec.Code)
 			}
 		})
 	}

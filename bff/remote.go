@@ -87,7 +87,8 @@ func (r *remote) mint(ctx context.Context, k key) (token, error) {
 	var last error
 	honoured := false // the previous attempt already waited out a Retry-After
 	for attempt := 1; ; attempt++ {
-		if wait, ok := r.blocked(!honoured); !ok {
+		probe, wait, ok := r.blocked(!honoured)
+		if !ok {
 			r.metrics.breakerRejections.Add(1)
 			if last == nil {
 				last = errors.New("circuit breaker open or Retry-After pending")
@@ -96,20 +97,20 @@ func (r *remote) mint(ctx context.Context, k key) (token, error) {
 		}
 		t, err := r.call(ctx, k)
 		if err == nil {
-			r.breaker.record(false)
+			r.breaker.record(probe, false)
 			return t, nil
 		}
 		var ue *upstreamError
 		if !errors.As(err, &ue) {
 			// The BFF is shutting down: no verdict on the API.
-			r.breaker.release()
+			r.breaker.release(probe)
 			return token{}, &unavailableError{retryAfter: defaultRetryAfter, err: err}
 		}
-		r.breaker.record(ue.breaker)
+		r.breaker.record(probe, ue.breaker)
 		r.metrics.upstreamErrors[ue.reason].Add(1)
 		r.log.Warn("planner token request failed", "kind", k.kind, "attempt", attempt, "status", ue.status, "code", ue.code, "err", ue.msg)
 		last = err
-		wait := r.backoff(attempt, r.random())
+		wait = r.backoff(attempt, r.random())
 		if ue.retryAfter > 0 {
 			wait = ue.retryAfter
 			// Honoured for every key, not just this one: the API limits per API key.
@@ -132,21 +133,19 @@ func (r *remote) mint(ctx context.Context, k key) (token, error) {
 }
 
 // blocked checks a pending Retry-After (unless this mint has just waited it
-// out), then the breaker. When a call may not go out it returns how long
-// until one may.
-func (r *remote) blocked(checkRetryAfter bool) (time.Duration, bool) {
+// out), then the breaker. When a call may go out it says whether the call is
+// the breaker's probe; when not, how long until one may.
+func (r *remote) blocked(checkRetryAfter bool) (probe bool, wait time.Duration, ok bool) {
 	if checkRetryAfter {
 		r.mu.Lock()
 		nb := r.notBefore
 		r.mu.Unlock()
 		if wait := nb.Sub(r.clock()); wait > 0 {
-			return wait, false
+			return false, wait, false
 		}
 	}
-	if ok, wait := r.breaker.allow(); !ok {
-		return wait, false
-	}
-	return 0, true
+	ok, probe, wait = r.breaker.allow()
+	return probe, wait, ok
 }
 
 // call makes one POST /v1/tokens. Errors are *upstreamError, or ctx's error

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -23,24 +24,49 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fs := flag.NewFlagSet("hostsite", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr(getenv, "HOSTSITE_ADDR", "127.0.0.1:8080"), "listen address (env HOSTSITE_ADDR)")
-	plannerURL := fs.String("planner-url", envOr(getenv, "PLANNER_API_URL", "http://localhost:8090"), "planner service base URL (env PLANNER_API_URL)")
+	plannerURL := fs.String("planner-url", envOr(getenv, "PLANNER_API_URL", "http://localhost:8090"), "planner service base URL; the flag wins over env PLANNER_API_URL")
 	db := fs.String("db", envOr(getenv, "HOSTSITE_DB", "hostsite.db"), "SQLite file for users, sessions and baskets (env HOSTSITE_DB)")
 	distribution := fs.String("distribution", getenv("PLANNER_DISTRIBUTION"), "the retailer's distribution id (env PLANNER_DISTRIBUTION; printed by 'planner entity create')")
 	secure := fs.Bool("secure", getenv("HOSTSITE_SECURE") == "1", "the site is served over HTTPS (behind a TLS proxy): Secure __Host- session cookie and HSTS")
+	var trusted stringList
+	fs.Var(&trusted, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-For names the visitor (per-IP rate limits); repeatable (env HOSTSITE_TRUSTED_PROXY, comma separated)")
+	metricsAddr := fs.String("metrics-addr", getenv("HOSTSITE_METRICS_ADDR"), "listen address of the BFF's Prometheus metrics at /metrics, for the monitoring system only (env HOSTSITE_METRICS_ADDR; default: not served)")
 	demoUsers := fs.Bool("demo-users", false, "create the demo users alice and bob if missing, printing their passwords")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if len(trusted) == 0 && getenv("HOSTSITE_TRUSTED_PROXY") != "" {
+		for _, p := range strings.Split(getenv("HOSTSITE_TRUSTED_PROXY"), ",") {
+			trusted = append(trusted, strings.TrimSpace(p))
+		}
+	}
+	var proxies []*net.IPNet
+	for _, p := range trusted {
+		_, n, err := net.ParseCIDR(p)
+		if err != nil {
+			return fmt.Errorf("--trusted-proxy %q: %w", p, err)
+		}
+		proxies = append(proxies, n)
+	}
 	if *distribution == "" {
 		return errors.New("--distribution (or PLANNER_DISTRIBUTION) is required: the distributionId printed by 'planner entity create'")
 	}
-	cfg, err := bff.ConfigFromEnv(getenv)
+	// --planner-url (whose default is PLANNER_API_URL) is the API URL: the
+	// BFF reads the rest of its settings from the environment.
+	cfg, err := bff.ConfigFromEnv(func(k string) string {
+		if k == "PLANNER_API_URL" {
+			return *plannerURL
+		}
+		return getenv(k)
+	})
 	if err != nil {
 		return err
 	}
-	cfg.APIURL = *plannerURL
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg.Logger = log
+	if *secure && len(proxies) == 0 {
+		log.Warn("--secure without --trusted-proxy: every visitor has the proxy's address, so all share one per-IP rate limit")
+	}
 
 	users, err := site.OpenStore(ctx, *db)
 	if err != nil {
@@ -62,9 +88,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 	defer broker.Close()
+	// The metrics stay off the public listener: behind a proxy on this
+	// machine every visitor would look like a loopback peer.
 	hs, err = site.New(site.Config{
-		PlannerURL: *plannerURL, Distribution: *distribution, Secure: *secure,
-		TokenHandler: broker.Handler(), Forget: broker.Forget, Metrics: broker.MetricsHandler(), Logger: log,
+		PlannerURL: *plannerURL, Distribution: *distribution, Secure: *secure, TrustedProxies: proxies,
+		TokenHandler: broker.Handler(), Forget: broker.Forget, Logger: log,
 	}, users)
 	if err != nil {
 		return err
@@ -73,24 +101,49 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: hs, ReadHeaderTimeout: 10 * time.Second}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	servers := []*http.Server{{Handler: hs, ReadHeaderTimeout: 10 * time.Second}}
+	listeners := []net.Listener{ln}
+	if *metricsAddr != "" {
+		mln, err := net.Listen("tcp", *metricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", broker.MetricsHandler())
+		servers = append(servers, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second})
+		listeners = append(listeners, mln)
+	}
+	errc := make(chan error, len(servers))
+	for i, srv := range servers {
+		go func() { errc <- srv.Serve(listeners[i]) }()
+	}
 	fmt.Fprintf(stdout, "hostsite: listening on http://%s (planner %s)\n", ln.Addr(), *plannerURL)
+	if len(listeners) > 1 {
+		fmt.Fprintf(stdout, "hostsite: metrics on http://%s/metrics\n", listeners[1].Addr())
+	}
+	var served error
 	select {
-	case err := <-errc:
-		return err
+	case served = <-errc:
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := srv.Shutdown(shutdown); err != nil {
-		return err
+	var errs []error
+	for _, srv := range servers {
+		if err := srv.Shutdown(shutdown); err != nil {
+			errs = append(errs, err)
+		}
 	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
+	if served != nil {
+		return served
 	}
-	return nil
+	for range servers {
+		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func envOr(getenv func(string) string, key, def string) string {
@@ -99,3 +152,9 @@ func envOr(getenv func(string) string, key, def string) string {
 	}
 	return def
 }
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

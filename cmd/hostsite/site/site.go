@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -35,7 +36,19 @@ type Config struct {
 	TokenHandler echo.HandlerFunc
 	// Forget drops a user's cached planner token; called on sign-out.
 	Forget func(userID string)
-	// Metrics, when set, is served at /internal/metrics to loopback peers only.
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names the
+	// visitor's address (for the BFF's per-IP rate limit). Default none: the
+	// direct peer's address, so behind a proxy that is not listed every
+	// visitor shares the proxy's address and one rate-limit bucket. Listing a
+	// range lets any peer in it claim any client address.
+	TrustedProxies []*net.IPNet
+	// Metrics, when set, is served at /internal/metrics to direct loopback
+	// peers only: a request relayed by a proxy (one carrying X-Forwarded-For,
+	// X-Real-IP or Forwarded, or whose peer is in TrustedProxies) is refused
+	// with 403. That cannot recognise a proxy on the same machine that adds
+	// none of those headers and is not listed, so a site behind a proxy
+	// leaves Metrics nil and serves the metrics on a listener of its own
+	// (cmd/hostsite --metrics-addr). Default nil: not served.
 	Metrics http.Handler
 	// Logger receives request errors (default: discard).
 	Logger *slog.Logger
@@ -64,10 +77,23 @@ func New(cfg Config, store *Store) (*Site, error) {
 	s := &Site{cfg: cfg, store: store, log: cfg.Logger, cookie: SessionCookieName(cfg.Secure)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = echo.ExtractIPDirect()
+	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
 	s.Echo = e
 	s.addRoutes(e)
 	return s, nil
+}
+
+// ipExtractor believes X-Forwarded-For only from the trusted proxies (and,
+// unlike echo's defaults, not from any loopback or private peer).
+func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
+	if len(trusted) == 0 {
+		return echo.ExtractIPDirect()
+	}
+	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
+	for _, n := range trusted {
+		opts = append(opts, echo.TrustIPRange(n))
+	}
+	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // SessionCookieName is the session cookie's name: with the __Host- prefix
@@ -100,6 +126,7 @@ func (s *Site) addRoutes(e *echo.Echo) {
 	e.Use(echo.WrapMiddleware(cop.Handler), s.headers)
 	assets, _ := fs.Sub(static.FS, ".")
 	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(assets))))
+	e.GET("/healthz", handleHealthz)
 	e.GET("/", s.handleHome)
 	e.GET("/plan", s.handlePlan)
 	e.GET("/login", s.handleLoginPage)
@@ -110,7 +137,7 @@ func (s *Site) addRoutes(e *echo.Echo) {
 	e.POST("/basket/clear", s.handleBasketClear)
 	e.POST("/bff/token", s.cfg.TokenHandler)
 	if s.cfg.Metrics != nil {
-		e.GET("/internal/metrics", echo.WrapHandler(s.cfg.Metrics), loopbackOnly)
+		e.GET("/internal/metrics", echo.WrapHandler(s.cfg.Metrics), directLoopbackOnly(s.cfg.TrustedProxies))
 	}
 }
 
@@ -131,13 +158,36 @@ func (s *Site) headers(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func loopbackOnly(next echo.HandlerFunc) echo.HandlerFunc {
-	return func(c echo.Context) error {
-		ip := c.RealIP()
-		if ip != "127.0.0.1" && ip != "::1" {
-			return echo.NewHTTPError(http.StatusForbidden, "metrics are served to loopback peers only")
+// handleHealthz says the process is up.
+func handleHealthz(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// directLoopbackOnly admits a request only from a loopback peer that is
+// neither a trusted proxy nor relaying for someone else. It reads the peer
+// from the connection, not from c.RealIP(): a proxy on this machine makes
+// every public request come from loopback.
+func directLoopbackOnly(trusted []*net.IPNet) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			host, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				host = r.RemoteAddr
+			}
+			peer := net.ParseIP(host)
+			relayed := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("X-Real-IP") != "" || r.Header.Get("Forwarded") != ""
+			for _, n := range trusted {
+				if peer != nil && n.Contains(peer) {
+					relayed = true
+				}
+			}
+			if peer == nil || !peer.IsLoopback() || relayed {
+				return echo.NewHTTPError(http.StatusForbidden, "metrics are served to direct loopback peers only")
+			}
+			return next(c)
 		}
-		return next(c)
 	}
 }
 
@@ -266,15 +316,18 @@ func (s *Site) handleLogout(c echo.Context) error {
 	if c.FormValue("csrf") != sess.CSRF {
 		return echo.NewHTTPError(http.StatusForbidden, "the form has expired; reload the page")
 	}
-	if sess.User.ID != "" {
-		s.cfg.Forget(sess.User.Username)
-	}
 	guest, err := s.startSession(c, User{})
 	if err != nil {
 		return err
 	}
 	if err := s.store.EndSession(c.Request().Context(), sess.ID, guest.ID); err != nil {
 		return err
+	}
+	// Forget only once the session is gone: a token request from another tab
+	// with the old cookie landing before EndSession would otherwise mint and
+	// cache a new token for the user, which would outlive the sign-out.
+	if sess.User.ID != "" {
+		s.cfg.Forget(sess.User.Username)
 	}
 	if wantsJSON(c) {
 		return c.JSON(http.StatusOK, map[string]string{"user": "", "csrf": guest.CSRF})

@@ -3,12 +3,15 @@ package site_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -31,9 +34,24 @@ type shop struct {
 	secret    string
 	mu        sync.Mutex
 	forgotten []string
+	// afterForget, when set, runs right after each Forget.
+	afterForget func(uid string)
+}
+
+// shopConfig adjusts a shop beyond its defaults.
+type shopConfig struct {
+	secure         bool
+	trustedProxies []*net.IPNet
+	ipRate         float64 // 0: the BFF's default
+	ipBurst        int
 }
 
 func newShop(t *testing.T, secure bool) *shop {
+	t.Helper()
+	return newShopWith(t, shopConfig{secure: secure})
+}
+
+func newShopWith(t *testing.T, sc shopConfig) *shop {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -61,18 +79,23 @@ func newShop(t *testing.T, secure bool) *shop {
 	}
 	var hs *site.Site
 	b, err := bff.New(bff.Config{APIURL: sh.planner.URL, APIKey: cred.APIKey, APISecret: sh.secret,
-		UserFunc: func(r *http.Request) (string, bool) { return hs.UserID(r) }})
+		UserFunc: func(r *http.Request) (string, bool) { return hs.UserID(r) },
+		IPRate:   sc.ipRate, IPBurst: sc.ipBurst})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
-	hs, err = site.New(site.Config{PlannerURL: sh.planner.URL, Distribution: r.DistributionID, Secure: secure,
-		TokenHandler: b.Handler(), Metrics: b.MetricsHandler(),
+	hs, err = site.New(site.Config{PlannerURL: sh.planner.URL, Distribution: r.DistributionID, Secure: sc.secure,
+		TokenHandler: b.Handler(), Metrics: b.MetricsHandler(), TrustedProxies: sc.trustedProxies,
 		Forget: func(uid string) {
 			sh.mu.Lock()
 			sh.forgotten = append(sh.forgotten, uid)
+			after := sh.afterForget
 			sh.mu.Unlock()
 			b.Forget(uid)
+			if after != nil {
+				after(uid)
+			}
 		},
 	}, users)
 	if err != nil {
@@ -175,6 +198,10 @@ func TestSignInGetsUserTokenAndSignOutForgetsIt(t *testing.T) {
 	if claims["kind"] != web.KindUser || claims["uid"] != "alice" || !strings.Contains(claims["scope"].(string), "write") {
 		t.Errorf("signed-in token claims = %v, want alice's user token with write", claims)
 	}
+	aliceJTI := claims["jti"]
+	if _, c, _ := b.token(); c["jti"] != aliceJTI || aliceJTI == nil {
+		t.Fatalf("second request: jti %v, want %v (alice's token is cached)", c["jti"], aliceJTI)
+	}
 	// Another browser stays anonymous; bob gets bob's token.
 	other := sh.browser()
 	if _, c, _ := other.token(); c["kind"] != web.KindLegalEntity {
@@ -185,18 +212,50 @@ func TestSignInGetsUserTokenAndSignOutForgetsIt(t *testing.T) {
 		t.Errorf("bob got %v", c)
 	}
 
-	res, _ := b.postForm("/logout", url.Values{"csrf": {b.csrf}}, true)
+	// Another tab of alice's asks for a token with the old session cookie
+	// right after the sign-out's Forget: it must not get (and so cache) a
+	// user token for her.
+	var tabClaims jwt.MapClaims
+	sh.mu.Lock()
+	sh.afterForget = func(string) {
+		tab := &browser{sh: sh, c: &http.Client{Jar: b.c.Jar}}
+		_, tabClaims, _ = tab.token()
+	}
+	sh.mu.Unlock()
+	res, body := b.postForm("/logout", url.Values{"csrf": {b.csrf}}, true)
 	if res.StatusCode != 200 {
 		t.Fatalf("logout: %d", res.StatusCode)
 	}
+	var out struct{ CSRF string }
+	if err := json.Unmarshal([]byte(body), &out); err != nil || out.CSRF == "" {
+		t.Fatalf("logout answer %q: no CSRF token", body)
+	}
+	b.csrf = out.CSRF
 	sh.mu.Lock()
 	forgotten := append([]string(nil), sh.forgotten...)
+	sh.afterForget = nil
 	sh.mu.Unlock()
 	if len(forgotten) != 1 || forgotten[0] != "alice" {
 		t.Errorf("Forget calls = %v, want [alice]", forgotten)
 	}
+	if tabClaims["kind"] != web.KindLegalEntity {
+		t.Errorf("a token request with the old cookie after Forget got %v, want the legal-entity token", tabClaims)
+	}
 	if _, c, _ := b.token(); c["kind"] != web.KindLegalEntity {
 		t.Errorf("after sign-out the token is %v, want legal-entity", c)
+	}
+
+	// Signing in again mints alice a new token: the one cached before the
+	// sign-out was dropped.
+	if res := b.login("alice", sh.passwords["alice"]); res.StatusCode != 200 {
+		t.Fatalf("alice's second sign-in: %d", res.StatusCode)
+	}
+	_, again, _ := b.token()
+	if again["uid"] != "alice" {
+		t.Fatalf("second sign-in token claims = %v, want alice's", again)
+	}
+	if again["jti"] == aliceJTI {
+		t.Errorf("after signing out and in again alice got her old token (jti %v)", aliceJTI)
 	}
 }
 
@@ -285,5 +344,91 @@ func TestBasket(t *testing.T) {
 	b.login("alice", sh.passwords["alice"])
 	if _, page := b.get("/basket"); !strings.Contains(page, "Oslo sofa") {
 		t.Errorf("basket lost on sign-in")
+	}
+}
+
+// TestClientAddressBehindTrustedProxy: with no trusted proxy the BFF's per-IP
+// limit keys on the direct peer whatever X-Forwarded-For says; behind a
+// trusted proxy it keys on the visitor the proxy names, so visitors do not
+// share the proxy's bucket.
+func TestClientAddressBehindTrustedProxy(t *testing.T) {
+	t.Parallel()
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	tests := []struct {
+		name    string
+		trusted []*net.IPNet
+		// xff gives the X-Forwarded-For of request i.
+		xff  func(i int) string
+		want []int
+	}{
+		{"no proxy: spoofed addresses share the peer's bucket", nil, func(i int) string { return fmt.Sprintf("203.0.113.%d", i+1) }, []int{200, 200, 429, 429}},
+		{"trusted proxy: one bucket per visitor", []*net.IPNet{loopback}, func(i int) string { return fmt.Sprintf("203.0.113.%d", i+1) }, []int{200, 200, 200, 200}},
+		{"trusted proxy: one visitor is limited", []*net.IPNet{loopback}, func(int) string { return "203.0.113.9" }, []int{200, 200, 429, 429}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			// A bucket of 2 that practically never refills.
+			sh := newShopWith(t, shopConfig{trustedProxies: tt.trusted, ipRate: 1e-6, ipBurst: 2})
+			got := make([]int, len(tt.want))
+			for i := range got {
+				req, _ := http.NewRequest("POST", sh.srv.URL+"/bff/token", nil)
+				req.Header.Set("X-Planner-BFF", "1")
+				req.Header.Set("Sec-Fetch-Site", "same-origin")
+				req.Header.Set("X-Forwarded-For", tt.xff(i))
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				got[i] = res.StatusCode
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("statuses = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMetricsOnlyToDirectLoopbackPeers: a request relayed by a proxy, or
+// from a peer that is a trusted proxy, is refused even though it arrives
+// from loopback.
+func TestMetricsOnlyToDirectLoopbackPeers(t *testing.T) {
+	t.Parallel()
+	_, loopback, _ := net.ParseCIDR("127.0.0.0/8")
+	tests := []struct {
+		name    string
+		trusted []*net.IPNet
+		header  string
+		want    int
+	}{
+		{"direct loopback peer", nil, "", 200},
+		{"relayed: X-Forwarded-For", nil, "X-Forwarded-For: 203.0.113.5", 403},
+		{"relayed: X-Forwarded-For naming loopback", nil, "X-Forwarded-For: 127.0.0.1", 403},
+		{"relayed: X-Real-IP", nil, "X-Real-Ip: 203.0.113.5", 403},
+		{"relayed: Forwarded", nil, "Forwarded: for=203.0.113.5", 403},
+		{"peer is a trusted proxy", []*net.IPNet{loopback}, "", 403},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			sh := newShopWith(t, shopConfig{trustedProxies: tt.trusted})
+			req, _ := http.NewRequest("GET", sh.srv.URL+"/internal/metrics", nil)
+			if k, v, ok := strings.Cut(tt.header, ": "); ok {
+				req.Header.Set(k, v)
+			}
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			if res.StatusCode != tt.want {
+				t.Fatalf("status = %d, want %d", res.StatusCode, tt.want)
+			}
+			if has := strings.Contains(string(body), "planner_bff_served_total"); has != (tt.want == 200) {
+				t.Errorf("body has the metrics = %v, want %v", has, tt.want == 200)
+			}
+		})
 	}
 }
