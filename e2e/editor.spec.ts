@@ -588,9 +588,21 @@ test('SetUpSettings switches the editor to French and formats prices for the loc
 test('the editor at phone width (360 × 740) and on desktop (1400 × 900)', async ({ page, demo }, testInfo) => {
   const problems = watchConsole(page);
   const frame = await ready(page, demo);
+  await signIn(page, demo, 'alice'); // the New project form takes a row more
+  await waitForEvent(page, 'LoginSucceeded');
   for (const id of [SOFA, ARMCHAIR, ARMCHAIR]) await addByClick(frame, id);
   await addByDrag(page, frame, SOFA2, 300, 60);
   await shot(page, testInfo, 'desktop-1400x900');
+  // The whole plan, scale bar included, is in the editor pane's visible height: no inner scroll to see it.
+  const fit = await frame.getByTestId('plan').evaluate((plan) => {
+    const pane = plan.closest('.pane')!;
+    const p = plan.getBoundingClientRect(), v = pane.getBoundingClientRect(), bar = plan.querySelector('[data-testid="scale-bar"]')!.getBoundingClientRect();
+    return { scrollTop: pane.scrollTop, planBottom: p.bottom, paneBottom: v.bottom, barBottom: bar.bottom, height: p.height };
+  });
+  expect(fit.scrollTop).toBe(0);
+  expect(fit.planBottom).toBeLessThanOrEqual(fit.paneBottom);
+  expect(fit.barBottom).toBeLessThanOrEqual(fit.planBottom);
+  expect(fit.height).toBeGreaterThanOrEqual(260);
   await page.setViewportSize({ width: 360, height: 740 });
   await expect(frame.getByTestId('plan-svg')).toBeVisible();
   await expect.poll(async () => (await box(frame.getByTestId('plan-svg'))).width).toBeLessThanOrEqual(340);

@@ -137,17 +137,20 @@ export function createRoomEditor(ctx) {
       h('button', { type: 'submit', class: 'button secondary', 'data-testid': 'new-project-create' }, tr('create')), el.newNote);
     const label = (/** @type {string} */ f, /** @type {string} */ key, /** @type {HTMLElement} */ input) => h('label', { for: f }, tr(key), ' ', input);
     el.plan = h('div', { class: 'ed-plan', 'data-testid': 'plan' }, el.svg);
+    // ed-main (the chrome and the plan) is the pane's visible height on wide
+    // screens, so the whole plan shows; warnings and summary follow below.
     const root = h('div', { class: 'ed', 'data-testid': 'editor' },
-      h('div', { class: 'ed-head' },
-        h('div', { class: 'ed-title' }, el.name, el.nameIn, el.renameB, el.deleteB),
-        h('div', { class: 'ed-save' }, el.total, el.state, el.saveB)),
-      el.confirm, el.conflict, el.leave, el.newForm,
-      h('div', { class: 'ed-tools', role: 'toolbar' },
-        h('span', { class: 'ed-group ed-room' }, label('room-width', 'width', el.width), '×', label('room-depth', 'depth', el.depth), tr('cm')),
-        h('span', { class: 'ed-group' }, el.undoB, el.redoB),
-        h('span', { class: 'ed-group' }, el.rotB, el.dupB, el.delB),
-        h('span', { class: 'ed-group' }, el.outB, el.fitB, el.inB)),
-      el.plan, el.empty,
+      h('div', { class: 'ed-main' },
+        h('div', { class: 'ed-head' },
+          h('div', { class: 'ed-title' }, el.name, el.nameIn, el.renameB, el.deleteB),
+          h('div', { class: 'ed-save' }, el.total, el.state, el.saveB)),
+        el.confirm, el.conflict, el.leave, el.newForm,
+        h('div', { class: 'ed-tools', role: 'toolbar' },
+          h('span', { class: 'ed-group ed-room' }, label('room-width', 'width', el.width), '×', label('room-depth', 'depth', el.depth), tr('cm')),
+          h('span', { class: 'ed-group' }, el.undoB, el.redoB),
+          h('span', { class: 'ed-group' }, el.rotB, el.dupB, el.delB),
+          h('span', { class: 'ed-group' }, el.outB, el.fitB, el.inB)),
+        el.plan, el.empty),
       h('div', { class: 'ed-side' }, el.warnings, el.summary));
     buildSvg();
     wire();
