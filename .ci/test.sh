@@ -26,7 +26,7 @@ fi
 
 step "templ output is fresh"
 if ls templates/*.templ >/dev/null 2>&1; then
-  go tool templ generate -path templates >/dev/null
+  go tool templ generate >/dev/null
   if [ -n "$(git status --porcelain -- templates)" ]; then
     git status --porcelain -- templates
     echo "generated templ files are stale: run 'go tool templ generate' and commit" >&2
