@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createApp, formatPrice, AUTH_REQUIRED_AFTER_MS, MAX_PROJECT_NAME_LENGTH } from './app.js';
+import { fakeClock, flush } from '../testing/fake-clock.js';
 
 /**
  * @typedef {import('./app.js').CatalogView} CatalogView
@@ -17,43 +18,6 @@ const CONFIG = Object.freeze({
 });
 
 /** flush lets pending promise chains (fake fetch, response parsing) settle; no real time passes. */
-async function flush() {
-  for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
-}
-
-/** fakeClock: manual time and timers. @param {number} start */
-function fakeClock(start) {
-  let now = start;
-  let nextId = 0;
-  /** @type {Map<number, {at: number, fn: () => void, id: number}>} */
-  const timers = new Map();
-  return {
-    now: () => now,
-    /** @param {() => void} fn @param {number} ms */
-    setTimeout(fn, ms) {
-      const id = ++nextId;
-      timers.set(id, { at: now + ms, fn, id });
-      return id;
-    },
-    /** @param {any} id */
-    clearTimeout(id) { timers.delete(id); },
-    /** advance moves time forward, firing due timers in order. @param {number} ms */
-    async advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        await flush();
-        const due = [...timers.values()].filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
-        if (!due) break;
-        timers.delete(due.id);
-        now = due.at;
-        due.fn();
-      }
-      now = end;
-      await flush();
-    },
-  };
-}
-
 /**
  * fakeServer models the planner API on the fake clock: issued tokens, a
  * catalog and per-user projects. hold() parks matching requests until released.

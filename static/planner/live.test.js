@@ -1,38 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLiveClient, liveURL, BACKOFF_BASE_MS, BACKOFF_MAX_MS } from './live.js';
-
-/** fakeClock: manual time and timers. */
-function fakeClock() {
-  let now = 0;
-  let nextId = 0;
-  /** @type {Map<number, {at: number, fn: () => void}>} */
-  const timers = new Map();
-  return {
-    now: () => now,
-    /** @param {() => void} fn @param {number} ms */
-    setTimeout(fn, ms) {
-      const id = ++nextId;
-      timers.set(id, { at: now + ms, fn });
-      return id;
-    },
-    /** @param {any} id */
-    clearTimeout(id) { timers.delete(id); },
-    /** @param {number} ms */
-    advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        const due = [...timers.entries()].filter(([, t]) => t.at <= end).sort((a, b) => a[1].at - b[1].at)[0];
-        if (!due) break;
-        timers.delete(due[0]);
-        now = due[1].at;
-        due[1].fn();
-      }
-      now = end;
-    },
-    get pending() { return [...timers.values()].map((t) => t.at - now); },
-  };
-}
+import { fakeClock } from '../testing/fake-clock.js';
 
 /** fakeSockets records every socket the client opens; each can be driven by the test. */
 function fakeSockets() {
@@ -224,14 +193,14 @@ test('a drop reconnects with exponential backoff and jitter, then asks for a res
   assert.equal(s.live.state, 'waiting');
   // attempt 0: cap = base, delay = cap/2 with random() = 0
   assert.deepEqual(s.clock.pending, [BACKOFF_BASE_MS / 2]);
-  s.clock.advance(BACKOFF_BASE_MS / 2);
+  s.clock.advanceSync(BACKOFF_BASE_MS / 2);
   assert.equal(s.opened.length, 2);
   s.opened[1].drop(1006); // failed before opening
   assert.deepEqual(s.clock.pending, [BACKOFF_BASE_MS]);
-  s.clock.advance(BACKOFF_BASE_MS);
+  s.clock.advanceSync(BACKOFF_BASE_MS);
   s.opened[2].drop(1006);
   assert.deepEqual(s.clock.pending, [2 * BACKOFF_BASE_MS]);
-  s.clock.advance(2 * BACKOFF_BASE_MS);
+  s.clock.advanceSync(2 * BACKOFF_BASE_MS);
   const sock = s.opened[3];
   sock.open();
   assert.deepEqual(sock.sent, [{ type: 'authenticate', payload: { token: 't1' } }]);
@@ -250,7 +219,7 @@ test('the backoff is capped and the jitter spreads delays', () => {
     s.opened.at(-1)?.drop(1006);
     const [d] = s.clock.pending;
     assert.ok(d <= BACKOFF_MAX_MS, `delay ${d} above the cap`);
-    s.clock.advance(d);
+    s.clock.advanceSync(d);
   }
   s.opened.at(-1)?.drop(1006);
   const [d] = s.clock.pending;
@@ -263,7 +232,7 @@ test('a token arriving while a reconnect is scheduled waits for it and is used',
   s.opened[0].drop(1006);
   s.live.setToken('t2', ALICE);
   assert.equal(s.opened.length, 1, 'the backoff is kept');
-  s.clock.advance(BACKOFF_BASE_MS);
+  s.clock.advanceSync(BACKOFF_BASE_MS);
   s.opened[1].open();
   assert.deepEqual(s.opened[1].sent, [{ type: 'authenticate', payload: { token: 't2' } }]);
 });
@@ -273,7 +242,7 @@ test('after tokenExpired a reconnect does not resend the expired token', () => {
   const sock = connectAs(s, 't1', ALICE);
   sock.receive({ type: 'tokenExpired' });
   sock.drop(1006);
-  s.clock.advance(BACKOFF_BASE_MS);
+  s.clock.advanceSync(BACKOFF_BASE_MS);
   s.opened[1].open();
   assert.deepEqual(s.opened[1].sent, [], 'waits for a new token');
   s.live.setToken('t2', ALICE);
@@ -320,7 +289,7 @@ test('a throwing constructor is retried with backoff', () => {
   live.setToken('t', ALICE);
   assert.equal(n, 1);
   assert.equal(live.state, 'waiting');
-  clock.advance(BACKOFF_BASE_MS / 2);
+  clock.advanceSync(BACKOFF_BASE_MS / 2);
   assert.equal(n, 2);
 });
 
@@ -336,7 +305,7 @@ test('a tokenExpired for the old token while the new one is on its way does not 
   sock.receive({ type: 'authenticated', payload: {} });
   assert.equal(s.live.state, 'open');
   sock.drop(1006);
-  s.clock.advance(BACKOFF_BASE_MS);
+  s.clock.advanceSync(BACKOFF_BASE_MS);
   s.opened[1].open();
   assert.deepEqual(s.opened[1].sent, [{ type: 'authenticate', payload: { token: 't2' } }], 'the valid token is sent again');
   s.opened[1].receive({ type: 'authenticated', payload: {} });
@@ -355,7 +324,7 @@ test('a late token_expired answer to the old token\'s authenticate does not mark
   sock.receive({ type: 'authenticated', payload: {} }); // t2's answer
   assert.equal(s.live.state, 'open');
   sock.drop(1006);
-  s.clock.advance(BACKOFF_BASE_MS);
+  s.clock.advanceSync(BACKOFF_BASE_MS);
   s.opened[1].open();
   assert.deepEqual(s.opened[1].sent, [{ type: 'authenticate', payload: { token: 't2' } }]);
 });
@@ -368,7 +337,7 @@ test('tokenExpired marks the last accepted token, which the next socket does not
   sock.receive({ type: 'tokenExpired' }); // t2 ran out
   assert.deepEqual(s.calls, [{ type: 'tokenExpired' }]);
   sock.drop(1006);
-  s.clock.advance(BACKOFF_BASE_MS);
+  s.clock.advanceSync(BACKOFF_BASE_MS);
   s.opened[1].open();
   assert.deepEqual(s.opened[1].sent, [], 'waits for a new token');
 });
@@ -444,7 +413,7 @@ const MIN = 60_000;
 /** appSetup runs the app on fakes: API, host window, sockets, clock. */
 function appSetup() {
   const clock = fakeClock();
-  clock.advance(T0);
+  clock.advanceSync(T0);
   const { FakeSocket, opened } = fakeSockets();
   /** @type {Map<string, {kind: string, uid: string, exp: number}>} */
   const tokens = new Map();
@@ -591,7 +560,7 @@ test('app: the server\'s tokenExpired goes through the gate: one TokenExpired ho
   const s = appSetup();
   await s.send('Login', { token: s.issue('alice', 5 * MIN) });
   const sock = openSocket(s);
-  s.clock.advance(5 * MIN);
+  s.clock.advanceSync(5 * MIN);
   void s.app.refreshProjects(); // an API call held by the gate at the same time
   sock.receive({ type: 'tokenExpired' });
   await settle();
@@ -637,7 +606,7 @@ test('app: a resync reloads the catalog too', async () => {
   assert.equal(s.count('/v1/catalog/products'), before + 1);
   assert.equal(s.count('/v1/catalog/categories'), before + 1);
   sock.drop(1006);
-  s.clock.advance(BACKOFF_BASE_MS);
+  s.clock.advanceSync(BACKOFF_BASE_MS);
   openSocket(s);
   await settle();
   assert.equal(s.count('/v1/catalog/products'), before + 2, 'after a reconnect too');
@@ -677,7 +646,7 @@ test('app: live events during a token renewal are held once per view, never fail
   await s.send('Login', { token: s.issue('alice', 5 * MIN) });
   const sock = openSocket(s);
   await settle();
-  s.clock.advance(5 * MIN);
+  s.clock.advanceSync(5 * MIN);
   sock.receive({ type: 'tokenExpired' });
   await settle();
   assert.equal(s.events('TokenExpired').length, 1);
@@ -722,7 +691,7 @@ test('app: a save of the open project elsewhere reloads it, or is offered when t
   // After a reconnect the open project is checked again.
   s.projects.set('p1', { ...s.projects.get('p1'), version: 4 });
   sock.drop(1006);
-  s.clock.advance(BACKOFF_BASE_MS);
+  s.clock.advanceSync(BACKOFF_BASE_MS);
   openSocket(s);
   await settle();
   await settle();

@@ -1,55 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createTokenGate, GateError } from './token-gate.js';
+import { fakeClock, flush } from '../testing/fake-clock.js';
 
 const T0 = Date.parse('2026-03-01T12:00:00Z');
 const MIN = 60_000;
 const HOUR = 60 * MIN;
 
 /** flush lets pending promise chains (fake fetch, response parsing) settle; no real time passes. */
-async function flush() {
-  for (let i = 0; i < 10; i++) await new Promise((r) => setImmediate(r));
-}
-
 /**
  * fakeClock is the browser clock: manual time and timers.
  * @param {number} start
  */
-function fakeClock(start) {
-  let now = start;
-  let nextId = 0;
-  /** @type {Map<number, {at: number, fn: () => void, id: number}>} */
-  const timers = new Map();
-  return {
-    now: () => now,
-    /** @param {() => void} fn @param {number} ms */
-    setTimeout(fn, ms) {
-      const id = ++nextId;
-      timers.set(id, { at: now + ms, fn, id });
-      return id;
-    },
-    /** @param {any} id */
-    clearTimeout(id) { timers.delete(id); },
-    /** jump moves the clock without firing timers (a user fixing the system clock). @param {number} ms */
-    jump(ms) { now += ms; },
-    /** advance moves time forward, firing due timers in order. @param {number} ms */
-    async advance(ms) {
-      const end = now + ms;
-      for (;;) {
-        await flush();
-        const due = [...timers.values()].filter((t) => t.at <= end).sort((a, b) => a.at - b.at || a.id - b.id)[0];
-        if (!due) break;
-        timers.delete(due.id);
-        now = due.at;
-        due.fn();
-      }
-      now = end;
-      await flush();
-    },
-    get pendingTimers() { return timers.size; },
-  };
-}
-
 /**
  * @typedef {{url: string, method: string, headers: Record<string, string>, body?: string, at: number}} SeenRequest
  */

@@ -1,25 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSaver, AUTOSAVE_MS } from './saver.js';
-
-function fakeClock() {
-  let now = 0;
-  /** @type {Array<{at: number, fn: () => void, id: number}>} */
-  let timers = [];
-  let seq = 0;
-  return {
-    now: () => now,
-    setTimeout: (/** @type {() => void} */ fn, /** @type {number} */ ms) => { const id = ++seq; timers.push({ at: now + ms, fn, id }); return id; },
-    clearTimeout: (/** @type {number} */ id) => { timers = timers.filter((t) => t.id !== id); },
-    advance(/** @type {number} */ ms) {
-      now += ms;
-      const due = timers.filter((t) => t.at <= now);
-      timers = timers.filter((t) => t.at > now);
-      for (const t of due) t.fn();
-    },
-    get pending() { return timers.length; },
-  };
-}
+import { fakeClock } from '../../testing/fake-clock.js';
 
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -68,11 +50,11 @@ test('signed-in changes autosave once, AUTOSAVE_MS after the last change', async
   const s = setup({ signedIn: true });
   s.saver.reset(project(1));
   s.saver.changed();
-  s.clock.advance(AUTOSAVE_MS - 10);
+  s.clock.advanceSync(AUTOSAVE_MS - 10);
   s.saver.changed();
-  s.clock.advance(AUTOSAVE_MS - 10);
+  s.clock.advanceSync(AUTOSAVE_MS - 10);
   assert.equal(s.calls.length, 0);
-  s.clock.advance(10);
+  s.clock.advanceSync(10);
   assert.equal(s.calls.length, 1);
   assert.deepEqual(s.calls[0].target, { id: 'p1', version: 1 });
   assert.equal(s.saver.state.status, 'saving');
@@ -99,12 +81,12 @@ test('a conflict stops autosave until overwrite, which saves over the current ve
   const s = setup({ signedIn: true });
   s.saver.reset(project(1));
   s.saver.changed();
-  s.clock.advance(AUTOSAVE_MS);
+  s.clock.advanceSync(AUTOSAVE_MS);
   s.calls[0].reject(Object.assign(new Error('changed elsewhere'), { code: 'conflict', currentVersion: 4 }));
   await tick();
   assert.equal(s.saver.state.status, 'conflict');
   s.saver.changed();
-  s.clock.advance(AUTOSAVE_MS * 2);
+  s.clock.advanceSync(AUTOSAVE_MS * 2);
   assert.equal(s.calls.length, 1, 'no autosave during a conflict');
   s.saver.overwrite();
   assert.deepEqual(s.calls[1].target, { id: 'p1', version: 4 });
@@ -131,11 +113,11 @@ test('a failed save says why; reset drops late answers', async () => {
 test('a guest\'s changed design kept across Login is autosaved, though Save was never pressed', async () => {
   const s = setup();
   s.saver.changed();
-  s.clock.advance(AUTOSAVE_MS * 2);
+  s.clock.advanceSync(AUTOSAVE_MS * 2);
   assert.equal(s.calls.length, 0, 'a guest is not autosaved');
   s.signIn();
   s.saver.signedInNow();
-  s.clock.advance(AUTOSAVE_MS);
+  s.clock.advanceSync(AUTOSAVE_MS);
   assert.equal(s.calls.length, 1);
   assert.equal(s.calls[0].target, undefined, 'created');
   s.calls[0].resolve(project(1));
@@ -151,14 +133,14 @@ test('settle saves a new design at once and resolves true when it is stored', as
   assert.equal(s.calls[0].target, undefined);
   s.calls[0].resolve(project(1));
   assert.equal(await done, true);
-  assert.equal(s.clock.pending, 0, 'no autosave left over');
+  assert.equal(s.clock.pendingTimers, 0, 'no autosave left over');
 });
 
 test('settle waits for a save in flight, then saves what changed since with its version', async () => {
   const s = setup({ signedIn: true });
   s.saver.reset(project(1));
   s.saver.changed();
-  s.clock.advance(AUTOSAVE_MS);
+  s.clock.advanceSync(AUTOSAVE_MS);
   s.saver.changed(); // made during the save
   const done = s.saver.settle();
   assert.equal(s.calls.length, 1, 'one save at a time');
