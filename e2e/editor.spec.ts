@@ -460,22 +460,30 @@ test('Add all to basket reaches the host\'s basket with the right quantities and
   await expect(page.getByTestId('basket-total')).toHaveText(euro(total));
 });
 
-test('a product removed from the catalog since loads marked, unpriced and listed, without breaking the plan', async ({ page, demo }) => {
+/**
+ * savedWithExtraItem signs alice in, saves a one-armchair project, and makes
+ * every later read of it carry extra as well: an item whose product the API
+ * would refuse on save, as a later catalog import leaves behind.
+ */
+async function savedWithExtraItem(page: Page, demo: Demo, extra: { id: string; productId: string; x: number; y: number; rotation: number }) {
   const frame = await ready(page, demo);
   await signIn(page, demo, 'alice');
   await waitForEvent(page, 'LoginSucceeded');
   await addByClick(frame, ARMCHAIR);
   await frame.getByTestId('save').click();
   await expect(frame.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
-  // The stored project gains an item whose product the catalog no longer has
-  // (the API checks products on save; this is what a later catalog import leaves).
   await page.route(`${demo.plannerURL}/v1/projects/*`, async (route) => {
     if (route.request().method() !== 'GET') return route.fallback();
     const res = await route.fetch();
     const body = await res.json();
-    body.items.push({ id: 'i9', productId: 'lamp-discontinued', x: 350, y: 250, rotation: 90 });
+    body.items.push(extra);
     await route.fulfill({ response: res, json: body });
   });
+  return frame;
+}
+
+test('a product removed from the catalog since loads marked, unpriced and listed, without breaking the plan', async ({ page, demo }) => {
+  const frame = await savedWithExtraItem(page, demo, { id: 'i9', productId: 'lamp-discontinued', x: 350, y: 250, rotation: 90 });
   await frame.getByTestId('project-open').click();
   await expect(frame.getByTestId('plan-item')).toHaveCount(2);
   await expect(item(frame, 'i9')).toHaveClass(/\bunk\b/);
@@ -490,19 +498,7 @@ test('a product removed from the catalog since loads marked, unpriced and listed
 });
 
 test('a product that fails to load (503) shows as loading, not unknown, and is asked for again', async ({ page, demo }) => {
-  const frame = await ready(page, demo);
-  await signIn(page, demo, 'alice');
-  await waitForEvent(page, 'LoginSucceeded');
-  await addByClick(frame, ARMCHAIR);
-  await frame.getByTestId('save').click();
-  await expect(frame.getByTestId('save-state')).toHaveAttribute('data-state', 'saved');
-  await page.route(`${demo.plannerURL}/v1/projects/*`, async (route) => {
-    if (route.request().method() !== 'GET') return route.fallback();
-    const res = await route.fetch();
-    const body = await res.json();
-    body.items.push({ id: 'i9', productId: 'lamp-flaky', x: 350, y: 250, rotation: 0 });
-    await route.fulfill({ response: res, json: body });
-  });
+  const frame = await savedWithExtraItem(page, demo, { id: 'i9', productId: 'lamp-flaky', x: 350, y: 250, rotation: 0 });
   let asked = 0;
   await page.route(`${demo.plannerURL}/v1/catalog/products/lamp-flaky`, async (route) => {
     asked++;
