@@ -97,41 +97,26 @@ type Config struct {
 }
 
 func (c *Config) setDefaults() {
-	if c.AuthTimeout <= 0 {
-		c.AuthTimeout = DefaultAuthTimeout
-	}
-	if c.SendBuffer <= 0 {
-		c.SendBuffer = DefaultSendBuffer
-	}
-	if c.HoldLimit <= 0 {
-		c.HoldLimit = DefaultHoldLimit
-	}
-	if c.HoldWindow <= 0 {
-		c.HoldWindow = DefaultHoldWindow
-	}
-	if c.ReadLimit <= 0 {
-		c.ReadLimit = DefaultReadLimit
-	}
-	if c.WriteTimeout <= 0 {
-		c.WriteTimeout = DefaultWriteTimeout
-	}
-	if c.PingInterval <= 0 {
-		c.PingInterval = DefaultPingInterval
-	}
-	if c.PongTimeout <= 0 {
-		c.PongTimeout = DefaultPongTimeout
-	}
-	if c.MessageRate <= 0 {
-		c.MessageRate = DefaultMessageRate
-	}
-	if c.MessageBurst <= 0 {
-		c.MessageBurst = DefaultMessageBurst
-	}
-	if c.RetailerTTL <= 0 {
-		c.RetailerTTL = DefaultRetailerTTL
-	}
+	orDefault(&c.AuthTimeout, DefaultAuthTimeout)
+	orDefault(&c.SendBuffer, DefaultSendBuffer)
+	orDefault(&c.HoldLimit, DefaultHoldLimit)
+	orDefault(&c.HoldWindow, DefaultHoldWindow)
+	orDefault(&c.ReadLimit, DefaultReadLimit)
+	orDefault(&c.WriteTimeout, DefaultWriteTimeout)
+	orDefault(&c.PingInterval, DefaultPingInterval)
+	orDefault(&c.PongTimeout, DefaultPongTimeout)
+	orDefault(&c.MessageRate, DefaultMessageRate)
+	orDefault(&c.MessageBurst, DefaultMessageBurst)
+	orDefault(&c.RetailerTTL, DefaultRetailerTTL)
 	if c.Clock == nil {
 		c.Clock = SystemClock()
+	}
+}
+
+// orDefault sets *v to d when it is zero or negative (unset).
+func orDefault[T int | int64 | time.Duration | rate.Limit](v *T, d T) {
+	if *v <= 0 {
+		*v = d
 	}
 }
 
