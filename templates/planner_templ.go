@@ -31,7 +31,7 @@ type PlannerPageProps struct {
 
 // shellText holds the shell strings the server paints before the scripts
 // run, in English and French: the same text as the keys of
-// static/planner/editor/i18n.js, which relabels the page on SetUpSettings
+// static/planner/i18n.js, which relabels the page on SetUpSettings
 // (planner_test.go checks the two agree).
 var shellText = map[string][2]string{
 	"appTitle":     {"Room planner", "Planificateur de pièce"},

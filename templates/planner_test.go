@@ -9,11 +9,11 @@ import (
 )
 
 // TestShellTextMatchesScripts checks that the strings the server paints are
-// the ones static/planner/editor/i18n.js relabels the page with, so the first
+// the ones static/planner/i18n.js relabels the page with, so the first
 // paint and a later SetUpSettings never disagree.
 func TestShellTextMatchesScripts(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../static/planner/editor/i18n.js")
+	b, err := os.ReadFile("../static/planner/i18n.js")
 	if err != nil {
 		t.Fatal(err)
 	}
