@@ -16,10 +16,12 @@
 // screen of the next; writes are bound to their identity by the gate.
 
 import { createBridge as defaultCreateBridge } from './bridge.js';
+import { systemClock } from './clock.js';
+import { safely as logSafely } from './log.js';
 import { createTokenGate as defaultCreateGate } from './token-gate.js';
 import { createApi, tokenInfoFromMe, verifyToken } from './api.js';
 import { createLiveClient, liveURL } from './live.js';
-import { t } from './editor/i18n.js';
+import { t } from './i18n.js';
 import { MAX_NAME } from './editor/model.js';
 
 /**
@@ -36,7 +38,7 @@ import { MAX_NAME } from './editor/model.js';
  * @typedef {import('./bridge.js').WindowLike} WindowLike
  * @typedef {import('./protocol.js').HostMessage} HostMessage
  * @typedef {import('./protocol.js').PlannerEvent} PlannerEvent
- * @typedef {import('./token-gate.js').Clock} Clock
+ * @typedef {import('./clock.js').Clock} Clock
  * @typedef {import('./token-gate.js').FetchLike} FetchLike
  * @typedef {import('./token-gate.js').GateState} GateState
  * @typedef {import('./token-gate.js').TokenGate} TokenGate
@@ -213,7 +215,7 @@ export function createApp({
   win,
   parent,
   fetch: fetchFn,
-  clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h) },
+  clock = systemClock,
   editorSlot = null,
   logger = {},
   authRequiredAfterMs = AUTH_REQUIRED_AFTER_MS,
@@ -1286,13 +1288,7 @@ export function createApp({
    * @returns {boolean} false when fn threw
    */
   function safely(what, fn) {
-    try {
-      fn();
-      return true;
-    } catch (err) {
-      logger.warn?.(`planner: ${what} failed`, { error: String(err) });
-      return false;
-    }
+    return logSafely(logger, `planner: ${what}`, fn);
   }
 
   function destroy() {

@@ -21,6 +21,9 @@
 // Pure logic: the WebSocket constructor, clock and random source are
 // injected, so node --test runs it with fakes.
 
+import { systemClock } from './clock.js';
+import { safely as logSafely } from './log.js';
+
 /**
  * BACKOFF_BASE_MS and BACKOFF_MAX_MS bound the reconnect delay:
  * min(max, base · 2^attempt), of which a random half is jitter.
@@ -49,11 +52,7 @@ export const BACKOFF_MAX_MS = 30000;
  */
 
 /**
- * Clock is injected so tests run on fake time.
- * @typedef {object} Clock
- * @property {() => number} now ms epoch
- * @property {(fn: () => void, ms: number) => unknown} setTimeout
- * @property {(handle: any) => void} clearTimeout
+ * @typedef {import('./clock.js').Clock} Clock
  */
 
 /**
@@ -114,7 +113,7 @@ export function liveURL(base, distribution) {
 export function createLiveClient({
   url,
   WebSocket: Socket,
-  clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h) },
+  clock = systemClock,
   random = Math.random,
   onEvent,
   onResync,
@@ -160,11 +159,7 @@ export function createLiveClient({
    * @param {() => void} fn
    */
   function safely(what, fn) {
-    try {
-      fn();
-    } catch (err) {
-      logger.warn?.(`live: ${what} callback failed`, { error: String(err) });
-    }
+    logSafely(logger, `live: ${what} callback`, fn);
   }
 
   /** @param {unknown} msg */

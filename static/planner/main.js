@@ -6,7 +6,8 @@
 import { createApp, MAX_PROJECT_NAME_LENGTH } from './app.js';
 import { createRoomEditor } from './editor/editor.js';
 import { attachCatalog } from './editor/catalog-dnd.js';
-import { t } from './editor/i18n.js';
+import { t } from './i18n.js';
+import { byId, h } from './dom.js';
 
 /**
  * @typedef {import('./app.js').App} App
@@ -489,36 +490,4 @@ function reconcile(parent, nodes) {
     if (n === cur) cur = cur.nextSibling;
     else parent.insertBefore(n, cur);
   }
-}
-
-// ---- DOM helpers ----
-
-/**
- * byId returns the page element with id; the template guarantees it.
- * @param {string} id
- * @returns {HTMLElement}
- */
-function byId(id) {
-  const el = document.getElementById(id);
-  if (!el) throw new Error(`planner: the page has no #${id}`);
-  return el;
-}
-
-/**
- * h creates an element with attributes (true: present, false: absent) and
- * children (strings become text nodes, never HTML).
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {Record<string, string | boolean>} [attrs]
- * @param {...(Node | string)} children
- * @returns {HTMLElementTagNameMap[K]}
- */
-function h(tag, attrs = {}, ...children) {
-  const el = document.createElement(tag);
-  for (const [name, value] of Object.entries(attrs)) {
-    if (value === false) continue;
-    el.setAttribute(name, value === true ? '' : value);
-  }
-  el.append(...children);
-  return el;
 }

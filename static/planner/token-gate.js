@@ -11,6 +11,9 @@
 // The gate resolves with the HTTP response for every status it does not handle
 // itself (api.js turns non-2xx into ApiError); it rejects only with GateError.
 
+import { systemClock } from './clock.js';
+import { safely as logSafely } from './log.js';
+
 /** TOKEN_MARGIN_MS: a token counts as expired this long before its exp. */
 export const TOKEN_MARGIN_MS = 2000;
 
@@ -60,11 +63,7 @@ export class GateError extends Error {
  */
 
 /**
- * Clock is injected so tests run on fake time.
- * @typedef {object} Clock
- * @property {() => number} now ms epoch, browser clock
- * @property {(fn: () => void, ms: number) => unknown} setTimeout
- * @property {(handle: any) => void} clearTimeout
+ * @typedef {import('./clock.js').Clock} Clock
  */
 
 /**
@@ -161,7 +160,7 @@ const DEFAULT_BACKOFF = Object.freeze([2000, 4000, 8000, 15000]);
 export function createTokenGate({
   fetch: fetchFn,
   apiBase = '',
-  clock = { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h) },
+  clock = systemClock,
   postTokenExpired,
   onState,
   onAuthFailure,
@@ -207,11 +206,7 @@ export function createTokenGate({
    * @param {() => void} fn
    */
   function safely(what, fn) {
-    try {
-      fn();
-    } catch (err) {
-      logger.warn?.(`token gate: ${what} callback failed`, { error: String(err) });
-    }
+    logSafely(logger, `token gate: ${what} callback`, fn);
   }
 
   function updateState() {

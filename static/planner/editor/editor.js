@@ -6,7 +6,9 @@
 
 import * as M from './model.js';
 import { createSaver } from './saver.js';
-import { t } from './i18n.js';
+import { t } from '../i18n.js';
+import { systemClock } from '../clock.js';
+import { h, s, setAttrs as attrs } from '../dom.js';
 
 /**
  * @typedef {import('../app.js').EditorContext} EditorContext
@@ -21,7 +23,6 @@ import { t } from './i18n.js';
  *   overPlan(clientX: number, clientY: number): boolean}} RoomEditor
  */
 
-const SVG = 'http://www.w3.org/2000/svg';
 const MIN_ZOOM = 0.5;
 const MAX_ZOOM = 20;
 const MAX_WARNINGS = 12;
@@ -71,7 +72,7 @@ export function createRoomEditor(ctx) {
   const present = () => draft ?? hist.present;
 
   const saver = createSaver({
-    clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h) },
+    clock: systemClock,
     save: (doc, target) => ctx.saveProject(doc, target),
     signedIn: () => ctx.identity()?.kind === 'user',
     doc: () => M.toProjectDoc(hist.present, tr('untitled')),
@@ -862,16 +863,6 @@ function dark(hex) {
   return ((n >> 16) & 255) * 0.299 + ((n >> 8) & 255) * 0.587 + (n & 255) * 0.114 < 140;
 }
 
-/**
- * @template {Element} E
- * @param {E} e
- * @param {Record<string, string | number>} a
- * @returns {E}
- */
-function attrs(e, a) {
-  for (const [k, v] of Object.entries(a)) e.setAttribute(k, typeof v === 'number' ? String(r1(v)) : v);
-  return e;
-}
 
 /**
  * @param {number} x @param {number} y @param {string} str @param {number} fs @param {string} id
@@ -882,31 +873,4 @@ function text(x, y, str, fs, id) {
   return e;
 }
 
-/**
- * s creates an SVG element.
- * @template {keyof SVGElementTagNameMap} K
- * @param {K} tag
- * @param {Record<string, string | number>} [a]
- * @param {...Node} children
- * @returns {SVGElementTagNameMap[K]}
- */
-function s(tag, a = {}, ...children) {
-  const e = attrs(document.createElementNS(SVG, tag), a);
-  e.append(...children);
-  return e;
-}
 
-/**
- * h creates an HTML element; true/false attributes are present/absent, text goes in as text.
- * @template {keyof HTMLElementTagNameMap} K
- * @param {K} tag
- * @param {Record<string, string | boolean>} [a]
- * @param {...(Node | string)} children
- * @returns {HTMLElementTagNameMap[K]}
- */
-function h(tag, a = {}, ...children) {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(a)) if (v !== false) e.setAttribute(k, v === true ? '' : v);
-  e.append(...children);
-  return e;
-}

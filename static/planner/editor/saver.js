@@ -9,7 +9,7 @@
 /**
  * @typedef {import('../api.js').Project} Project
  * @typedef {import('../api.js').ProjectDoc} ProjectDoc
- * @typedef {import('../token-gate.js').Clock} Clock
+ * @typedef {import('../clock.js').Clock} Clock
  * @typedef {'new' | 'dirty' | 'saving' | 'saved' | 'error' | 'conflict' | 'login'} SaveStatus
  *   new: nothing to save yet; login: waiting for the visitor to sign in
  * @typedef {{status: SaveStatus, message: string, projectId: string | null, version: number}} SaveState
