@@ -1,5 +1,3 @@
-// Package web holds the planner service's domain types and its one error type.
-// Sub-packages implement tokens (web/token), HTTP (web/api) and storage (web/sqlite).
 package web
 
 import (
