@@ -69,6 +69,14 @@ func (v *Verifier) verifyPartner(ctx context.Context, raw string, now time.Time)
 			return fail(invalid("partner token typ must be JWT"))
 		}
 	}
+	// A partner token need not name an audience; if it does, it must be this
+	// service alone, so a token the retailer minted for another of its
+	// services is not accepted here.
+	for _, aud := range c.Audience {
+		if aud != v.audience {
+			return fail(invalid("partner token aud must be absent or %q", v.audience))
+		}
+	}
 	if c.IssuedAt == nil {
 		return fail(invalid("partner token has no iat"))
 	}

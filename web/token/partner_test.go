@@ -290,3 +290,78 @@ func TestPartnerTokenWithoutClientStore(t *testing.T) {
 		t.Errorf("code = %q, want %q", got, want)
 	}
 }
+
+// A partner token may name no audience, or this service's alone; a crit
+// header (RFC 7515 §4.1.11) names extensions this verifier does not
+// implement, so it is refused on either route.
+func TestVerifyRefusesCritAndForeignAudience(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		token    func(t *testing.T, e *env) string
+		wantCode string
+		reason   string
+	}{
+		{
+			name: "partner aud of this service",
+			token: func(t *testing.T, e *env) string {
+				c := e.partnerClaims()
+				c["aud"] = testAudience
+				return signPartner(t, testSecret, c)
+			},
+		},
+		{
+			name: "partner aud of another service",
+			token: func(t *testing.T, e *env) string {
+				c := e.partnerClaims()
+				c["aud"] = "billing-api"
+				return signPartner(t, testSecret, c)
+			},
+			wantCode: web.EInvalidToken, reason: "aud",
+		},
+		{
+			name: "partner aud listing another service too",
+			token: func(t *testing.T, e *env) string {
+				c := e.partnerClaims()
+				c["aud"] = []string{testAudience, "billing-api"}
+				return signPartner(t, testSecret, c)
+			},
+			wantCode: web.EInvalidToken, reason: "aud",
+		},
+		{
+			name: "partner crit extension",
+			token: func(t *testing.T, e *env) string {
+				return sign(t, jwt.SigningMethodHS256, []byte(testSecret), map[string]any{"crit": []string{"exp"}}, e.partnerClaims())
+			},
+			wantCode: web.EInvalidToken, reason: "crit",
+		},
+		{
+			name: "API token crit extension",
+			token: func(t *testing.T, e *env) string {
+				kid, priv := e.ring.Current()
+				return sign(t, jwt.SigningMethodEdDSA, priv, map[string]any{"kid": kid, "typ": TypLegalEntity, "crit": []string{"b64"}, "b64": true}, e.apiClaims())
+			},
+			wantCode: web.EInvalidToken, reason: "crit",
+		},
+		{
+			name: "empty crit",
+			token: func(t *testing.T, e *env) string {
+				return sign(t, jwt.SigningMethodHS256, []byte(testSecret), map[string]any{"crit": []string{}}, e.partnerClaims())
+			},
+			wantCode: web.EInvalidToken, reason: "crit",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			e := newEnv(t, 0)
+			_, err := e.v.Verify(t.Context(), tt.token(t, e))
+			if got := code(err); got != tt.wantCode {
+				t.Fatalf("code = %q, want %q (err %v)", got, tt.wantCode, err)
+			}
+			if err != nil && !strings.Contains(webErr(err).Message, tt.reason) {
+				t.Errorf("message = %q, want it to mention %q", webErr(err).Message, tt.reason)
+			}
+		})
+	}
+}

@@ -50,11 +50,12 @@ type ClientStore interface {
 // and partner-signed HS256 tokens against the client's API secret. It is safe
 // for concurrent use.
 type Verifier struct {
-	keys    *Keyring
-	clients ClientStore
-	clock   func() time.Time
-	leeway  time.Duration
-	cache   *cache
+	keys     *Keyring
+	clients  ClientStore
+	audience string
+	clock    func() time.Time
+	leeway   time.Duration
+	cache    *cache
 
 	apiParser        *jwt.Parser
 	partnerParser    *jwt.Parser
@@ -82,11 +83,12 @@ func NewVerifier(keys *Keyring, clients ClientStore, cfg VerifierConfig) *Verifi
 		cfg.CacheSize = DefaultCacheSize
 	}
 	return &Verifier{
-		keys:    keys,
-		clients: clients,
-		clock:   cfg.Clock,
-		leeway:  cfg.Leeway,
-		cache:   newCache(cfg.CacheSize),
+		keys:     keys,
+		clients:  clients,
+		audience: cfg.Audience,
+		clock:    cfg.Clock,
+		leeway:   cfg.Leeway,
+		cache:    newCache(cfg.CacheSize),
 		// golang-jwt checks neither exp nor iat unless told to: every option
 		// below is deliberate.
 		apiParser: jwt.NewParser(
@@ -187,6 +189,11 @@ func parseHeader(raw string) (alg, kid string, err error) {
 	alg, ok = h["alg"].(string)
 	if !ok {
 		return "", "", invalid("token header has no alg")
+	}
+	// RFC 7515 §4.1.11: crit lists extensions the verifier must understand or
+	// refuse the token. This one implements none, so any crit is refused.
+	if _, ok := h["crit"]; ok {
+		return "", "", invalid("token header has crit extensions, which are not supported")
 	}
 	kid, _ = h["kid"].(string)
 	return alg, kid, nil
