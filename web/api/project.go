@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -116,9 +115,9 @@ func readProjectDoc(c echo.Context, catalog projectWriter, retailerID string) ([
 	if ct := c.Request().Header.Get(echo.HeaderContentType); !strings.HasPrefix(ct, echo.MIMEApplicationJSON) {
 		return nil, web.ProjectDoc{}, web.Errorf(web.EValidation, "body: Content-Type must be application/json")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Response(), c.Request().Body, web.MaxProjectBody))
+	body, err := readBody(c, web.MaxProjectBody)
 	if err != nil {
-		return nil, web.ProjectDoc{}, toWebError(err)
+		return nil, web.ProjectDoc{}, err
 	}
 	doc, err := web.ParseProjectDoc(body)
 	if err != nil {

@@ -49,9 +49,11 @@ type tokenRequest struct {
 func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *keyedLimiter, clock func() time.Time) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxFormBody)
+		if _, err := readBody(c, maxFormBody); err != nil {
+			return err
+		}
 		if err := r.ParseForm(); err != nil {
-			return toWebError(err)
+			return web.Errorf(web.EValidation, "body: not a valid form: %v", err)
 		}
 		key, secret, ok := r.BasicAuth()
 		if !ok {
