@@ -73,8 +73,10 @@ func requireWrite(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// requireTLS refuses plain HTTP unless the direct peer is loopback, or a
-// trusted proxy says the client used HTTPS.
+// requireTLS refuses plain HTTP. When the direct peer is a trusted proxy,
+// its X-Forwarded-Proto decides, loopback or not: a proxy on the same host
+// must not turn a client's plain HTTP into a pass. Otherwise only a loopback
+// peer (direct local use, the demo) may speak plain HTTP.
 func (s *Server) requireTLS(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -82,18 +84,38 @@ func (s *Server) requireTLS(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		peer := peerIP(r.RemoteAddr)
-		if peer != nil && peer.IsLoopback() {
-			return next(c)
-		}
-		if peer != nil && r.Header.Get("X-Forwarded-Proto") == "https" {
-			for _, n := range s.cfg.TrustedProxies {
-				if n.Contains(peer) {
-					return next(c)
-				}
+		if peer != nil && s.trustedProxy(peer) {
+			if forwardedHTTPS(r.Header) {
+				return next(c)
 			}
+		} else if peer != nil && peer.IsLoopback() {
+			return next(c)
 		}
 		return web.Errorf(web.ETLSRequired, "this service is served over HTTPS only")
 	}
+}
+
+func (s *Server) trustedProxy(peer net.IP) bool {
+	for _, n := range s.cfg.TrustedProxies {
+		if n.Contains(peer) {
+			return true
+		}
+	}
+	return false
+}
+
+// forwardedHTTPS reports whether the nearest proxy's X-Forwarded-Proto (the
+// last value, as each proxy appends its own) is https.
+func forwardedHTTPS(h http.Header) bool {
+	vals := h.Values("X-Forwarded-Proto")
+	if len(vals) == 0 {
+		return false
+	}
+	last := vals[len(vals)-1]
+	if i := strings.LastIndexByte(last, ','); i >= 0 {
+		last = last[i+1:]
+	}
+	return strings.EqualFold(strings.TrimSpace(last), "https")
 }
 
 func peerIP(remoteAddr string) net.IP {
