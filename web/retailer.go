@@ -45,6 +45,16 @@ type Credential struct {
 	CreatedAt  time.Time
 }
 
+// CredentialRotation is one entry of the credential rotation log: the
+// retailer whose API secret was replaced, and when. Running servers tail the
+// log to drop what they still trust from the old secret. Seq orders the log
+// and is never reused.
+type CredentialRotation struct {
+	Seq        int64
+	RetailerID string
+	At         time.Time
+}
+
 // SigningKey is one Ed25519 key the service signs tokens with. The newest
 // unretired key is current; retired keys keep verifying until RetiredAt plus
 // the longest token lifetime.

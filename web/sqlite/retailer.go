@@ -276,7 +276,9 @@ func (s *Store) RotateSecret(ctx context.Context, retailerID string, secret []by
 				return err
 			}
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, `INSERT INTO credential_rotations (retailer_id, at) VALUES (?, ?)`,
+			retailerID, toMillis(time.Now()))
+		return err
 	})
 	if err != nil {
 		return "", wrap(err, "rotate secret of retailer %q", retailerID)

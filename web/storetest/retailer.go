@@ -254,3 +254,51 @@ func testSigningKeyRotation(t *testing.T, s Store) {
 		t.Fatalf("after the second purge (-want +got):\n%s", diff)
 	}
 }
+
+func testCredentialRotationLog(t *testing.T, s Store) {
+	ctx := t.Context()
+	r, _ := addRetailer(t, s, "Shop")
+	o, _ := addRetailer(t, s, "Other")
+	start, err := s.LastCredentialRotation(ctx)
+	mustNot(t, err, "LastCredentialRotation")
+	before := time.Now().Add(-time.Second)
+	for _, id := range []string{r.ID, o.ID, r.ID} {
+		_, err := s.RotateSecret(ctx, id, []byte(web.NewSecret()))
+		mustNot(t, err, "RotateSecret")
+	}
+	_, err = s.RotateSecret(ctx, "le_missing", []byte(web.NewSecret()))
+	wantCode(t, err, web.ENotFound)
+
+	log, err := s.CredentialRotations(ctx, start)
+	mustNot(t, err, "CredentialRotations")
+	var got []string
+	for i, e := range log {
+		got = append(got, e.RetailerID)
+		if i > 0 && e.Seq <= log[i-1].Seq {
+			t.Errorf("seq %d after %d, want increasing", e.Seq, log[i-1].Seq)
+		}
+		if e.At.Before(before) || e.At.After(time.Now().Add(time.Second)) {
+			t.Errorf("rotation at %s, want about now", e.At)
+		}
+	}
+	if want := []string{r.ID, o.ID, r.ID}; !slices.Equal(got, want) {
+		t.Fatalf("rotation log = %v, want %v (a failed rotation logs nothing)", got, want)
+	}
+	last, err := s.LastCredentialRotation(ctx)
+	mustNot(t, err, "LastCredentialRotation")
+	if last != log[2].Seq {
+		t.Errorf("LastCredentialRotation = %d, want %d", last, log[2].Seq)
+	}
+	if rest, _ := s.CredentialRotations(ctx, log[1].Seq); len(rest) != 1 || rest[0].Seq != log[2].Seq {
+		t.Errorf("after seq %d: %v, want only the last entry", log[1].Seq, rest)
+	}
+	mustNot(t, s.PurgeCredentialRotations(ctx, time.Now().Add(time.Hour)), "PurgeCredentialRotations")
+	if rest, _ := s.CredentialRotations(ctx, start); len(rest) != 0 {
+		t.Errorf("after a purge: %v, want none", rest)
+	}
+	_, err = s.RotateSecret(ctx, r.ID, []byte(web.NewSecret()))
+	mustNot(t, err, "RotateSecret")
+	if next, _ := s.LastCredentialRotation(ctx); next <= last {
+		t.Errorf("seq after a purge = %d, want above %d (never reused)", next, last)
+	}
+}

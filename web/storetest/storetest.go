@@ -33,6 +33,12 @@ type Store interface {
 	// API credentials, secrets sealed at rest.
 	Credential(ctx context.Context, apiKey string) (web.Credential, error)
 	RotateSecret(ctx context.Context, retailerID string, secret []byte) (apiKey string, err error)
+	// The credential rotation log: RotateSecret records, in its transaction,
+	// the retailer whose secret it replaced. Seqs increase in commit order
+	// and are never reused, even after a purge.
+	CredentialRotations(ctx context.Context, after int64) ([]web.CredentialRotation, error)
+	LastCredentialRotation(ctx context.Context) (int64, error)
+	PurgeCredentialRotations(ctx context.Context, before time.Time) error
 
 	// Token signing keys, private keys sealed at rest.
 	SigningKeys(ctx context.Context) ([]web.SigningKey, error)
@@ -77,6 +83,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"SetPlan", testSetPlan},
 		{"Credential", testCredential},
 		{"RotateSecret", testRotateSecret},
+		{"CredentialRotationLog", testCredentialRotationLog},
 		{"SigningKeyRotation", testSigningKeyRotation},
 		{"CatalogImport", testCatalogImport},
 		{"CatalogImportIsAtomic", testCatalogImportIsAtomic},
