@@ -19,9 +19,14 @@ type cache struct {
 
 type cacheEntry struct {
 	p     web.Principal
-	until time.Time // never after the token's exp
-	epoch uint64    // Keyring.epoch when verified
+	until time.Time  // never after the token's exp
+	epoch cacheEpoch // when verified
 }
+
+// cacheEpoch is what a cache entry must match to be used: the keyring's epoch
+// (moved when a reload drops a key) and the verifier's count of API secret
+// rotations (which end every cached partner-token verification).
+type cacheEpoch struct{ keys, secrets uint64 }
 
 // newCache returns a cache of at most max entries, or nil (no caching) if max <= 0.
 func newCache(max int) *cache {
@@ -32,21 +37,21 @@ func newCache(max int) *cache {
 }
 
 // get returns the principal cached under k if it is still valid at now.
-func (c *cache) get(k [sha256.Size]byte, now time.Time, epoch uint64) (web.Principal, bool) {
+func (c *cache) get(k [sha256.Size]byte, now time.Time, epoch cacheEpoch) (web.Principal, bool) {
 	if c == nil {
 		return web.Principal{}, false
 	}
 	c.mu.RLock()
 	e, ok := c.m[k]
 	c.mu.RUnlock()
-	if !ok || !now.Before(e.until) || e.epoch != epoch {
+	if !ok || !now.Before(e.until) || e.epoch.keys != epoch.keys || e.p.Partner && e.epoch.secrets != epoch.secrets {
 		return web.Principal{}, false
 	}
 	return e.p, true
 }
 
 // put caches p under k until until.
-func (c *cache) put(k [sha256.Size]byte, p web.Principal, until time.Time, epoch uint64, now time.Time) {
+func (c *cache) put(k [sha256.Size]byte, p web.Principal, until time.Time, epoch cacheEpoch, now time.Time) {
 	if c == nil || !now.Before(until) {
 		return
 	}

@@ -281,6 +281,37 @@ func TestPartnerCacheAfterSecretRotation(t *testing.T) {
 	}
 }
 
+// RevokePartnerTokens ends the cached verifications at once: after a
+// rotation the old secret's tokens fail on their next use, not a minute later,
+// while API-issued tokens stay cached.
+func TestRevokePartnerTokensAfterSecretRotation(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, 0)
+	old := signPartner(t, testSecret, e.partnerClaims())
+	api := e.signAPI(t, TypLegalEntity, e.apiClaims())
+	for _, tok := range []string{old, api} {
+		if _, err := e.v.Verify(t.Context(), tok); err != nil {
+			t.Fatalf("Verify: %v", err)
+		}
+	}
+	e.clients.setSecret(testAPIKey, "sk_rotated")
+	e.v.RevokePartnerTokens()
+	if _, err := e.v.Verify(t.Context(), old); code(err) != web.EInvalidToken {
+		t.Errorf("old-secret token right after the revocation: err %v, want invalid_token", err)
+	}
+	calls := e.clients.calls
+	if _, err := e.v.Verify(t.Context(), api); err != nil {
+		t.Errorf("API token after a secret revocation: %v", err)
+	}
+	if e.clients.calls != calls {
+		t.Errorf("client store calls = %d, want %d (API tokens need no credential)", e.clients.calls, calls)
+	}
+	fresh := signPartner(t, "sk_rotated", e.partnerClaims())
+	if _, err := e.v.Verify(t.Context(), fresh); err != nil {
+		t.Errorf("new-secret token: %v", err)
+	}
+}
+
 func TestPartnerTokenWithoutClientStore(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, 0)

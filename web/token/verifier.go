@@ -8,6 +8,7 @@ import (
 	"errors"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 
@@ -56,6 +57,10 @@ type Verifier struct {
 	clock    func() time.Time
 	leeway   time.Duration
 	cache    *cache
+
+	// secretRotations counts RevokePartnerTokens calls; cached partner-token
+	// verifications from before the last one are not used.
+	secretRotations atomic.Uint64
 
 	apiParser        *jwt.Parser
 	partnerParser    *jwt.Parser
@@ -126,9 +131,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (web.Principal, error
 	}
 	now := v.clock()
 	sum := tokenHash(raw)
-	var epoch uint64
+	// Read before verifying: a rotation that lands during verification makes
+	// the entry stale rather than letting it outlive the rotation.
+	epoch := cacheEpoch{secrets: v.secretRotations.Load()}
 	if v.keys != nil {
-		epoch = v.keys.epoch()
+		epoch.keys = v.keys.epoch()
 	}
 	if p, ok := v.cache.get(sum, now, epoch); ok {
 		p.Scopes = slices.Clone(p.Scopes)
@@ -161,6 +168,12 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (web.Principal, error
 	p.Scopes = slices.Clone(p.Scopes)
 	return p, nil
 }
+
+// RevokePartnerTokens forgets every cached partner-token verification, so the
+// next use of each such token checks its signature against the secret the
+// store holds now. The service calls it when an API secret was rotated (by
+// this or another process); tokens signed with the old secret then fail.
+func (v *Verifier) RevokePartnerTokens() { v.secretRotations.Add(1) }
 
 // tokenHash returns the cache key of raw. It hashes the string's bytes in
 // place: []byte(raw) would copy the token on every request, and Sum256 only
