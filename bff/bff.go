@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 )
@@ -22,9 +20,6 @@ const TokenPath = "/bff/token"
 // CORS-approved) callers, so a cross-site form or link cannot reach the
 // endpoint: the custom-header CSRF defence of the IETF browser-based-apps BCP.
 const RequestHeader = "X-Planner-BFF"
-
-// maxUserIDLen is the longest user id the planner API accepts.
-const maxUserIDLen = 128
 
 // BFF hands planner tokens to the host's own pages. It is safe for
 // concurrent use. Create it with New; stop it with Close.
@@ -126,18 +121,4 @@ func (b *BFF) breakerState() int {
 		return breakerClosed
 	}
 	return b.breaker.current()
-}
-
-// validUserID accepts what the planner API does: 1-128 printable characters
-// with no surrounding space.
-func validUserID(s string) bool {
-	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxUserIDLen || strings.TrimSpace(s) != s {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
 }

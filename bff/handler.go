@@ -70,7 +70,7 @@ func (b *BFF) Handler() echo.HandlerFunc {
 		k := key{kind: KindLegalEntity}
 		if b.cfg.UserFunc != nil {
 			if uid, ok := b.cfg.UserFunc(r); ok && uid != "" {
-				if !validUserID(uid) {
+				if !web.ValidUserID(uid) {
 					b.metrics.rejected[rejectInvalidUser].Add(1)
 					b.log.Error("UserFunc returned a user id the planner API cannot take (1-128 printable characters)", "len", len(uid))
 					return writeError(c, http.StatusInternalServerError, codeInternal, "internal error", 0)

@@ -5,24 +5,20 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/token"
 )
 
-// Token lifetimes accepted by POST /v1/tokens.
+// MaxTokenTTL is web.MaxTokenTTL, the longest lifetime POST /v1/tokens
+// grants (web/service sizes the key window with it).
+const MaxTokenTTL = web.MaxTokenTTL
+
 const (
-	DefaultTokenTTL = 900 * time.Second
-	MinTokenTTL     = 10 * time.Second
-	MaxTokenTTL     = 3600 * time.Second
-	maxTokenCount   = 100
-	maxUserIDLen    = 128
-	maxFormBody     = 16 << 10
+	maxTokenCount = 100
+	maxFormBody   = 16 << 10
 )
 
 // tokenResponse is one issued token as the API returns it.
@@ -122,7 +118,7 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 		}
 		return ""
 	}
-	req := tokenRequest{kind: web.KindLegalEntity, ttl: DefaultTokenTTL, count: 1, scopes: []string{web.ScopeRead}}
+	req := tokenRequest{kind: web.KindLegalEntity, ttl: web.DefaultTokenTTL, count: 1, scopes: []string{web.ScopeRead}}
 	switch k := get("kind"); k {
 	case "", web.KindLegalEntity:
 	case web.KindUser:
@@ -136,8 +132,8 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 		return req, web.FieldErrorf("user_id", "is required for user tokens")
 	case req.kind == web.KindLegalEntity && uid != "":
 		return req, web.FieldErrorf("user_id", "is only for user tokens; legal-entity tokens speak for no user")
-	case uid != "" && !validUserID(uid):
-		return req, web.FieldErrorf("user_id", "must be 1-%d printable characters", maxUserIDLen)
+	case uid != "" && !web.ValidUserID(uid):
+		return req, web.FieldErrorf("user_id", "must be 1-%d printable characters", web.MaxUserIDLen)
 	}
 	req.userID = uid
 	switch a := get("access"); a {
@@ -152,8 +148,8 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 	}
 	if v := get("ttl"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < int(MinTokenTTL/time.Second) || n > int(MaxTokenTTL/time.Second) {
-			return req, web.FieldErrorf("ttl", "must be a whole number of seconds from %d to %d, got %q", int(MinTokenTTL/time.Second), int(MaxTokenTTL/time.Second), v)
+		if err != nil || n < int(web.MinTokenTTL/time.Second) || n > int(web.MaxTokenTTL/time.Second) {
+			return req, web.FieldErrorf("ttl", "must be a whole number of seconds from %d to %d, got %q", int(web.MinTokenTTL/time.Second), int(web.MaxTokenTTL/time.Second), v)
 		}
 		req.ttl = time.Duration(n) * time.Second
 	}
@@ -166,17 +162,4 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 		req.count, req.batch = n, true
 	}
 	return req, nil
-}
-
-// validUserID accepts 1-128 printable characters with no surrounding space.
-func validUserID(s string) bool {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxUserIDLen || strings.TrimSpace(s) != s {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
 }
