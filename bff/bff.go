@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/web/ratelimit"
 )
 
 // TokenPath is the path Mount serves the token endpoint at.
@@ -30,8 +31,8 @@ type BFF struct {
 	breaker   *breaker // nil in partner-signed mode
 	metrics   *metrics
 	cop       *http.CrossOriginProtection
-	ipLimit   *keyedLimiter
-	userLimit *keyedLimiter
+	ipLimit   *ratelimit.Keyed
+	userLimit *ratelimit.Keyed
 	cancel    context.CancelFunc
 }
 
@@ -58,8 +59,8 @@ func New(cfg Config, opts ...Option) (*BFF, error) {
 		log:       cfg.Logger,
 		metrics:   &metrics{},
 		cop:       cop,
-		ipLimit:   newKeyedLimiter(cfg.IPRate, cfg.IPBurst, cfg.Clock),
-		userLimit: newKeyedLimiter(cfg.SessionRate, cfg.SessionBurst, cfg.Clock),
+		ipLimit:   ratelimit.New(cfg.IPRate, cfg.IPBurst, cfg.Clock),
+		userLimit: ratelimit.New(cfg.SessionRate, cfg.SessionBurst, cfg.Clock),
 		cancel:    cancel,
 	}
 	var m minter

@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/ratelimit"
 	"github.com/roomplanner/planner/web/token"
 )
 
@@ -42,7 +43,7 @@ type tokenRequest struct {
 
 // handleTokenCreate issues tokens to a retailer's backend that proves itself
 // with its API key and secret.
-func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *keyedLimiter, clock func() time.Time) echo.HandlerFunc {
+func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *ratelimit.Keyed, clock func() time.Time) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxFormBody)
@@ -58,8 +59,8 @@ func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *keyedL
 		}
 		// Limit by the presented key before checking the secret, so guessing
 		// a retailer's secret is throttled too.
-		if ok, wait := limits.allow(key); !ok {
-			return &web.Error{Code: web.ERateLimited, Message: "too many token requests for this API key", Extra: map[string]any{"retryAfter": retryAfterSeconds(wait)}}
+		if ok, wait := limits.Allow(key); !ok {
+			return &web.Error{Code: web.ERateLimited, Message: "too many token requests for this API key", Extra: map[string]any{"retryAfter": ratelimit.RetryAfterSeconds(wait)}}
 		}
 		cred, err := authenticateClient(c, creds, key, secret)
 		if err != nil {
