@@ -13,7 +13,7 @@ func cacheKey(i int) [sha256.Size]byte { return sha256.Sum256(fmt.Appendf(nil, "
 
 func TestCacheHitOnlyBeforeUntil(t *testing.T) {
 	t.Parallel()
-	now := newFakeClock().Now()
+	now := testStart
 	c := newCache(10)
 	p := web.Principal{Kind: web.KindLegalEntity, RetailerID: testRetailer}
 	c.put(cacheKey(1), p, now.Add(time.Minute), 0, now)
@@ -44,7 +44,7 @@ func TestCacheHitOnlyBeforeUntil(t *testing.T) {
 
 func TestCacheEviction(t *testing.T) {
 	t.Parallel()
-	now := newFakeClock().Now()
+	now := testStart
 	c := newCache(10)
 	for i := range 10 {
 		until := now.Add(time.Hour)
@@ -81,7 +81,7 @@ func TestCacheEviction(t *testing.T) {
 
 func TestCacheSkipsExpired(t *testing.T) {
 	t.Parallel()
-	now := newFakeClock().Now()
+	now := testStart
 	c := newCache(10)
 	c.put(cacheKey(1), web.Principal{}, now, 0, now)
 	if got := c.len(); got != 0 {
@@ -92,7 +92,7 @@ func TestCacheSkipsExpired(t *testing.T) {
 func TestCacheDisabled(t *testing.T) {
 	t.Parallel()
 	c := newCache(-1)
-	now := newFakeClock().Now()
+	now := testStart
 	c.put(cacheKey(1), web.Principal{}, now.Add(time.Hour), 0, now) // must not panic
 	if _, ok := c.get(cacheKey(1), now, 0); ok {
 		t.Errorf("hit from a disabled cache")
