@@ -9,13 +9,14 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
 // BenchmarkTokenCached measures POST /bff/token for an anonymous visitor
 // served from the cache, through echo and every guard (cross-origin check,
 // custom header, per-IP limiter), the limit raised so that it never refuses.
 func BenchmarkTokenCached(b *testing.B) {
-	clock := newFakeClock()
+	clock := clocktest.New(time.Time{})
 	up := newUpstream(b, clock)
 	bf, err := New(Config{
 		APIURL: up.srv.URL, APIKey: testKey, APISecret: testSecret,
@@ -62,9 +63,9 @@ func BenchmarkTrivialJSON(b *testing.B) {
 	body := TokenResponse{
 		Token:      strings.Repeat("x", 295),
 		Kind:       KindLegalEntity,
-		ExpiresAt:  epoch.Add(15 * time.Minute),
+		ExpiresAt:  clocktest.Epoch.Add(15 * time.Minute),
 		ExpiresIn:  900,
-		ServerTime: epoch,
+		ServerTime: clocktest.Epoch,
 	}
 	e.POST(TokenPath, func(c echo.Context) error {
 		c.Response().Header().Set("Cache-Control", "no-store")

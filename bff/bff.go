@@ -8,10 +8,9 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/web/ratelimit"
 )
 
 // TokenPath is the path Mount serves the token endpoint at.
@@ -23,9 +22,6 @@ const TokenPath = "/bff/token"
 // endpoint: the custom-header CSRF defence of the IETF browser-based-apps BCP.
 const RequestHeader = "X-Planner-BFF"
 
-// maxUserIDLen is the longest user id the planner API accepts.
-const maxUserIDLen = 128
-
 // BFF hands planner tokens to the host's own pages. It is safe for
 // concurrent use. Create it with New; stop it with Close.
 type BFF struct {
@@ -35,8 +31,8 @@ type BFF struct {
 	breaker   *breaker // nil in partner-signed mode
 	metrics   *metrics
 	cop       *http.CrossOriginProtection
-	ipLimit   *keyedLimiter
-	userLimit *keyedLimiter
+	ipLimit   *ratelimit.Keyed
+	userLimit *ratelimit.Keyed
 	cancel    context.CancelFunc
 }
 
@@ -63,8 +59,8 @@ func New(cfg Config, opts ...Option) (*BFF, error) {
 		log:       cfg.Logger,
 		metrics:   &metrics{},
 		cop:       cop,
-		ipLimit:   newKeyedLimiter(cfg.IPRate, cfg.IPBurst, cfg.Clock),
-		userLimit: newKeyedLimiter(cfg.SessionRate, cfg.SessionBurst, cfg.Clock),
+		ipLimit:   ratelimit.New(cfg.IPRate, cfg.IPBurst, cfg.Clock),
+		userLimit: ratelimit.New(cfg.SessionRate, cfg.SessionBurst, cfg.Clock),
 		cancel:    cancel,
 	}
 	var m minter
@@ -126,18 +122,4 @@ func (b *BFF) breakerState() int {
 		return breakerClosed
 	}
 	return b.breaker.current()
-}
-
-// validUserID accepts what the planner API does: 1-128 printable characters
-// with no surrounding space.
-func validUserID(s string) bool {
-	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxUserIDLen || strings.TrimSpace(s) != s {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
 }

@@ -3,6 +3,8 @@ package bff
 import (
 	"testing"
 	"time"
+
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
 // TestBreakerOnlyTheProbeDecides: a call let through while the breaker was
@@ -20,7 +22,7 @@ func TestBreakerOnlyTheProbeDecides(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			clock := newFakeClock()
+			clock := clocktest.New(time.Time{})
 			b := newBreaker(1, 10*time.Second, clock.Now, nil)
 			admit := func(what string) bool {
 				t.Helper()
@@ -68,7 +70,7 @@ func TestBreakerOnlyTheProbeDecides(t *testing.T) {
 // another cooldown, and a released probe passes its turn on.
 func TestBreakerProbeFailureReopens(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := clocktest.New(time.Time{})
 	b := newBreaker(1, 10*time.Second, clock.Now, nil)
 	_, p, _ := b.allow()
 	b.record(p, true)

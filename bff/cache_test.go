@@ -10,6 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
 func TestConcurrentAnonymousRequestsMintOnce(t *testing.T) {
@@ -225,7 +227,7 @@ func TestRefreshAhead(t *testing.T) {
 				t.Fatalf("refresh at %.3f of the life, want within [%.3f, %.3f]", frac, lo, hi)
 			}
 
-			h.clock.Set(at - 100*time.Millisecond)
+			h.clock.Set(clocktest.Epoch.Add(at - 100*time.Millisecond))
 			if got := h.mustToken(); got.Token != first.Token {
 				t.Fatal("token changed before the refresh point")
 			}
@@ -238,7 +240,7 @@ func TestRefreshAhead(t *testing.T) {
 			// once while the refresh waits at the upstream.
 			entered, release := h.up.hold()
 			defer release()
-			h.clock.Set(at + 100*time.Millisecond)
+			h.clock.Set(clocktest.Epoch.Add(at + 100*time.Millisecond))
 			var during []TokenResponse
 			within(t, "serving during a refresh", func() {
 				for range 3 {
@@ -279,16 +281,16 @@ func TestRefreshAheadWithoutRequests(t *testing.T) {
 	at := refreshAfter(life, minRemaining(life), 0.5)
 	first := h.mustToken()
 	h.mustToken(asUser("alice"))
-	if got := h.clock.pending(); got != 1 {
+	if got := h.clock.Pending(); got != 1 {
 		t.Fatalf("armed timers = %d, want 1 (the legal-entity token's; user tokens refresh on request)", got)
 	}
 
-	h.clock.Set(at - time.Millisecond)
+	h.clock.Set(clocktest.Epoch.Add(at - time.Millisecond))
 	h.settle()
 	if got := h.up.calls.Load(); got != 2 {
 		t.Fatalf("upstream calls before the refresh point = %d, want 2", got)
 	}
-	h.clock.Set(at) // no request: only the timer can start the refresh
+	h.clock.Set(clocktest.Epoch.Add(at)) // no request: only the timer can start the refresh
 	h.settle()
 	if got := h.up.calls.Load(); got != 3 {
 		t.Fatalf("upstream calls at the refresh point = %d, want 3 (a timed refresh)", got)
@@ -306,7 +308,7 @@ func TestRefreshAheadWithoutRequests(t *testing.T) {
 
 	// The next refresh fails (3 attempts); the timer tries again 5 s later.
 	h.up.down()
-	h.clock.Set(2 * at)
+	h.clock.Set(clocktest.Epoch.Add(2 * at))
 	h.settle()
 	if got := h.up.calls.Load(); got != 6 {
 		t.Fatalf("upstream calls after a failed timed refresh = %d, want 6", got)
@@ -325,7 +327,7 @@ func TestRefreshAheadWithoutRequests(t *testing.T) {
 	if err := h.b.Close(); err != nil {
 		t.Fatal(err)
 	}
-	if got := h.clock.pending(); got != 0 {
+	if got := h.clock.Pending(); got != 0 {
 		t.Errorf("armed timers after Close = %d, want 0", got)
 	}
 	h.clock.Advance(time.Hour)
@@ -368,7 +370,7 @@ func TestNeverBelowMinRemaining(t *testing.T) {
 				if rec.Code != http.StatusOK {
 					refused++
 					if !tt.down {
-						t.Fatalf("at %s: status %d with the upstream up", h.clock.Now().Sub(epoch), rec.Code)
+						t.Fatalf("at %s: status %d with the upstream up", h.clock.Now().Sub(clocktest.Epoch), rec.Code)
 					}
 					continue
 				}
@@ -377,7 +379,7 @@ func TestNeverBelowMinRemaining(t *testing.T) {
 				_ = json.Unmarshal(rec.Body.Bytes(), &tr)
 				exp := time.Unix(int64(payload(t, tr.Token)["exp"].(float64)), 0)
 				if left := exp.Sub(h.clock.Now()); left < floor {
-					t.Fatalf("at %s: served a token with %s left, want at least %s", h.clock.Now().Sub(epoch), left, floor)
+					t.Fatalf("at %s: served a token with %s left, want at least %s", h.clock.Now().Sub(clocktest.Epoch), left, floor)
 				}
 				if tr.ExpiresAt.After(exp) {
 					t.Errorf("answer expiresAt %s is after the token's exp %s", tr.ExpiresAt, exp)

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/roomplanner/planner/web"
 )
 
 // Token modes.
@@ -23,22 +25,22 @@ const (
 
 // Defaults and limits of Config.
 const (
-	DefaultTokenTTL         = 15 * time.Minute // Config.TokenTTL
-	DefaultTimeout          = 5 * time.Second  // Config.Timeout, per call to the API
-	DefaultMaxAttempts      = 3                // Config.MaxAttempts, per token
-	DefaultBreakerThreshold = 5                // Config.BreakerThreshold, failed calls in a row
-	DefaultBreakerCooldown  = 30 * time.Second // Config.BreakerCooldown
-	DefaultIPRate           = 5.0              // Config.IPRate, requests per second per IP
-	DefaultIPBurst          = 30               // Config.IPBurst
-	DefaultSessionRate      = 2.0              // Config.SessionRate, requests per second per session
-	DefaultSessionBurst     = 20               // Config.SessionBurst
-	DefaultMaxUsers         = 10000            // Config.MaxUsers, cached user tokens
+	DefaultTokenTTL         = web.DefaultTokenTTL // Config.TokenTTL
+	DefaultTimeout          = 5 * time.Second     // Config.Timeout, per call to the API
+	DefaultMaxAttempts      = 3                   // Config.MaxAttempts, per token
+	DefaultBreakerThreshold = 5                   // Config.BreakerThreshold, failed calls in a row
+	DefaultBreakerCooldown  = 30 * time.Second    // Config.BreakerCooldown
+	DefaultIPRate           = 5.0                 // Config.IPRate, requests per second per IP
+	DefaultIPBurst          = 30                  // Config.IPBurst
+	DefaultSessionRate      = 2.0                 // Config.SessionRate, requests per second per session
+	DefaultSessionBurst     = 20                  // Config.SessionBurst
+	DefaultMaxUsers         = 10000               // Config.MaxUsers, cached user tokens
 
 	// MinTokenTTL and MaxRemoteTokenTTL are the bounds POST /v1/tokens accepts.
-	MinTokenTTL       = 10 * time.Second
-	MaxRemoteTokenTTL = time.Hour
+	MinTokenTTL       = web.MinTokenTTL
+	MaxRemoteTokenTTL = web.MaxTokenTTL
 	// MaxPartnerTokenTTL caps partner-signed tokens: the API rejects exp-iat above it.
-	MaxPartnerTokenTTL = 15 * time.Minute
+	MaxPartnerTokenTTL = web.MaxPartnerTokenTTL
 )
 
 // Config configures a BFF. Only APIKey, APISecret and (in remote mode) APIURL

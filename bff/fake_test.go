@@ -19,6 +19,7 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
 const (
@@ -26,88 +27,6 @@ const (
 	testSecret = "sk_test_Zq8wPSECRETm3Yx"
 	testUser   = "X-Test-User" // the fake host session: which user is signed in
 )
-
-// epoch is a whole second, so fake-clock arithmetic in tests stays exact.
-var epoch = time.Date(2026, 3, 2, 10, 0, 0, 0, time.UTC)
-
-// fakeClock is a settable clock with timers, safe for concurrent use.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers map[int]fakeTimer
-	seq    int
-}
-
-// fakeTimer is one AfterFunc waiting for the fake clock to reach at.
-type fakeTimer struct {
-	at time.Time
-	f  func()
-}
-
-func newFakeClock() *fakeClock { return &fakeClock{now: epoch, timers: map[int]fakeTimer{}} }
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock on by d and fires the timers now due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-	c.fire()
-}
-
-// Set moves the clock to epoch + d and fires the timers now due.
-func (c *fakeClock) Set(d time.Duration) {
-	c.mu.Lock()
-	c.now = epoch.Add(d)
-	c.mu.Unlock()
-	c.fire()
-}
-
-// AfterFunc arms a timer that calls f when Advance or Set moves the clock to
-// d from now or later. Due timers run in the goroutine that moved the clock,
-// before Advance or Set returns, so what they start is under way by then.
-// Unlike time.AfterFunc, a timer armed with d <= 0 waits for the next move.
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.seq++
-	id := c.seq
-	c.timers[id] = fakeTimer{at: c.now.Add(d), f: f}
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		_, ok := c.timers[id]
-		delete(c.timers, id)
-		return ok
-	}
-}
-
-// pending is the number of armed timers.
-func (c *fakeClock) pending() int {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.timers)
-}
-
-func (c *fakeClock) fire() {
-	c.mu.Lock()
-	var due []func()
-	for id, t := range c.timers {
-		if !c.now.Before(t.at) {
-			due = append(due, t.f)
-			delete(c.timers, id)
-		}
-	}
-	c.mu.Unlock()
-	for _, f := range due {
-		f()
-	}
-}
 
 // failure is what the fake upstream answers instead of a token.
 type failure struct {
@@ -121,7 +40,7 @@ type failure struct {
 type upstream struct {
 	t     testing.TB
 	srv   *httptest.Server
-	clock *fakeClock
+	clock *clocktest.Clock
 	calls atomic.Int64
 	seq   atomic.Int64
 
@@ -132,7 +51,7 @@ type upstream struct {
 	forms   []url.Values
 }
 
-func newUpstream(t testing.TB, clock *fakeClock) *upstream {
+func newUpstream(t testing.TB, clock *clocktest.Clock) *upstream {
 	u := &upstream{t: t, clock: clock}
 	u.srv = httptest.NewServer(http.HandlerFunc(u.serve))
 	t.Cleanup(u.srv.Close)
@@ -320,7 +239,7 @@ type harness struct {
 	t     *testing.T
 	b     *BFF
 	e     *echo.Echo
-	clock *fakeClock
+	clock *clocktest.Clock
 	up    *upstream
 	sleep *sleeper
 	logs  *syncBuffer
@@ -330,7 +249,7 @@ type harness struct {
 // adjusts the config (rate limits are off unless edit turns them on).
 func newHarness(t *testing.T, edit func(*Config), opts ...Option) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: newFakeClock(), sleep: &sleeper{}, logs: &syncBuffer{}}
+	h := &harness{t: t, clock: clocktest.New(time.Time{}), sleep: &sleeper{}, logs: &syncBuffer{}}
 	h.up = newUpstream(t, h.clock)
 	cfg := Config{
 		APIURL: h.up.srv.URL, APIKey: testKey, APISecret: testSecret,

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/ratelimit"
 )
 
 // Error codes of the token endpoint: the planner's public codes.
@@ -63,14 +64,14 @@ func (b *BFF) Handler() echo.HandlerFunc {
 			return writeError(c, http.StatusForbidden, codeForbidden, "token requests must carry the header "+RequestHeader+": 1", 0)
 		}
 		// The IP limit comes first: UserFunc may cost the host a session lookup.
-		if ok, wait := b.ipLimit.allow(clientIP(c)); !ok {
+		if ok, wait := b.ipLimit.Allow(clientIP(c)); !ok {
 			b.metrics.rejected[rejectRateIP].Add(1)
 			return writeError(c, http.StatusTooManyRequests, codeRateLimited, "too many token requests from this address", wait)
 		}
 		k := key{kind: KindLegalEntity}
 		if b.cfg.UserFunc != nil {
 			if uid, ok := b.cfg.UserFunc(r); ok && uid != "" {
-				if !validUserID(uid) {
+				if !web.ValidUserID(uid) {
 					b.metrics.rejected[rejectInvalidUser].Add(1)
 					b.log.Error("UserFunc returned a user id the planner API cannot take (1-128 printable characters)", "len", len(uid))
 					return writeError(c, http.StatusInternalServerError, codeInternal, "internal error", 0)
@@ -79,7 +80,7 @@ func (b *BFF) Handler() echo.HandlerFunc {
 			}
 		}
 		if sk := b.sessionKey(r, k); sk != "" {
-			if ok, wait := b.userLimit.allow(sk); !ok {
+			if ok, wait := b.userLimit.Allow(sk); !ok {
 				b.metrics.rejected[rejectRateSession].Add(1)
 				return writeError(c, http.StatusTooManyRequests, codeRateLimited, "too many token requests from this session", wait)
 			}
@@ -157,7 +158,7 @@ func (b *BFF) unavailable(c echo.Context, k key, err error) error {
 	if c.Request().Context().Err() == nil {
 		// Debug: during an outage every request lands here; the failed API
 		// calls themselves are logged once each, at Warn.
-		b.log.Debug("no planner token to hand out", "kind", k.kind, "retry_after", retryAfterSeconds(wait), "err", err)
+		b.log.Debug("no planner token to hand out", "kind", k.kind, "retry_after", ratelimit.RetryAfterSeconds(wait), "err", err)
 	}
 	return writeError(c, http.StatusServiceUnavailable, codeUpstreamUnavailable, "the planner service is unavailable; try again later", wait)
 }
@@ -175,7 +176,7 @@ func writeError(c echo.Context, status int, code, msg string, retryAfter time.Du
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
 	if retryAfter > 0 {
-		h.Set("Retry-After", strconv.Itoa(retryAfterSeconds(retryAfter)))
+		h.Set("Retry-After", strconv.Itoa(ratelimit.RetryAfterSeconds(retryAfter)))
 	}
 	var body errorBody
 	body.Error.Code, body.Error.Message = code, msg

@@ -17,6 +17,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/bff"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/clocktest"
 	"github.com/roomplanner/planner/web/service"
 )
 
@@ -75,18 +76,6 @@ func (p *realPlanner) me(t *testing.T, token string) map[string]any {
 		t.Fatalf("/v1/me: %d %v", res.StatusCode, out)
 	}
 	return out
-}
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // host mounts the BFF on echo as a host site would; X-User plays the host's session.
@@ -175,7 +164,7 @@ func TestRealPlannerUserIsolation(t *testing.T) {
 
 func TestRealPlannerOutage(t *testing.T) {
 	t.Parallel()
-	c := &clock{now: time.Now().Truncate(time.Second)}
+	c := clocktest.New(time.Now().Truncate(time.Second))
 	p := startPlanner(t, c.Now)
 	e, _ := host(t, bff.Config{APIURL: p.srv.URL, APIKey: p.key, APISecret: p.secret, TokenTTL: 10 * time.Minute, Clock: c.Now, BreakerCooldown: time.Minute})
 	code, _, first, _ := ask(e, "")

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
 func TestPartnerSigned(t *testing.T) {
@@ -25,7 +26,7 @@ func TestPartnerSigned(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			h := newHarness(t, func(c *Config) { c.Mode = ModePartnerSigned; c.TokenTTL = tt.ttl })
-			h.clock.Set(1234 * time.Millisecond)
+			h.clock.Set(clocktest.Epoch.Add(1234 * time.Millisecond))
 			var opts []reqOpt
 			if tt.user != "" {
 				opts = append(opts, asUser(tt.user))
@@ -62,8 +63,8 @@ func TestPartnerSigned(t *testing.T) {
 			if got := claims.ExpiresAt.Sub(claims.IssuedAt.Time); got != tt.wantLife {
 				t.Errorf("exp - iat = %s, want %s", got, tt.wantLife)
 			}
-			if !claims.IssuedAt.Equal(epoch.Add(time.Second)) {
-				t.Errorf("iat = %s, want %s", claims.IssuedAt, epoch.Add(time.Second))
+			if !claims.IssuedAt.Equal(clocktest.Epoch.Add(time.Second)) {
+				t.Errorf("iat = %s, want %s", claims.IssuedAt, clocktest.Epoch.Add(time.Second))
 			}
 			if _, err := jwt.Parse(tr.Token, func(*jwt.Token) (any, error) { return []byte("another secret"), nil }); err == nil {
 				t.Error("token verifies with another secret")

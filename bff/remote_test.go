@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
 func TestRetries(t *testing.T) {
@@ -67,7 +69,7 @@ func TestRetries(t *testing.T) {
 		},
 		{
 			name:      "429 with an HTTP-date Retry-After",
-			fail:      failFirst(1, &failure{status: 429, header: map[string]string{"Retry-After": epoch.Add(3 * time.Second).Format(http.TimeFormat)}}),
+			fail:      failFirst(1, &failure{status: 429, header: map[string]string{"Retry-After": clocktest.Epoch.Add(3 * time.Second).Format(http.TimeFormat)}}),
 			wantCode:  200,
 			wantCalls: 2,
 			wantWaits: []time.Duration{3 * time.Second},
@@ -235,7 +237,7 @@ func TestOutage(t *testing.T) {
 	first := h.mustToken()
 	h.up.down()
 
-	h.clock.Set(700 * time.Second)
+	h.clock.Set(clocktest.Epoch.Add(700 * time.Second))
 	if got := h.mustToken(); got.Token != first.Token {
 		t.Fatal("past the refresh point during an outage: want the cached token")
 	}
@@ -243,19 +245,19 @@ func TestOutage(t *testing.T) {
 	if got := h.up.calls.Load(); got != 4 {
 		t.Fatalf("upstream calls = %d, want 4", got)
 	}
-	h.clock.Set(710 * time.Second)
+	h.clock.Set(clocktest.Epoch.Add(710 * time.Second))
 	h.mustToken()
 	h.settle() // retried after refreshRetryDelay: 2 calls open the breaker
 	if got := h.up.calls.Load(); got != 6 {
 		t.Fatalf("upstream calls = %d, want 6", got)
 	}
-	h.clock.Set(830 * time.Second)
+	h.clock.Set(clocktest.Epoch.Add(830 * time.Second))
 	if got := h.mustToken(); got.Token != first.Token || got.ExpiresIn < 60 {
 		t.Fatalf("at 830 s: got expiresIn %d; want the cached token with >= 60 s left", got.ExpiresIn)
 	}
 	h.settle()
 
-	h.clock.Set(850 * time.Second) // 49 s left: no longer handed out
+	h.clock.Set(clocktest.Epoch.Add(850 * time.Second)) // 49 s left: no longer handed out
 	rec := h.post()
 	if rec.Code != http.StatusServiceUnavailable {
 		t.Fatalf("status = %d, want 503", rec.Code)
@@ -274,7 +276,7 @@ func TestOutage(t *testing.T) {
 	}
 
 	h.up.up()
-	h.clock.Set(900 * time.Second) // past the cooldown
+	h.clock.Set(clocktest.Epoch.Add(900 * time.Second)) // past the cooldown
 	got := h.mustToken()
 	if got.Token == first.Token {
 		t.Error("after recovery: got the expired token")

@@ -16,26 +16,9 @@ import (
 	"time"
 
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/clocktest"
 	"github.com/roomplanner/planner/web/service"
 )
-
-// fakeClock is a settable time source shared by the service's parts.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
 
 // syncBuffer collects log output from concurrent handlers.
 type syncBuffer struct {
@@ -66,7 +49,7 @@ type harness struct {
 	t      *testing.T
 	svc    *service.Service
 	srv    *httptest.Server
-	clock  *fakeClock
+	clock  *clocktest.Clock
 	logs   *syncBuffer
 	a, b   retailer
 	mu     sync.Mutex
@@ -75,7 +58,7 @@ type harness struct {
 
 func newHarness(t *testing.T) *harness {
 	t.Helper()
-	h := &harness{t: t, clock: &fakeClock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}, logs: &syncBuffer{}}
+	h := &harness{t: t, clock: clocktest.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)), logs: &syncBuffer{}}
 	svc, err := service.Open(context.Background(), service.Config{
 		DBPath:    filepath.Join(t.TempDir(), "planner.db"),
 		PublicURL: "http://localhost:8090",

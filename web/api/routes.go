@@ -2,6 +2,7 @@ package api
 
 import (
 	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/web/ratelimit"
 )
 
 // addRoutes lists every route of the API, grouped by who may call it.
@@ -21,7 +22,7 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	}
 
 	// apiKey: retailers' backends
-	tokens := newKeyedLimiter(s.cfg.TokenRate, s.cfg.TokenBurst, s.cfg.Clock)
+	tokens := ratelimit.New(float64(s.cfg.TokenRate), s.cfg.TokenBurst, s.cfg.Clock)
 	e.POST("/v1/tokens", handleTokenCreate(s.store, s.issuer, tokens, s.cfg.Clock))
 
 	// token: the embedded planner

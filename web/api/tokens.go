@@ -5,24 +5,21 @@ import (
 	"crypto/subtle"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/ratelimit"
 	"github.com/roomplanner/planner/web/token"
 )
 
-// Token lifetimes accepted by POST /v1/tokens.
+// MaxTokenTTL is web.MaxTokenTTL, the longest lifetime POST /v1/tokens
+// grants (web/service sizes the key window with it).
+const MaxTokenTTL = web.MaxTokenTTL
+
 const (
-	DefaultTokenTTL = 900 * time.Second
-	MinTokenTTL     = 10 * time.Second
-	MaxTokenTTL     = 3600 * time.Second
-	maxTokenCount   = 100
-	maxUserIDLen    = 128
-	maxFormBody     = 16 << 10
+	maxTokenCount = 100
+	maxFormBody   = 16 << 10
 )
 
 // tokenResponse is one issued token as the API returns it.
@@ -46,7 +43,7 @@ type tokenRequest struct {
 
 // handleTokenCreate issues tokens to a retailer's backend that proves itself
 // with its API key and secret.
-func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *keyedLimiter, clock func() time.Time) echo.HandlerFunc {
+func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *ratelimit.Keyed, clock func() time.Time) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if _, err := readBody(c, maxFormBody); err != nil {
@@ -64,8 +61,8 @@ func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *keyedL
 		}
 		// Limit by the presented key before checking the secret, so guessing
 		// a retailer's secret is throttled too.
-		if ok, wait := limits.allow(key); !ok {
-			return &web.Error{Code: web.ERateLimited, Message: "too many token requests for this API key", Extra: map[string]any{"retryAfter": retryAfterSeconds(wait)}}
+		if ok, wait := limits.Allow(key); !ok {
+			return &web.Error{Code: web.ERateLimited, Message: "too many token requests for this API key", Extra: map[string]any{"retryAfter": ratelimit.RetryAfterSeconds(wait)}}
 		}
 		cred, err := authenticateClient(c, creds, key, secret)
 		if err != nil {
@@ -124,7 +121,7 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 		}
 		return ""
 	}
-	req := tokenRequest{kind: web.KindLegalEntity, ttl: DefaultTokenTTL, count: 1, scopes: []string{web.ScopeRead}}
+	req := tokenRequest{kind: web.KindLegalEntity, ttl: web.DefaultTokenTTL, count: 1, scopes: []string{web.ScopeRead}}
 	switch k := get("kind"); k {
 	case "", web.KindLegalEntity:
 	case web.KindUser:
@@ -138,8 +135,8 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 		return req, web.FieldErrorf("user_id", "is required for user tokens")
 	case req.kind == web.KindLegalEntity && uid != "":
 		return req, web.FieldErrorf("user_id", "is only for user tokens; legal-entity tokens speak for no user")
-	case uid != "" && !validUserID(uid):
-		return req, web.FieldErrorf("user_id", "must be 1-%d printable characters", maxUserIDLen)
+	case uid != "" && !web.ValidUserID(uid):
+		return req, web.FieldErrorf("user_id", "must be 1-%d printable characters", web.MaxUserIDLen)
 	}
 	req.userID = uid
 	switch a := get("access"); a {
@@ -154,8 +151,8 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 	}
 	if v := get("ttl"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < int(MinTokenTTL/time.Second) || n > int(MaxTokenTTL/time.Second) {
-			return req, web.FieldErrorf("ttl", "must be a whole number of seconds from %d to %d, got %q", int(MinTokenTTL/time.Second), int(MaxTokenTTL/time.Second), v)
+		if err != nil || n < int(web.MinTokenTTL/time.Second) || n > int(web.MaxTokenTTL/time.Second) {
+			return req, web.FieldErrorf("ttl", "must be a whole number of seconds from %d to %d, got %q", int(web.MinTokenTTL/time.Second), int(web.MaxTokenTTL/time.Second), v)
 		}
 		req.ttl = time.Duration(n) * time.Second
 	}
@@ -168,17 +165,4 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 		req.count, req.batch = n, true
 	}
 	return req, nil
-}
-
-// validUserID accepts 1-128 printable characters with no surrounding space.
-func validUserID(s string) bool {
-	if !utf8.ValidString(s) || utf8.RuneCountInString(s) > maxUserIDLen || strings.TrimSpace(s) != s {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
 }

@@ -13,7 +13,7 @@ func cacheKey(i int) [sha256.Size]byte { return sha256.Sum256(fmt.Appendf(nil, "
 
 func TestCacheHitOnlyBeforeUntil(t *testing.T) {
 	t.Parallel()
-	now := newFakeClock().Now()
+	now := testStart
 	c := newCache(10)
 	p := web.Principal{Kind: web.KindLegalEntity, RetailerID: testRetailer}
 	c.put(cacheKey(1), p, now.Add(time.Minute), cacheEpoch{}, now)
@@ -45,7 +45,7 @@ func TestCacheHitOnlyBeforeUntil(t *testing.T) {
 
 func TestCacheEviction(t *testing.T) {
 	t.Parallel()
-	now := newFakeClock().Now()
+	now := testStart
 	c := newCache(10)
 	for i := range 10 {
 		until := now.Add(time.Hour)
@@ -82,7 +82,7 @@ func TestCacheEviction(t *testing.T) {
 
 func TestCacheSkipsExpired(t *testing.T) {
 	t.Parallel()
-	now := newFakeClock().Now()
+	now := testStart
 	c := newCache(10)
 	c.put(cacheKey(1), web.Principal{}, now, cacheEpoch{}, now)
 	if got := c.len(); got != 0 {
@@ -93,7 +93,7 @@ func TestCacheSkipsExpired(t *testing.T) {
 func TestCacheDisabled(t *testing.T) {
 	t.Parallel()
 	c := newCache(-1)
-	now := newFakeClock().Now()
+	now := testStart
 	c.put(cacheKey(1), web.Principal{}, now.Add(time.Hour), cacheEpoch{}, now) // must not panic
 	if _, ok := c.get(cacheKey(1), now, cacheEpoch{}); ok {
 		t.Errorf("hit from a disabled cache")

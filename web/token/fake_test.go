@@ -13,35 +13,11 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
-// fakeClock is a controllable clock; its Now method is the clock function.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func (c *fakeClock) Set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
+// testStart is where the tests' fake clocks start.
+var testStart = time.Date(2026, 3, 14, 9, 26, 53, 0, time.UTC)
 
 // fakeKeyStore is an in-memory KeyStore that counts its calls.
 type fakeKeyStore struct {
@@ -127,7 +103,7 @@ const (
 
 // env is a keyring, issuer and verifier over fakes.
 type env struct {
-	clock   *fakeClock
+	clock   *clocktest.Clock
 	keys    *fakeKeyStore
 	clients *fakeClientStore
 	ring    *Keyring
@@ -139,7 +115,7 @@ type env struct {
 func newEnv(t testing.TB, cacheSize int) *env {
 	t.Helper()
 	e := &env{
-		clock: newFakeClock(),
+		clock: clocktest.New(testStart),
 		keys:  &fakeKeyStore{},
 		clients: &fakeClientStore{creds: map[string]web.Credential{
 			testAPIKey: {APIKey: testAPIKey, RetailerID: testRetailer, Secret: []byte(testSecret)},

@@ -13,13 +13,14 @@ import (
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
 // fuzzEnv is an env whose keys are fixed, so that seeds signed by it stay
 // valid across the fuzzing engine's processes.
 func fuzzEnv(f *testing.F) *env {
 	f.Helper()
-	clock := newFakeClock()
+	clock := clocktest.New(testStart)
 	seed := sha256.Sum256([]byte("fuzz signing key"))
 	store := &fakeKeyStore{keys: []web.SigningKey{{
 		KID: "fuzzkid0123456789", PrivateKey: ed25519.NewKeyFromSeed(seed[:]), CreatedAt: clock.Now().Add(-time.Hour),

@@ -4,10 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"fmt"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/roomplanner/planner/web"
@@ -20,9 +17,6 @@ const (
 	TypLegalEntity = "le+jwt"
 	TypUser        = "user+jwt"
 )
-
-// MaxUIDLength is the longest user id, in characters, a token may carry.
-const MaxUIDLength = 128
 
 // IssueRequest says what token to issue.
 type IssueRequest struct {
@@ -131,8 +125,8 @@ func validateRequest(req IssueRequest, maxTTL time.Duration) (string, error) {
 		if req.UID == "" {
 			return "", web.FieldErrorf("user_id", "is required for user tokens")
 		}
-		if !validUID(req.UID) {
-			return "", web.FieldErrorf("user_id", "must be 1-%d printable characters", MaxUIDLength)
+		if !web.ValidUserID(req.UID) {
+			return "", web.FieldErrorf("user_id", "must be 1-%d printable characters", web.MaxUserIDLen)
 		}
 	default:
 		return "", web.FieldErrorf("kind", "must be legal-entity or user, got %q", req.Kind)
@@ -171,18 +165,4 @@ func newJTI() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return base64.RawURLEncoding.EncodeToString(b[:])
-}
-
-// validUID accepts 1-MaxUIDLength printable characters with no surrounding
-// space, the same rule POST /v1/tokens applies to user_id.
-func validUID(s string) bool {
-	if s == "" || !utf8.ValidString(s) || utf8.RuneCountInString(s) > MaxUIDLength || strings.TrimSpace(s) != s {
-		return false
-	}
-	for _, r := range s {
-		if !unicode.IsPrint(r) {
-			return false
-		}
-	}
-	return true
 }

@@ -98,7 +98,7 @@ func TestIssueValidation(t *testing.T) {
 		{"legal-entity with write", IssueRequest{Kind: web.KindLegalEntity, RetailerID: testRetailer, Scopes: []string{"read", "write"}, TTL: time.Minute}, "access"},
 		{"legal-entity with uid", IssueRequest{Kind: web.KindLegalEntity, RetailerID: testRetailer, UID: "alice", TTL: time.Minute}, "user_id"},
 		{"user without uid", IssueRequest{Kind: web.KindUser, RetailerID: testRetailer, TTL: time.Minute}, "user_id"},
-		{"user with uid too long", IssueRequest{Kind: web.KindUser, RetailerID: testRetailer, UID: strings.Repeat("x", MaxUIDLength+1), TTL: time.Minute}, "user_id"},
+		{"user with uid too long", IssueRequest{Kind: web.KindUser, RetailerID: testRetailer, UID: strings.Repeat("x", web.MaxUserIDLen+1), TTL: time.Minute}, "user_id"},
 		{"user with uid with spaces around", IssueRequest{Kind: web.KindUser, RetailerID: testRetailer, UID: " alice", TTL: time.Minute}, "user_id"},
 		{"unknown kind", IssueRequest{Kind: "admin", RetailerID: testRetailer, TTL: time.Minute}, "kind"},
 		{"no kind", IssueRequest{RetailerID: testRetailer, TTL: time.Minute}, "kind"},

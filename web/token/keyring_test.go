@@ -13,11 +13,12 @@ import (
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
 func TestKeyringLoad(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := clocktest.New(testStart)
 	store := &fakeKeyStore{}
 	ring := NewKeyring(store, clock.Now, testMaxTTL)
 	if kid, priv := ring.Current(); kid != "" || priv != nil {
@@ -55,7 +56,7 @@ func TestKeyringLoad(t *testing.T) {
 
 func TestKeyringLoadErrors(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := clocktest.New(testStart)
 	tests := []struct {
 		name  string
 		store *fakeKeyStore
@@ -81,7 +82,7 @@ func TestKeyringLoadErrors(t *testing.T) {
 
 func TestKeyringLoadOnlyRetiredKeys(t *testing.T) {
 	t.Parallel()
-	clock := newFakeClock()
+	clock := clocktest.New(testStart)
 	store := &fakeKeyStore{keys: []web.SigningKey{
 		{KID: "old", PrivateKey: newPriv(), CreatedAt: clock.Now().Add(-48 * time.Hour), RetiredAt: clock.Now().Add(-24 * time.Hour)},
 	}}

@@ -10,9 +10,6 @@ import (
 	"github.com/roomplanner/planner/web"
 )
 
-// MaxPartnerTokenLifetime is the longest exp - iat of a partner-signed token.
-const MaxPartnerTokenLifetime = 15 * time.Minute
-
 // PartnerCacheTTL bounds how long a verified partner token is cached, so a
 // rotated API secret stops verifying tokens signed with the old one within it.
 const PartnerCacheTTL = time.Minute
@@ -81,7 +78,7 @@ func (v *Verifier) verifyPartner(ctx context.Context, raw string, now time.Time)
 		return fail(invalid("partner token has no iat"))
 	}
 	lifetime := c.ExpiresAt.Sub(c.IssuedAt.Time)
-	if lifetime > MaxPartnerTokenLifetime {
+	if lifetime > web.MaxPartnerTokenTTL {
 		return fail(invalid("partner token lifetime exceeds 15 minutes"))
 	}
 	if lifetime <= 0 {
@@ -96,8 +93,8 @@ func (v *Verifier) verifyPartner(ctx context.Context, raw string, now time.Time)
 		}
 	case web.KindUser:
 		p.Kind = web.KindUser
-		if !validUID(c.UID) {
-			return fail(invalid("partner user token needs a uid of 1-%d printable characters", MaxUIDLength))
+		if !web.ValidUserID(c.UID) {
+			return fail(invalid("partner user token needs a uid of 1-%d printable characters", web.MaxUserIDLen))
 		}
 		p.UID = c.UID
 	default:

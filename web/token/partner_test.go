@@ -48,7 +48,7 @@ func TestVerifyPartnerToken(t *testing.T) {
 			name: "exactly 15 minutes",
 			claims: func(e *env) jwt.MapClaims {
 				c := e.partnerClaims()
-				c["exp"] = e.clock.Now().Add(MaxPartnerTokenLifetime).Unix()
+				c["exp"] = e.clock.Now().Add(web.MaxPartnerTokenTTL).Unix()
 				return c
 			},
 			want: web.Principal{Kind: web.KindLegalEntity, RetailerID: testRetailer, Scopes: []string{"read"}, Partner: true},
@@ -72,7 +72,7 @@ func TestVerifyPartnerToken(t *testing.T) {
 			name: "exp too far ahead",
 			claims: func(e *env) jwt.MapClaims {
 				c := e.partnerClaims()
-				c["exp"] = e.clock.Now().Add(MaxPartnerTokenLifetime + time.Second).Unix()
+				c["exp"] = e.clock.Now().Add(web.MaxPartnerTokenTTL + time.Second).Unix()
 				return c
 			},
 			wantCode: web.EInvalidToken, reason: "partner token lifetime exceeds 15 minutes",
@@ -123,7 +123,7 @@ func TestVerifyPartnerToken(t *testing.T) {
 			name: "user with a uid too long",
 			claims: func(e *env) jwt.MapClaims {
 				c := e.partnerClaims()
-				c["kind"], c["uid"] = "user", strings.Repeat("u", MaxUIDLength+1)
+				c["kind"], c["uid"] = "user", strings.Repeat("u", web.MaxUserIDLen+1)
 				return c
 			},
 			wantCode: web.EInvalidToken, reason: "uid",

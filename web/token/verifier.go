@@ -287,8 +287,8 @@ func (v *Verifier) apiPrincipal(typ string, c *tokenClaims) (web.Principal, erro
 			return web.Principal{}, invalid("token sub does not match its le claim")
 		}
 	case web.KindUser:
-		if !validUID(c.UID) {
-			return web.Principal{}, invalid("user token needs a uid of 1-%d printable characters", MaxUIDLength)
+		if !web.ValidUserID(c.UID) {
+			return web.Principal{}, invalid("user token needs a uid of 1-%d printable characters", web.MaxUserIDLen)
 		}
 		if c.Subject != c.UID {
 			return web.Principal{}, invalid("token sub does not match its uid claim")
