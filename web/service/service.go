@@ -63,7 +63,7 @@ type Service struct {
 	// either (or through another process's store on the same file) are
 	// published by Catalog from the change log.
 	Store   *sqlite.Store
-	Data    *live.PublishingStore
+	Data    *PublishingStore
 	Hub     *live.Hub
 	Live    *live.Handler
 	Keyring *token.Keyring
@@ -124,7 +124,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	// The hub is the in-process Publisher/Subscriber; the API writes through
 	// the publishing store so every committed change reaches the sockets.
 	hub := live.NewHub()
-	data := live.NewPublishingStore(st, hub, cfg.Logger)
+	data := NewPublishingStore(st, hub, cfg.Logger)
 	lcfg := cfg.Live
 	if lcfg.PublicURL == "" {
 		lcfg.PublicURL = cfg.PublicURL
