@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/secretbox"
@@ -130,7 +131,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		lcfg.PublicURL = cfg.PublicURL
 	}
 	if lcfg.Clock == nil {
-		lcfg.Clock = live.ClockFunc(cfg.Clock)
+		lcfg.Clock = web.ClockFunc(cfg.Clock)
 	}
 	lh, err := live.NewHandler(lcfg, cfg.Logger, st, verifier, hub)
 	if err != nil {
