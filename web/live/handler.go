@@ -93,7 +93,7 @@ type Config struct {
 	RetailerTTL time.Duration
 	// Clock times token expiry and the authentication deadline. Default the
 	// system clock; it should tell the same time as the token verifier's.
-	Clock Clock
+	Clock web.Clock
 }
 
 func (c *Config) setDefaults() {
@@ -109,7 +109,7 @@ func (c *Config) setDefaults() {
 	orDefault(&c.MessageBurst, DefaultMessageBurst)
 	orDefault(&c.RetailerTTL, DefaultRetailerTTL)
 	if c.Clock == nil {
-		c.Clock = SystemClock()
+		c.Clock = web.SystemClock()
 	}
 }
 

@@ -63,7 +63,7 @@ func TestPremiumIgnoresUnauthenticatedFrames(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanPremium)
 	c := e.dial(shop)
-	e.clock.waitTimer(t) // the authentication deadline
+	waitTimer(t, e.clock) // the authentication deadline
 	c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
 	c.send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
 	c.send(`garbage`)
@@ -90,7 +90,7 @@ func TestPremiumDeadlineClosesUnauthenticatedSocket(t *testing.T) {
 	e := newEnv(t, live.Config{AuthTimeout: 3 * time.Second})
 	shop := e.retailer(web.PlanPremium)
 	c := e.dial(shop)
-	e.clock.waitTimer(t)
+	waitTimer(t, e.clock)
 	c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
 	e.clock.Advance(2 * time.Second)
 	e.clock.Advance(time.Second)

@@ -4,11 +4,11 @@
 // A socket is opened for one retailer's distribution (/ws?d=<distributionId>)
 // and authenticated in-band with the same tokens as the API
 // ({"type":"authenticate","payload":{"token":"..."}}). Project writes publish
-// Events through a Publisher (PublishingStore decorates the store); catalog
-// events come from the store's change log (CatalogWatcher), so imports made by
-// another process are published too. A Hub fans them out to the sockets that
-// subscribed to the event's Key. The Hub is the
-// in-process implementation of Publisher and Subscriber; a shared backend
+// Events through a Publisher (web/service's PublishingStore decorates the
+// store and builds them with ProjectEvent); catalog events come from the
+// store's change log (CatalogWatcher), so imports made by another process are
+// published too. A Hub fans them out to the sockets that subscribed to the
+// event's Key. The Hub is the in-process implementation of Publisher and Subscriber; a shared backend
 // (PostgreSQL LISTEN/NOTIFY) can replace the publishing side later so events
 // cross instances.
 package live
@@ -17,6 +17,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+
+	"github.com/roomplanner/planner/web"
 )
 
 // Topic is what a socket subscribes to.
@@ -56,6 +58,20 @@ type Event struct {
 	Removed    bool   // product.updated: the product was removed from the catalog
 	Products   int    // catalog.imported: products the catalog has now
 	Categories int    // catalog.imported: categories the catalog has now
+}
+
+// ProjectEvent returns the project event name (project.created or
+// project.updated) for p, written by uid at retailerID. It routes by the
+// caller's retailer and owner, never by fields of the returned project alone,
+// so an event cannot reach another user even if a store left them empty.
+func ProjectEvent(name, retailerID, uid string, p web.Project) Event {
+	return Event{Topic: TopicProjects, Name: name, RetailerID: retailerID, UID: uid, ID: p.ID, Version: p.Version, Title: p.Name}
+}
+
+// ProjectDeletedEvent returns project.deleted for project id of uid at
+// retailerID, carrying the version that was deleted.
+func ProjectDeletedEvent(retailerID, uid, id string, version int64) Event {
+	return Event{Topic: TopicProjects, Name: EventProjectDeleted, RetailerID: retailerID, UID: uid, ID: id, Version: version}
 }
 
 // Key says which subscribers an event reaches: every socket subscribed to its

@@ -7,93 +7,24 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/coder/websocket"
 
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/clocktest"
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/service"
 	"github.com/roomplanner/planner/web/token"
 )
 
-// fakeClock is a live.Clock whose timers fire, synchronously and in deadline
-// order, when Advance moves it past them. added receives one value per
-// AfterFunc so a test can wait until the server has armed a timer.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	timers []*fakeTimer
-	added  chan struct{}
-}
-
-type fakeTimer struct {
-	at      time.Time
-	f       func()
-	stopped bool
-}
-
-func newFakeClock() *fakeClock {
-	return &fakeClock{now: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC), added: make(chan struct{}, 1024)}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) AfterFunc(d time.Duration, f func()) func() bool {
-	c.mu.Lock()
-	t := &fakeTimer{at: c.now.Add(d), f: f}
-	c.timers = append(c.timers, t)
-	c.mu.Unlock()
-	select {
-	case c.added <- struct{}{}:
-	default:
-	}
-	return func() bool {
-		c.mu.Lock()
-		defer c.mu.Unlock()
-		was := !t.stopped
-		t.stopped = true
-		return was
-	}
-}
-
-// Advance moves the clock by d and runs the timers that became due.
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	var due []*fakeTimer
-	kept := c.timers[:0]
-	for _, t := range c.timers {
-		switch {
-		case t.stopped:
-		case !t.at.After(c.now):
-			t.stopped = true
-			due = append(due, t)
-		default:
-			kept = append(kept, t)
-		}
-	}
-	c.timers = kept
-	c.mu.Unlock()
-	sort.Slice(due, func(i, j int) bool { return due[i].at.Before(due[j].at) })
-	for _, t := range due {
-		t.f()
-	}
-}
-
-// waitTimer waits until the server has armed one more timer.
-func (c *fakeClock) waitTimer(t *testing.T) {
+// waitTimer waits until the server has armed one more timer on clock.
+func waitTimer(t *testing.T, clock *clocktest.Clock) {
 	t.Helper()
 	select {
-	case <-c.added:
+	case <-clock.Armed():
 	case <-time.After(5 * time.Second):
 		t.Fatal("the server armed no timer")
 	}
@@ -104,7 +35,7 @@ type env struct {
 	t      *testing.T
 	svc    *service.Service
 	url    string // http://127.0.0.1:PORT, also the public URL
-	clock  *fakeClock
+	clock  *clocktest.Clock
 	dbPath string // the service's SQLite file
 }
 
@@ -127,7 +58,7 @@ func newEnvWith(t *testing.T, cfg live.Config, dbPath string, poll time.Duration
 	t.Helper()
 	ts := httptest.NewUnstartedServer(nil)
 	url := "http://" + ts.Listener.Addr().String()
-	clock := newFakeClock()
+	clock := clocktest.New(time.Time{})
 	cfg.Clock = clock
 	svc, err := service.Open(context.Background(), service.Config{
 		DBPath: dbPath, PublicURL: url, Clock: clock.Now,

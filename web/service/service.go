@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/secretbox"
@@ -62,17 +63,22 @@ type Service struct {
 	// published to Hub; the API writes through Data. Catalog imports through
 	// either (or through another process's store on the same file) are
 	// published by Catalog from the change log.
+	//
+	// Programs use Store, Issuer, Live and Handler. Data, Hub, Catalog and
+	// Keyring are reached only by the tests of web/live and web/api, which
+	// drive the assembled service from outside this package.
 	Store   *sqlite.Store
-	Data    *live.PublishingStore
+	Data    *PublishingStore
 	Hub     *live.Hub
 	Live    *live.Handler
 	Keyring *token.Keyring
 	Issuer  *token.Issuer
-	API     *api.Server
 	// Catalog tails the store's catalog change log and publishes catalog
 	// events to Hub; it runs from Open until Close.
 	Catalog *live.CatalogWatcher
-	log     *slog.Logger
+
+	api *api.Server // served by Handler
+	log *slog.Logger
 
 	stopWatch func() // stops Catalog and waits for it
 }
@@ -124,13 +130,13 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	// The hub is the in-process Publisher/Subscriber; the API writes through
 	// the publishing store so every committed change reaches the sockets.
 	hub := live.NewHub()
-	data := live.NewPublishingStore(st, hub, cfg.Logger)
+	data := NewPublishingStore(st, hub, cfg.Logger)
 	lcfg := cfg.Live
 	if lcfg.PublicURL == "" {
 		lcfg.PublicURL = cfg.PublicURL
 	}
 	if lcfg.Clock == nil {
-		lcfg.Clock = live.ClockFunc(cfg.Clock)
+		lcfg.Clock = web.ClockFunc(cfg.Clock)
 	}
 	lh, err := live.NewHandler(lcfg, cfg.Logger, st, verifier, hub)
 	if err != nil {
@@ -158,12 +164,12 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	}()
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); <-done }) }
-	return &Service{Store: st, Data: data, Hub: hub, Live: lh, Keyring: keys, Issuer: issuer, API: srv,
+	return &Service{Store: st, Data: data, Hub: hub, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
 		Catalog: watcher, log: cfg.Logger, stopWatch: stop}, nil
 }
 
 // Handler is the service's HTTP handler.
-func (s *Service) Handler() http.Handler { return s.API }
+func (s *Service) Handler() http.Handler { return s.api }
 
 // RunMaintenance refreshes the signing keys (so a rotation by the CLI takes
 // effect) and purges idempotency records and catalog change log entries older

@@ -1,4 +1,4 @@
-package live_test
+package service_test
 
 import (
 	"net/http"
@@ -14,7 +14,7 @@ import (
 // same Idempotency-Key answers the stored project and publishes nothing.
 func TestIdempotentCreatePublishesOnce(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, live.Config{})
+	e := newEnv(t)
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
 	c.authenticate(e.userToken(shop, "alice", time.Hour))

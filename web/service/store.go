@@ -1,4 +1,4 @@
-package live
+package service
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
+	"github.com/roomplanner/planner/web/live"
 )
 
 // Store is the storage PublishingStore decorates: what the API needs, plus
@@ -20,10 +21,10 @@ type Store interface {
 // events: project.created (only when CreateProject really created the project,
 // not for an idempotent repeat), project.updated and project.deleted. Reads
 // pass straight through, and so does ImportCatalog: catalog events come from
-// the store's change log through a CatalogWatcher, the one source for imports
-// made in this process and in others (the admin CLI), so an in-process import
-// is published once, like any other. Events are published after
-// the write has committed, so a client that fetches on an event sees the
+// the store's change log through a live.CatalogWatcher, the one source for
+// imports made in this process and in others (the admin CLI), so an
+// in-process import is published once, like any other. Events are published
+// after the write has committed, so a client that fetches on an event sees the
 // change; two concurrent writes to one project may publish out of order, which
 // clients resolve by the version each event carries.
 //
@@ -31,14 +32,14 @@ type Store interface {
 // and a socket that misses an event catches up on its next resync.
 type PublishingStore struct {
 	Store
-	Publisher Publisher
+	Publisher live.Publisher
 	Log       *slog.Logger // default: discard
 }
 
 var _ api.Store = (*PublishingStore)(nil)
 
 // NewPublishingStore returns st with its writes published to pub.
-func NewPublishingStore(st Store, pub Publisher, log *slog.Logger) *PublishingStore {
+func NewPublishingStore(st Store, pub live.Publisher, log *slog.Logger) *PublishingStore {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -50,7 +51,7 @@ func NewPublishingStore(st Store, pub Publisher, log *slog.Logger) *PublishingSt
 func (s *PublishingStore) CreateProject(ctx context.Context, p web.Project, idempotencyKey, requestHash string) (web.Project, bool, error) {
 	out, created, err := s.Store.CreateProject(ctx, p, idempotencyKey, requestHash)
 	if err == nil && created {
-		s.publish(ctx, projectEvent(EventProjectCreated, p.RetailerID, p.OwnerUID, out))
+		s.publish(ctx, live.ProjectEvent(live.EventProjectCreated, p.RetailerID, p.OwnerUID, out))
 	}
 	return out, created, err
 }
@@ -59,7 +60,7 @@ func (s *PublishingStore) CreateProject(ctx context.Context, p web.Project, idem
 func (s *PublishingStore) UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error) {
 	out, err := s.Store.UpdateProject(ctx, retailerID, uid, id, ifVersion, doc, now)
 	if err == nil {
-		s.publish(ctx, projectEvent(EventProjectUpdated, retailerID, uid, out))
+		s.publish(ctx, live.ProjectEvent(live.EventProjectUpdated, retailerID, uid, out))
 	}
 	return out, err
 }
@@ -69,19 +70,12 @@ func (s *PublishingStore) UpdateProject(ctx context.Context, retailerID, uid, id
 func (s *PublishingStore) DeleteProject(ctx context.Context, retailerID, uid, id string, ifVersion int64) error {
 	err := s.Store.DeleteProject(ctx, retailerID, uid, id, ifVersion)
 	if err == nil {
-		s.publish(ctx, Event{Topic: TopicProjects, Name: EventProjectDeleted, RetailerID: retailerID, UID: uid, ID: id, Version: ifVersion})
+		s.publish(ctx, live.ProjectDeletedEvent(retailerID, uid, id, ifVersion))
 	}
 	return err
 }
 
-// projectEvent routes by the caller's retailer and owner, never by fields of
-// the returned project alone, so an event cannot reach another user even if a
-// store left them empty.
-func projectEvent(name, retailerID, uid string, p web.Project) Event {
-	return Event{Topic: TopicProjects, Name: name, RetailerID: retailerID, UID: uid, ID: p.ID, Version: p.Version, Title: p.Name}
-}
-
-func (s *PublishingStore) publish(ctx context.Context, e Event) {
+func (s *PublishingStore) publish(ctx context.Context, e live.Event) {
 	// The write is done: a request canceled now must not lose its event.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()

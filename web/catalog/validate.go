@@ -1,0 +1,162 @@
+package catalog
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/roomplanner/planner/web"
+)
+
+// validate checks the decoded records against the rules of the package doc
+// and builds the File; its error names the first bad record and field.
+func validate(currency string, raws []rawCategory, prods []rawProduct) (File, error) {
+	if currency != "" && !isCurrency(currency) {
+		return File{}, web.FieldErrorf("currency", "must be an ISO 4217 code of 3 upper-case letters such as EUR, got %q", truncate(currency, 20))
+	}
+	f := File{Currency: currency, Categories: make([]web.Category, 0, len(raws))}
+	catIndex := make(map[string]int, len(raws))
+	folded := make(map[string]string, len(raws))
+	for i, c := range raws {
+		rec := fmt.Sprintf("categories[%d]", i)
+		if err := checkID(rec, c.ID, folded); err != nil {
+			return File{}, err
+		}
+		if problem := checkText(c.Name, MaxNameLen, false); problem != "" {
+			return File{}, recordError(rec, c.ID, "name", "%s", problem)
+		}
+		catIndex[c.ID] = i
+		f.Categories = append(f.Categories, web.Category{ID: c.ID, Name: c.Name, Position: i})
+	}
+	if len(prods) == 0 {
+		return File{}, web.FieldErrorf("products", "must list at least one product")
+	}
+	f.Products = make([]web.Product, 0, len(prods))
+	clear(folded)
+	for i, p := range prods {
+		rec := fmt.Sprintf("products[%d]", i)
+		if err := checkID(rec, p.ID, folded); err != nil {
+			return File{}, err
+		}
+		if problem := checkText(p.Name, MaxNameLen, false); problem != "" {
+			return File{}, recordError(rec, p.ID, "name", "%s", problem)
+		}
+		ci, ok := catIndex[p.Category]
+		switch {
+		case p.Category == "":
+			return File{}, recordError(rec, p.ID, "category", "is required")
+		case !ok:
+			return File{}, recordError(rec, p.ID, "category", "%q is not one of the file's categories", truncate(p.Category, MaxIDLen))
+		}
+		if p.Description != "" {
+			if problem := checkText(p.Description, MaxDescriptionLen, true); problem != "" {
+				return File{}, recordError(rec, p.ID, "description", "%s", problem)
+			}
+		}
+		for _, d := range []struct {
+			name string
+			v    *int
+			max  int
+		}{{"width", p.Width, MaxFootprintCm}, {"depth", p.Depth, MaxFootprintCm}, {"height", p.Height, MaxHeightCm}} {
+			switch {
+			case d.v == nil:
+				return File{}, recordError(rec, p.ID, d.name, "is required (whole centimetres)")
+			case *d.v < 1 || *d.v > d.max:
+				return File{}, recordError(rec, p.ID, d.name, "must be between 1 and %d cm, got %d", d.max, *d.v)
+			}
+		}
+		switch {
+		case p.Price == nil:
+			return File{}, recordError(rec, p.ID, "price", "is required (in minor units, e.g. cents)")
+		case *p.Price < 0 || *p.Price > MaxPrice:
+			return File{}, recordError(rec, p.ID, "price", "must be between 0 and %d minor units, got %d", MaxPrice, *p.Price)
+		}
+		cur := p.Currency
+		switch {
+		case cur == "" && currency == "":
+			return File{}, recordError(rec, p.ID, "currency", "is required: set it on the product or once for the whole file")
+		case cur == "":
+			cur = currency
+		case !isCurrency(cur):
+			return File{}, recordError(rec, p.ID, "currency", "must be an ISO 4217 code of 3 upper-case letters such as EUR, got %q", truncate(cur, 20))
+		}
+		switch {
+		case p.Color == "":
+			return File{}, recordError(rec, p.ID, "color", "is required (#rrggbb)")
+		case !isColor(p.Color):
+			return File{}, recordError(rec, p.ID, "color", "must be a hex colour #rrggbb, got %q", truncate(p.Color, 20))
+		}
+		f.Categories[ci].Count++
+		f.Products = append(f.Products, web.Product{
+			ID: p.ID, Name: p.Name, Category: p.Category, Description: p.Description,
+			Width: *p.Width, Depth: *p.Depth, Height: *p.Height,
+			Price: *p.Price, Currency: cur, Color: strings.ToLower(p.Color),
+		})
+	}
+	return f, nil
+}
+
+// checkID validates a record's id and that no earlier record has it.
+// folded maps the ASCII-lower-cased ids seen so far to their records: ids
+// differing only in case are duplicates, as stores and URLs may fold case.
+func checkID(rec, id string, folded map[string]string) error {
+	switch {
+	case id == "":
+		return recordError(rec, id, "id", "is required")
+	case len(id) > MaxIDLen || !isToken(id):
+		return recordError(rec, id, "id", "must be 1-%d letters, digits, '-', '_' or '.', got %q", MaxIDLen, truncate(id, MaxIDLen+1))
+	case strings.Trim(id, ".") == "":
+		return recordError(rec, id, "id", "must not be made of dots only, got %q", id)
+	}
+	key := strings.ToLower(id)
+	if prev, ok := folded[key]; ok {
+		return &web.Error{Code: web.EValidation, Field: rec + ".id",
+			Message: fmt.Sprintf("%s: id %q is already used by %s", label(rec, id), id, prev)}
+	}
+	folded[key] = rec
+	return nil
+}
+
+// checkText validates a name or description, returning what is wrong or "".
+func checkText(s string, maxLen int, multiline bool) string {
+	switch {
+	case strings.TrimSpace(s) == "":
+		return "is required"
+	case !utf8.ValidString(s):
+		return "is not valid UTF-8"
+	case utf8.RuneCountInString(s) > maxLen:
+		return fmt.Sprintf("must be at most %d characters, got %d", maxLen, utf8.RuneCountInString(s))
+	}
+	if i := strings.IndexFunc(s, func(r rune) bool {
+		return unicode.IsControl(r) && !(multiline && (r == '\n' || r == '\r' || r == '\t'))
+	}); i >= 0 {
+		r, _ := utf8.DecodeRuneInString(s[i:])
+		return fmt.Sprintf("must not contain control characters, found %U at byte %d", r, i)
+	}
+	return ""
+}
+
+// validID reports whether id is a well-formed product or category id.
+func validID(id string) bool {
+	return len(id) <= MaxIDLen && isToken(id) && strings.Trim(id, ".") != ""
+}
+
+// isToken reports whether s is made of ASCII letters, digits, '-', '_' and '.'.
+func isToken(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func isCurrency(s string) bool {
+	return len(s) == 3 && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == ""
+}
+
+func isColor(s string) bool {
+	return len(s) == 7 && s[0] == '#' && strings.Trim(s[1:], "0123456789abcdefABCDEF") == ""
+}
