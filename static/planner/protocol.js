@@ -15,31 +15,6 @@ export const MAX_TOKEN_LENGTH = 8 * 1024;
 /** MAX_PROJECT_ID_LENGTH is the largest projectId accepted in LoadProject. */
 export const MAX_PROJECT_ID_LENGTH = 64;
 
-/** Events lists every event name of the protocol, in both directions. */
-export const Events = Object.freeze({
-  // planner → host
-  Ready: 'Ready',
-  AuthenticationRequired: 'AuthenticationRequired',
-  AuthenticationSucceeded: 'AuthenticationSucceeded',
-  AuthenticationFailed: 'AuthenticationFailed',
-  LoginSucceeded: 'LoginSucceeded',
-  LoginFailed: 'LoginFailed',
-  TokenExpired: 'TokenExpired',
-  LoginRequired: 'LoginRequired',
-  ProjectSavingSucceeded: 'ProjectSavingSucceeded',
-  ProjectSavingFailed: 'ProjectSavingFailed',
-  ProjectLoadingSucceeded: 'ProjectLoadingSucceeded',
-  ProjectLoadingFailed: 'ProjectLoadingFailed',
-  AddToBasket: 'AddToBasket',
-  // host → planner
-  Authentication: 'Authentication',
-  Login: 'Login',
-  TokenRefreshed: 'TokenRefreshed',
-  Logout: 'Logout',
-  LoadProject: 'LoadProject',
-  SetUpSettings: 'SetUpSettings',
-});
-
 /**
  * @typedef {'Authentication' | 'Login' | 'TokenRefreshed' | 'Logout' | 'LoadProject' | 'SetUpSettings'} HostEvent
  * @typedef {'Ready' | 'AuthenticationRequired' | 'AuthenticationSucceeded' | 'AuthenticationFailed' |
