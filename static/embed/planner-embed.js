@@ -3,24 +3,32 @@
 // (the HomeByMe event names: Ready, Authentication, Login, TokenExpired, ...).
 //
 // Guards before trust: a message is accepted only when event.source is this
-// planner's own iframe window (checked first, so several planners on one page
-// never see each other's messages), then when it has the envelope shape
-// {event, content}, then when event.origin is exactly the planner's origin.
-// Everything else is dropped and counted. Posts always name that exact origin,
-// never "*". Tokens come from the host's getToken() (its own backend) and are
-// never handed to onEvent: out-going events are reported with tokens redacted.
+// planner's own iframe window, then when it has the envelope shape, then when
+// event.origin is exactly the planner's origin (guards.js); everything else is
+// dropped and counted. Posts always name that exact origin, never "*". Tokens
+// come from the host's getToken() (its own backend) and are never handed to
+// onEvent: out-going events are reported with tokens redacted.
 //
-// The public types live in planner-embed.d.ts; this file imports them so tsc
-// checks the implementation against what integrators see.
+// This file holds the handshake, the tokens and the public methods. Beside it:
+// guards.js (the inbound checks), pending.js (the promises owed to the host
+// and their timeouts), limits.js (the envelope limits shared with the
+// planner), options.js (createPlanner's options and the iframe) and report.js
+// (onEvent records, tokens redacted). The public types live in
+// planner-embed.d.ts; this file imports them so tsc checks the implementation
+// against what integrators see.
+
+import { guardMessage, isRecord } from './guards.js';
+import { PROTOCOL_VERSION, isCurrency, isLocale, isProjectId, isToken, MAX_PROJECT_ID_LENGTH } from './limits.js';
+import { createFrame, readOptions } from './options.js';
+import { PlannerError, createPendings, destroyedError, timersOf } from './pending.js';
+import { createReporter, describe, reasonOf, redact } from './report.js';
+
+export { PROTOCOL_VERSION, PlannerError };
 
 /**
  * @typedef {import('./planner-embed.js').PlannerOptions} PlannerOptions
  * @typedef {import('./planner-embed.js').Planner} Planner
  * @typedef {import('./planner-embed.js').PlannerStats} PlannerStats
- * @typedef {import('./planner-embed.js').PlannerErrorCode} PlannerErrorCode
- * @typedef {import('./planner-embed.js').PlannerEventRecord} PlannerEventRecord
- * @typedef {import('./planner-embed.js').PlannerTimers} PlannerTimers
- * @typedef {import('./planner-embed.js').PlannerWindow} PlannerWindow
  * @typedef {import('./planner-embed.js').HostToPlannerEvent} HostToPlannerEvent
  * @typedef {import('./planner-embed.js').TokenKind} TokenKind
  * @typedef {import('./planner-embed.js').ReadyContent} ReadyContent
@@ -29,28 +37,8 @@
  */
 
 /**
- * Pending is one promise the SDK owes the host (login(), loadProject(), ...):
- * settled once, by an answer, a timeout, a handshake failure or destroy().
  * @template T
- * @typedef {object} Pending
- * @property {Promise<T>} promise
- * @property {boolean} settled
- * @property {unknown} timer request timeout, null when none
- * @property {(value: T) => void} resolve
- * @property {(err: Error) => void} reject
- */
-
-/**
- * Outcome is what a waiter makes of a planner event: nothing (undefined), or
- * the value to resolve with, or the error to reject with.
- * @typedef {{ok: true, value: unknown} | {ok: false, error: Error} | undefined} Outcome
- */
-
-/**
- * Waiter settles its owner when the planner answers.
- * @typedef {object} Waiter
- * @property {Pending<any>} owner
- * @property {(event: string, content: Record<string, unknown> | undefined) => Outcome} match
+ * @typedef {import('./pending.js').Pending<T>} Pending
  */
 
 /**
@@ -63,45 +51,6 @@
  * @property {(() => void) | undefined} onPosted
  */
 
-/** PROTOCOL_VERSION is the iframe protocol version this SDK speaks. */
-export const PROTOCOL_VERSION = 1;
-
-// The same limits the planner applies to what it accepts (static/planner/protocol.js):
-// checking them here turns a message the planner would silently drop into an
-// immediate error for the integrator.
-const MAX_TOKEN_LENGTH = 8 * 1024;
-const TOKEN_RE = /^[\x21-\x7e]+$/;
-const MAX_PROJECT_ID_LENGTH = 64;
-const CONTROL_RE = /[\x00-\x1f\x7f]/;
-const LOCALE_RE = /^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$/;
-const MAX_LOCALE_LENGTH = 35;
-const CURRENCY_RE = /^[A-Z]{3}$/;
-const MAX_DISTRIBUTION_LENGTH = 128;
-const MAX_EVENT_NAME_LENGTH = 64;
-// Browsers run a timer of more than 2^31-1 ms at once; longer waits mean "never".
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
-/** @type {PlannerTimers} */
-const GLOBAL_TIMERS = {
-  setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
-  clearTimeout: (handle) => globalThis.clearTimeout(handle),
-};
-
-/** PlannerError is how the SDK rejects its promises; code is stable, message is for people. */
-export class PlannerError extends Error {
-  /**
-   * @param {PlannerErrorCode} code
-   * @param {string} message
-   * @param {{cause?: unknown}} [options]
-   */
-  constructor(code, message, options) {
-    super(message, options);
-    this.name = 'PlannerError';
-    /** @type {PlannerErrorCode} */
-    this.code = code;
-  }
-}
-
 /**
  * createPlanner embeds the planner iframe in options.container, listens for
  * its messages and starts the handshake: Ready, then a token from getToken().
@@ -110,36 +59,9 @@ export class PlannerError extends Error {
  */
 export function createPlanner(options) {
   const {
-    container,
-    plannerUrl,
-    distribution,
-    getToken,
-    onEvent,
-    locale,
-    handshakeTimeoutMs = 15000,
-    window: windowOption,
-    frameTitle = 'Room planner',
-    document: doc = container?.ownerDocument,
-    requestTimeoutMs = 30000,
-    retryDelayMs = 1000,
-    maxRetryDelayMs = 30000,
-    timers = GLOBAL_TIMERS,
-  } = options ?? /** @type {Partial<PlannerOptions>} */ ({});
-  // In Node (tests) globalThis.window is undefined although its type says otherwise.
-  const win = /** @type {PlannerWindow} */ (windowOption ?? globalThis.window);
-
-  if (!container || typeof container.appendChild !== 'function') throw new TypeError('createPlanner: container must be an element');
-  if (!doc || typeof doc.createElement !== 'function') throw new TypeError('createPlanner: no document to create the iframe with');
-  if (!win || typeof win.addEventListener !== 'function') throw new TypeError('createPlanner: no window to listen on');
-  if (typeof getToken !== 'function') throw new TypeError('createPlanner: getToken must be a function');
-  if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('createPlanner: onEvent must be a function');
-  if (typeof distribution !== 'string' || distribution === '' || distribution.length > MAX_DISTRIBUTION_LENGTH) {
-    throw new TypeError('createPlanner: distribution must be a non-empty string');
-  }
-  if (locale !== undefined && !isLocale(locale)) throw new TypeError('createPlanner: locale must be a BCP 47 tag such as "fr-FR"');
-  const plannerOrigin = originOf(plannerUrl);
-  const query = '/planner?d=' + encodeURIComponent(distribution) + (locale ? '&locale=' + encodeURIComponent(locale) : '');
-  const src = new URL(query, plannerUrl);
+    container, doc, win, getToken, onEvent, plannerOrigin, src, frameTitle,
+    handshakeTimeoutMs, requestTimeoutMs, retryDelayMs, maxRetryDelayMs, timers,
+  } = readOptions(options);
 
   /** @type {PlannerStats} */
   const stats = {
@@ -154,10 +76,9 @@ export function createPlanner(options) {
   let sentKind = null;
   /** @type {Outgoing[]} commands waiting for Ready */
   let outbox = [];
-  /** @type {Set<Pending<any>>} */
-  const pendings = new Set();
-  /** @type {Waiter[]} */
-  let waiters = [];
+  const clock = timersOf(timers);
+  const owed = createPendings(clock, requestTimeoutMs);
+  const { report, emitError } = createReporter(onEvent, stats);
   // generation counts login()/logout() calls; a getToken() answer that was
   // asked for in an older generation is stale and never posted, so a slow
   // answer cannot undo a later sign-in or sign-out.
@@ -188,20 +109,11 @@ export function createPlanner(options) {
   // A host that never awaits ready must not get an unhandled rejection.
   ready.catch(() => {});
 
-  const iframe = doc.createElement('iframe');
-  iframe.src = src.href;
-  iframe.title = frameTitle;
-  // The planner sees which site embeds it, but never the page path or query.
-  iframe.setAttribute('referrerpolicy', 'origin');
-  iframe.setAttribute('data-testid', 'planner-iframe');
-  iframe.style.width = '100%';
-  iframe.style.height = '100%';
-  iframe.style.border = '0';
-  iframe.style.display = 'block';
+  const iframe = createFrame(doc, src, frameTitle);
   // Listen before the iframe loads so its Ready cannot be missed.
   win.addEventListener('message', onMessage);
   container.appendChild(iframe);
-  handshakeTimer = startTimer(() => {
+  handshakeTimer = clock.start(() => {
     handshakeTimer = null;
     if (isReady || destroyed) return;
     failHandshake(new PlannerError('handshake_timeout',
@@ -216,25 +128,17 @@ export function createPlanner(options) {
     if (destroyed) return;
     stats.received++;
     try {
-      const frameWindow = iframe.contentWindow;
-      // A null contentWindow (iframe detached) must not match a null source.
-      if (!ev || frameWindow === null || ev.source !== frameWindow) return drop('source');
-      const data = ev.data;
-      if (!isRecord(data)) return drop('shape');
-      const event = ownValue(data, 'event');
-      const content = ownValue(data, 'content');
-      if (typeof event !== 'string' || event === '' || event.length > MAX_EVENT_NAME_LENGTH) return drop('shape');
-      if (content !== undefined && !isRecord(content)) return drop('shape');
-      if (ev.origin !== plannerOrigin) return drop('origin');
+      const verdict = guardMessage(ev, iframe.contentWindow, plannerOrigin);
+      if (!verdict.ok) return drop(verdict.reason);
       stats.accepted++;
-      handle(event, content);
+      handle(verdict.event, verdict.content);
     } catch (err) {
       // A hostile or malformed message must never break the host page.
       stats.handlerErrors++;
     }
   }
 
-  /** @param {'source' | 'shape' | 'origin'} reason */
+  /** @param {import('./guards.js').DropReason} reason */
   function drop(reason) {
     stats.dropped++;
     stats.droppedBy[reason]++;
@@ -261,13 +165,7 @@ export function createPlanner(options) {
         requestToken();
         break;
     }
-    for (const w of [...waiters]) {
-      if (w.owner.settled) continue;
-      const outcome = w.match(event, content);
-      if (outcome === undefined) continue;
-      if (outcome.ok) w.owner.resolve(outcome.value);
-      else w.owner.reject(outcome.error);
-    }
+    owed.answer(event, content);
   }
 
   /** @param {Record<string, unknown> | undefined} content */
@@ -290,7 +188,7 @@ export function createPlanner(options) {
       return;
     }
     isReady = true;
-    clearTimer(handshakeTimer);
+    clock.clear(handshakeTimer);
     handshakeTimer = null;
     resolveReady({ protocol, capabilities: [...capabilities] });
     const queued = outbox;
@@ -304,12 +202,12 @@ export function createPlanner(options) {
 
   /** @param {PlannerError} err */
   function failHandshake(err) {
-    clearTimer(handshakeTimer);
+    clock.clear(handshakeTimer);
     handshakeTimer = null;
     emitError(err);
     rejectReady(err);
     outbox = [];
-    rejectAll(err);
+    owed.rejectAll(err);
   }
 
   // ---- tokens ----
@@ -341,7 +239,7 @@ export function createPlanner(options) {
       failures++;
       emitError(new PlannerError('token_unavailable',
         `could not get a planner token: ${describe(err)}; retrying in ${Math.round(delay / 100) / 10} s`));
-      retryTimer = startTimer(() => {
+      retryTimer = clock.start(() => {
         retryTimer = null;
         if (!destroyed && f.gen === generation && explicitFetches === 0 && flight === null) fetchForPlanner();
       }, delay);
@@ -388,14 +286,10 @@ export function createPlanner(options) {
     generation++;
     explicitFetches++;
     flight = null;
-    clearTimer(retryTimer);
+    clock.clear(retryTimer);
     retryTimer = null;
     failures = 0;
     return generation;
-  }
-
-  function endExplicitFetch() {
-    explicitFetches--;
   }
 
   /**
@@ -405,6 +299,34 @@ export function createPlanner(options) {
    */
   function afterExplicitFailure() {
     if (isReady && sentKind === null) requestToken();
+  }
+
+  /**
+   * fetchExplicit calls getToken() for the login()/logout() that began
+   * generation gen and hands its answer to use, unless op was settled meanwhile
+   * (timeout, destroy()) or a later login()/logout() superseded it: then op is
+   * rejected and the answer, stale, is never posted. A failed getToken()
+   * rejects op with token_unavailable.
+   * @param {Pending<void>} op
+   * @param {string} what names the call in error messages
+   * @param {number} gen
+   * @param {(tok: {token: string, kind: TokenKind}) => void} use
+   */
+  function fetchExplicit(op, what, gen, use) {
+    callGetToken().then((tok) => {
+      if (stillWanted()) use(tok);
+    }, (err) => {
+      if (stillWanted()) explicitTokenFailed(op, what, err);
+    });
+    function stillWanted() {
+      explicitFetches--;
+      if (op.settled || destroyed) return false;
+      if (gen !== generation) {
+        op.reject(new PlannerError('superseded', `${what} was superseded by a later login() or logout()`));
+        return false;
+      }
+      return true;
+    }
   }
 
   /**
@@ -461,129 +383,22 @@ export function createPlanner(options) {
     onPosted?.();
   }
 
-  // ---- reporting ----
-
-  /** @param {PlannerEventRecord} record */
-  function report(record) {
-    if (!onEvent) return;
-    try {
-      onEvent(record);
-    } catch (err) {
-      // The host's handler failing must not stop the protocol; surface it the
-      // way an uncaught error in an event listener would be.
-      stats.handlerErrors++;
-      if (typeof globalThis.reportError === 'function') globalThis.reportError(err);
-    }
-  }
-
-  /** @param {PlannerError} err */
-  function emitError(err) {
-    report({ event: 'error', content: { code: err.code, message: err.message } });
-  }
-
-  // ---- promises and timers ----
-
-  /**
-   * track creates a promise owed to the host, with a request timeout.
-   * @template T
-   * @param {string} what names the call in the timeout message
-   * @returns {Pending<T>}
-   */
-  function track(what) {
-    /** @type {(v: T) => void} */
-    let res = () => {};
-    /** @type {(e: Error) => void} */
-    let rej = () => {};
-    /** @type {Promise<T>} */
-    const promise = new Promise((resolve, reject) => { res = resolve; rej = reject; });
-    /** @type {Pending<T>} */
-    const p = {
-      promise,
-      settled: false,
-      timer: null,
-      resolve(value) {
-        if (p.settled) return;
-        finish(p);
-        res(value);
-      },
-      reject(err) {
-        if (p.settled) return;
-        finish(p);
-        rej(err);
-      },
-    };
-    pendings.add(p);
-    p.timer = startTimer(() => {
-      p.timer = null;
-      p.reject(new PlannerError('timeout', `${what} got no answer from the planner within ${requestTimeoutMs} ms`));
-    }, requestTimeoutMs);
-    return p;
-  }
-
-  /** @param {Pending<any>} p */
-  function finish(p) {
-    p.settled = true;
-    pendings.delete(p);
-    clearTimer(p.timer);
-    p.timer = null;
-    waiters = waiters.filter((w) => w.owner !== p);
-  }
-
-  /** @param {Error} err */
-  function rejectAll(err) {
-    for (const p of [...pendings]) p.reject(err);
-  }
-
-  /**
-   * @param {Pending<any>} owner
-   * @param {Waiter['match']} match
-   */
-  function waitFor(owner, match) {
-    waiters.push({ owner, match });
-  }
-
-  /**
-   * startTimer runs fn after ms; a missing, infinite or huge ms means never.
-   * @param {() => void} fn
-   * @param {number} ms
-   * @returns {unknown} handle, null when no timer was started
-   */
-  function startTimer(fn, ms) {
-    if (typeof ms !== 'number' || !(ms >= 0) || ms > MAX_TIMER_MS) return null;
-    return timers.setTimeout(fn, ms);
-  }
-
-  /** @param {unknown} handle */
-  function clearTimer(handle) {
-    if (handle !== null && handle !== undefined) timers.clearTimeout(handle);
-  }
-
-  function destroyedError() {
-    return new PlannerError('destroyed', 'planner destroyed');
-  }
-
   // ---- public methods ----
 
   /** @returns {Promise<void>} */
   function login() {
     if (destroyed) return Promise.reject(destroyedError());
     /** @type {Pending<void>} */
-    const op = track('login()');
+    const op = owed.track('login()');
     const gen = beginExplicit();
-    callGetToken().then((tok) => {
-      endExplicitFetch();
-      if (op.settled || destroyed) return;
-      if (gen !== generation) {
-        op.reject(new PlannerError('superseded', 'login() was superseded by a later login() or logout()'));
-        return;
-      }
+    fetchExplicit(op, 'login()', gen, (tok) => {
       if (tok.kind !== 'user') {
         op.reject(new PlannerError('wrong_token_kind',
           'login(): getToken() returned a legal-entity token; sign the visitor in at the host first'));
         afterExplicitFailure();
         return;
       }
-      waitFor(op, (event, content) => {
+      owed.waitFor(op, (event, content) => {
         if (event === 'LoginSucceeded') return { ok: true, value: undefined };
         if (event === 'LoginFailed') {
           return { ok: false, error: new PlannerError('login_failed', `the planner refused the login: ${reasonOf(content)}`) };
@@ -591,14 +406,6 @@ export function createPlanner(options) {
         return undefined;
       });
       send('Login', { token: tok.token }, op);
-    }, (err) => {
-      endExplicitFetch();
-      if (op.settled || destroyed) return;
-      if (gen !== generation) {
-        op.reject(new PlannerError('superseded', 'login() was superseded by a later login() or logout()'));
-        return;
-      }
-      explicitTokenFailed(op, 'login()', err);
     });
     return op.promise;
   }
@@ -607,24 +414,18 @@ export function createPlanner(options) {
   function logout() {
     if (destroyed) return Promise.reject(destroyedError());
     /** @type {Pending<void>} */
-    const op = track('logout()');
+    const op = owed.track('logout()');
     const gen = beginExplicit();
     // Logout goes first, without waiting for the anonymous token: the
     // visitor's data should leave the screen now, not after a round trip.
     send('Logout', {}, op);
-    callGetToken().then((tok) => {
-      endExplicitFetch();
-      if (op.settled || destroyed) return;
-      if (gen !== generation) {
-        op.reject(new PlannerError('superseded', 'logout() was superseded by a later login() or logout()'));
-        return;
-      }
+    fetchExplicit(op, 'logout()', gen, (tok) => {
       if (tok.kind !== 'legal-entity') {
         op.reject(new PlannerError('wrong_token_kind',
           'logout(): getToken() still returned a user token; sign the visitor out at the host first'));
         return;
       }
-      waitFor(op, (event, content) => {
+      owed.waitFor(op, (event, content) => {
         if (event === 'AuthenticationSucceeded') return { ok: true, value: undefined };
         if (event === 'AuthenticationFailed') {
           return { ok: false, error: new PlannerError('authentication_failed', `the planner refused the token: ${reasonOf(content)}`) };
@@ -632,14 +433,6 @@ export function createPlanner(options) {
         return undefined;
       });
       send('Authentication', { token: tok.token }, op);
-    }, (err) => {
-      endExplicitFetch();
-      if (op.settled || destroyed) return;
-      if (gen !== generation) {
-        op.reject(new PlannerError('superseded', 'logout() was superseded by a later login() or logout()'));
-        return;
-      }
-      explicitTokenFailed(op, 'logout()', err);
     });
     return op.promise;
   }
@@ -650,13 +443,12 @@ export function createPlanner(options) {
    */
   function loadProject(projectId) {
     if (destroyed) return Promise.reject(destroyedError());
-    if (typeof projectId !== 'string' || projectId === '' || projectId.length > MAX_PROJECT_ID_LENGTH ||
-      CONTROL_RE.test(projectId)) {
+    if (!isProjectId(projectId)) {
       return Promise.reject(new TypeError(`loadProject: projectId must be 1-${MAX_PROJECT_ID_LENGTH} printable characters`));
     }
     /** @type {Pending<ProjectLoaded>} */
-    const op = track(`loadProject(${JSON.stringify(projectId)})`);
-    waitFor(op, (event, content) => {
+    const op = owed.track(`loadProject(${JSON.stringify(projectId)})`);
+    owed.waitFor(op, (event, content) => {
       if (content?.projectId !== projectId) return undefined;
       if (event === 'ProjectLoadingSucceeded') return { ok: true, value: { ...content, projectId } };
       if (event === 'ProjectLoadingFailed') {
@@ -685,7 +477,7 @@ export function createPlanner(options) {
       content.locale = loc;
     }
     if (currency !== undefined) {
-      if (typeof currency !== 'string' || !CURRENCY_RE.test(currency)) {
+      if (!isCurrency(currency)) {
         return Promise.reject(new TypeError('setSettings: currency must be an ISO 4217 code such as "EUR"'));
       }
       content.currency = currency;
@@ -694,7 +486,7 @@ export function createPlanner(options) {
       return Promise.reject(new TypeError('setSettings: give a locale, a currency or both'));
     }
     /** @type {Pending<void>} */
-    const op = track('setSettings()');
+    const op = owed.track('setSettings()');
     send('SetUpSettings', content, op, () => op.resolve(undefined));
     return op.promise;
   }
@@ -703,16 +495,16 @@ export function createPlanner(options) {
     if (destroyed) return;
     destroyed = true;
     win.removeEventListener('message', onMessage);
-    clearTimer(handshakeTimer);
+    clock.clear(handshakeTimer);
     handshakeTimer = null;
-    clearTimer(retryTimer);
+    clock.clear(retryTimer);
     retryTimer = null;
     flight = null;
     outbox = [];
     const err = destroyedError();
     rejectReady(err);
-    rejectAll(err);
-    waiters = [];
+    owed.rejectAll(err);
+    owed.forgetWaiters();
     iframe.remove();
   }
 
@@ -733,104 +525,10 @@ export function createPlanner(options) {
 }
 
 /**
- * originOf returns the exact origin of an absolute http(s) URL.
- * @param {unknown} url
- * @returns {string}
- */
-function originOf(url) {
-  let u;
-  try {
-    u = new URL(/** @type {string | URL} */ (url));
-  } catch {
-    throw new TypeError('createPlanner: plannerUrl must be an absolute URL such as "https://planner.example"');
-  }
-  if (u.protocol !== 'https:' && u.protocol !== 'http:') {
-    throw new TypeError('createPlanner: plannerUrl must be an http(s) URL');
-  }
-  return u.origin;
-}
-
-/**
  * eventFor names the command that installs a token of kind.
  * @param {TokenKind} kind
  * @returns {'Login' | 'Authentication'}
  */
 function eventFor(kind) {
   return kind === 'user' ? 'Login' : 'Authentication';
-}
-
-/**
- * redact copies content with any token replaced by a marker, so a host's
- * event log never holds a usable token.
- * @param {Record<string, unknown>} content
- * @returns {Record<string, unknown>}
- */
-function redact(content) {
-  const out = { ...content };
-  if (Object.prototype.hasOwnProperty.call(out, 'token')) {
-    const t = out.token;
-    // A JWT's first three characters are always "eyJ" and say nothing.
-    out.token = typeof t === 'string' && t.startsWith('eyJ') ? 'eyJ…(redacted)' : '(redacted)';
-  }
-  return out;
-}
-
-/**
- * reasonOf turns a failure's content into a short sentence for an Error.
- * @param {Record<string, unknown> | undefined} content
- * @returns {string}
- */
-function reasonOf(content) {
-  const r = content?.reason ?? content?.error ?? content?.message;
-  if (typeof r === 'string' && r !== '') return r.slice(0, 200);
-  if (isRecord(r)) {
-    const m = r.message ?? r.code;
-    if (typeof m === 'string' && m !== '') return m.slice(0, 200);
-  }
-  return 'no reason given';
-}
-
-/**
- * describe turns a thrown value into a short message.
- * @param {unknown} err
- * @returns {string}
- */
-function describe(err) {
-  if (err instanceof Error && err.message) return err.message;
-  if (typeof err === 'string' && err !== '') return err;
-  return 'unknown error';
-}
-
-/**
- * @param {unknown} v
- * @returns {v is string}
- */
-function isToken(v) {
-  return typeof v === 'string' && v.length > 0 && v.length <= MAX_TOKEN_LENGTH && TOKEN_RE.test(v);
-}
-
-/**
- * @param {unknown} v
- * @returns {v is string}
- */
-function isLocale(v) {
-  return typeof v === 'string' && v.length <= MAX_LOCALE_LENGTH && LOCALE_RE.test(v);
-}
-
-/**
- * @param {unknown} v
- * @returns {v is Record<string, unknown>}
- */
-function isRecord(v) {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * ownValue reads an own property only, so nothing inherited counts as content.
- * @param {Record<string, unknown>} obj
- * @param {string} key
- * @returns {unknown}
- */
-function ownValue(obj, key) {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }

@@ -6,39 +6,11 @@
 // and before checking event.origin; it copies only the fields it validated, so
 // nothing else a host (or an attacker) sends ever reaches the app.
 
-/** PROTOCOL_VERSION is sent in Ready; bump it only for incompatible changes. */
-export const PROTOCOL_VERSION = 1;
+// The rules of the envelope's content (version, token, projectId, locale,
+// currency) are shared with the host SDK, which checks them before posting.
+import { isCurrency, isLocale, isProjectId, isToken } from '../embed/limits.js';
 
-/** MAX_TOKEN_LENGTH is the largest token accepted from the host (8 KiB of ASCII). */
-export const MAX_TOKEN_LENGTH = 8 * 1024;
-
-/** MAX_PROJECT_ID_LENGTH is the largest projectId accepted in LoadProject. */
-export const MAX_PROJECT_ID_LENGTH = 64;
-
-/** Events lists every event name of the protocol, in both directions. */
-export const Events = Object.freeze({
-  // planner → host
-  Ready: 'Ready',
-  AuthenticationRequired: 'AuthenticationRequired',
-  AuthenticationSucceeded: 'AuthenticationSucceeded',
-  AuthenticationFailed: 'AuthenticationFailed',
-  LoginSucceeded: 'LoginSucceeded',
-  LoginFailed: 'LoginFailed',
-  TokenExpired: 'TokenExpired',
-  LoginRequired: 'LoginRequired',
-  ProjectSavingSucceeded: 'ProjectSavingSucceeded',
-  ProjectSavingFailed: 'ProjectSavingFailed',
-  ProjectLoadingSucceeded: 'ProjectLoadingSucceeded',
-  ProjectLoadingFailed: 'ProjectLoadingFailed',
-  AddToBasket: 'AddToBasket',
-  // host → planner
-  Authentication: 'Authentication',
-  Login: 'Login',
-  TokenRefreshed: 'TokenRefreshed',
-  Logout: 'Logout',
-  LoadProject: 'LoadProject',
-  SetUpSettings: 'SetUpSettings',
-});
+export { MAX_PROJECT_ID_LENGTH, MAX_TOKEN_LENGTH, PROTOCOL_VERSION } from '../embed/limits.js';
 
 /**
  * @typedef {'Authentication' | 'Login' | 'TokenRefreshed' | 'Logout' | 'LoadProject' | 'SetUpSettings'} HostEvent
@@ -72,15 +44,6 @@ export const PLANNER_EVENTS = /** @type {ReadonlySet<string>} */ (
 /** CAPABILITIES are announced in Ready: the host events this planner understands. */
 export const CAPABILITIES = Object.freeze([...HOST_EVENTS]);
 
-// A token goes into an Authorization header, so only visible ASCII is usable
-// (a JWT is base64url and dots); anything else is rejected here, not at fetch.
-const TOKEN_RE = /^[\x21-\x7e]+$/;
-// BCP 47 tags are letters, digits and hyphens; 35 characters covers real ones.
-const LOCALE_RE = /^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$/;
-const MAX_LOCALE_LENGTH = 35;
-// ISO 4217 codes as the API sends them ("EUR").
-const CURRENCY_RE = /^[A-Z]{3}$/;
-
 /**
  * parseEnvelope validates a host → planner message and returns a fresh copy
  * holding only the validated fields, or null when the data is not a known
@@ -108,10 +71,7 @@ export function parseEnvelope(data) {
     case 'LoadProject': {
       if (!isRecord(content)) return null;
       const projectId = ownValue(content, 'projectId');
-      if (typeof projectId !== 'string' || projectId === '' || projectId.length > MAX_PROJECT_ID_LENGTH ||
-        /[\x00-\x1f\x7f]/.test(projectId)) {
-        return null;
-      }
+      if (!isProjectId(projectId)) return null;
       return { event, content: { projectId } };
     }
     case 'SetUpSettings': {
@@ -121,11 +81,11 @@ export function parseEnvelope(data) {
       /** @type {{locale?: string, currency?: string}} */
       const out = {};
       if (locale !== undefined) {
-        if (typeof locale !== 'string' || locale.length > MAX_LOCALE_LENGTH || !LOCALE_RE.test(locale)) return null;
+        if (!isLocale(locale)) return null;
         out.locale = locale;
       }
       if (currency !== undefined) {
-        if (typeof currency !== 'string' || !CURRENCY_RE.test(currency)) return null;
+        if (!isCurrency(currency)) return null;
         out.currency = currency;
       }
       if (out.locale === undefined && out.currency === undefined) return null;
@@ -133,16 +93,6 @@ export function parseEnvelope(data) {
     }
   }
   return null;
-}
-
-/**
- * isToken reports whether v is a usable bearer token: a non-empty string of
- * visible ASCII, at most MAX_TOKEN_LENGTH characters (= bytes).
- * @param {unknown} v
- * @returns {v is string}
- */
-export function isToken(v) {
-  return typeof v === 'string' && v.length > 0 && v.length <= MAX_TOKEN_LENGTH && TOKEN_RE.test(v);
 }
 
 /**
