@@ -1,6 +1,7 @@
 // Package bff is the backend-for-frontend a retailer's website (the host)
 // imports to hand planner tokens to its own pages, so that the planner API's
-// key and secret never reach a browser.
+// secret never reaches a browser (the API key is an identifier: a
+// partner-signed token carries it as clientId).
 //
 // A page asks POST /bff/token (with the header X-Planner-BFF: 1) and posts
 // the answer into the planner iframe: a read-only legal-entity token for an
@@ -25,6 +26,13 @@
 // without the custom header get 403 forbidden, and requests are rate limited
 // per IP and per session (429 rate_limited). The IP is the one the host's
 // echo IPExtractor reports, or the direct peer's when none is set.
+//
+// Of the planner service, bff imports only the root package web (the error
+// codes, user-id rule and token lifetimes both sides of the wire must agree
+// on) and web/ratelimit (the keyed limiter both sides use). Both import only
+// the standard library and golang.org/x/time, so a host site that imports
+// bff does not pull in the service's HTTP, storage or token code; a test in
+// web (TestImportGuards) keeps it that way.
 //
 // Usage:
 //
