@@ -1,4 +1,4 @@
-// api.js: typed calls of the planner API (see notes/contract.md), all through
+// api.js: typed calls of the planner API (web/api/routes.go lists them), all through
 // the token gate, plus verifyToken for checking a candidate token before the
 // gate accepts it.
 

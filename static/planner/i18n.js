@@ -1,5 +1,5 @@
 // i18n.js: the planner's strings in English and French, the editor's and the
-// shell's (status line, catalog, "My projects", alerts; app.js and main.js).
+// shell's (status line, catalog, "My projects", alerts; app.js and its parts, view.js).
 // t(locale, key, ...args) replaces {0}, {1}, ... with args; an unknown
 // language falls back to English. templates/planner.templ paints the first
 // few shell strings on the server; templates/planner_test.go checks they are
@@ -68,7 +68,7 @@ export const STRINGS = {
   item: ['{0} at {1}, {2} cm', '{0} à {1}, {2} cm'],
   scale: ['1 m', '1 m'],
 
-  // ---- the shell (app.js, main.js, planner.templ) ----
+  // ---- the shell (app.js and its parts, view.js, main.js, planner.templ) ----
   appTitle: ['Room planner', 'Planificateur de pièce'],
   editorLabel: ['Room editor', 'Éditeur de pièce'],
   dismiss: ['Dismiss', 'Fermer'],

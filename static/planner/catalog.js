@@ -1,0 +1,183 @@
+// catalog.js: the catalog pane's state. It reads categories and pages of
+// products through the API, filters and searches, and hands the view rows
+// ready to display (sizes and prices written for the current locale).
+
+import { formatPrice } from './format.js';
+
+/**
+ * @typedef {import('./api.js').Api} Api
+ * @typedef {import('./api.js').Category} Category
+ * @typedef {import('./api.js').Product} Product
+ * @typedef {import('./app.js').View} View
+ * @typedef {import('./app.js').Settings} Settings
+ * @typedef {import('./status.js').Status} Status
+ */
+
+/**
+ * ProductView is one catalog row, ready to display.
+ * @typedef {object} ProductView
+ * @property {string} id
+ * @property {string} name
+ * @property {string} category
+ * @property {string} description
+ * @property {string} size "200 × 90 cm"
+ * @property {string} price formatted for the current locale
+ * @property {string} color "#rrggbb", or "" when the API sent none usable
+ */
+
+/**
+ * CatalogView is the catalog pane's state.
+ * @typedef {object} CatalogView
+ * @property {'idle' | 'loading' | 'ready' | 'error'} status idle: no token yet
+ * @property {Category[]} categories
+ * @property {string} category the selected category id, "" for all
+ * @property {ProductView[]} products
+ * @property {boolean} hasMore a next page exists
+ * @property {boolean} loadingMore
+ */
+
+/**
+ * CatalogContext is what createCatalog needs.
+ * @typedef {object} CatalogContext
+ * @property {Api} api
+ * @property {View} view
+ * @property {Readonly<Settings>} settings read at every render
+ * @property {Pick<Status, 'clearAlertOf' | 'reportError'>} status
+ * @property {(what: string, fn: () => void) => boolean} safely runs a view callback
+ * @property {() => boolean} isDestroyed
+ */
+
+const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
+
+/**
+ * createCatalog holds the catalog pane; nothing is read before load().
+ * @param {CatalogContext} ctx
+ */
+export function createCatalog({ api, view, settings, status, safely, isDestroyed }) {
+  const catalog = {
+    /** @type {CatalogView['status']} */
+    status: 'idle',
+    /** @type {Category[]} */
+    categories: [],
+    category: '',
+    q: '',
+    /** @type {Product[]} */
+    products: [],
+    nextCursor: '',
+    loadingMore: false,
+    seq: 0,
+  };
+
+  function catalogQuery() {
+    /** @type {{category?: string, q?: string}} */
+    const query = catalog.category ? { category: catalog.category } : {};
+    if (catalog.q) query.q = catalog.q;
+    return query;
+  }
+
+  /** load (re)reads the categories and the first page of products. */
+  async function load() {
+    const seq = ++catalog.seq;
+    catalog.status = 'loading';
+    catalog.loadingMore = false;
+    render();
+    try {
+      const [categories, page] = await Promise.all([api.categories(), api.products(catalogQuery())]);
+      if (seq !== catalog.seq) return;
+      catalog.categories = Array.isArray(categories) ? categories : [];
+      catalog.products = Array.isArray(page?.products) ? page.products : [];
+      catalog.nextCursor = typeof page?.nextCursor === 'string' ? page.nextCursor : '';
+      catalog.status = 'ready';
+      status.clearAlertOf('catalog');
+    } catch (err) {
+      if (seq !== catalog.seq) return;
+      catalog.status = 'error';
+      status.reportError(err, 'catalog');
+    }
+    render();
+  }
+
+  /** loadMore appends the next page of products. */
+  async function loadMore() {
+    if (catalog.status !== 'ready' || !catalog.nextCursor || catalog.loadingMore) return;
+    const seq = catalog.seq;
+    catalog.loadingMore = true;
+    render();
+    try {
+      const page = await api.products({ ...catalogQuery(), cursor: catalog.nextCursor });
+      if (seq !== catalog.seq) return;
+      const seen = new Set(catalog.products.map((p) => p.id));
+      catalog.products = [...catalog.products, ...(page.products ?? []).filter((p) => !seen.has(p.id))];
+      catalog.nextCursor = typeof page.nextCursor === 'string' ? page.nextCursor : '';
+    } catch (err) {
+      if (seq !== catalog.seq) return;
+      status.reportError(err, 'catalog');
+    }
+    catalog.loadingMore = false;
+    render();
+  }
+
+  /** @param {Product} p @returns {ProductView} */
+  function productView(p) {
+    return {
+      id: String(p.id),
+      name: String(p.name ?? ''),
+      category: String(p.category ?? ''),
+      description: typeof p.description === 'string' ? p.description : '',
+      size: `${p.width} × ${p.depth} cm`,
+      price: formatPrice(p.price, p.currency || settings.currency || 'EUR', settings.locale),
+      color: typeof p.color === 'string' && COLOR_RE.test(p.color) ? p.color : '',
+    };
+  }
+
+  function render() {
+    if (isDestroyed()) return;
+    /** @type {CatalogView} */
+    const v = {
+      status: catalog.status,
+      categories: catalog.categories.map((c) => ({ ...c })),
+      category: catalog.category,
+      products: catalog.products.map(productView),
+      hasMore: catalog.nextCursor !== '',
+      loadingMore: catalog.loadingMore,
+    };
+    safely('view.catalog', () => view.catalog(v));
+  }
+
+  return {
+    load,
+    loadMore,
+    render,
+
+    /**
+     * setCategory filters the catalog ("" for all products).
+     * @param {string} category
+     */
+    setCategory(category) {
+      catalog.category = typeof category === 'string' ? category : '';
+      return load();
+    },
+
+    /**
+     * setQuery searches the catalog by name ("" for no search).
+     * @param {string} q
+     */
+    setQuery(q) {
+      catalog.q = typeof q === 'string' ? q.trim().slice(0, 100) : '';
+      return load();
+    },
+
+    /**
+     * product is a product of the pages loaded so far.
+     * @param {string} id
+     * @returns {Product | undefined}
+     */
+    product: (id) => catalog.products.find((p) => p.id === id),
+
+    /** status is the pane's state ('error' after a failed load). */
+    get status() { return catalog.status; },
+    get productCount() { return catalog.products.length; },
+  };
+}
+
+/** @typedef {ReturnType<typeof createCatalog>} Catalog */

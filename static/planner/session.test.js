@@ -1,0 +1,264 @@
+// session.js: tokens, login, logout and the identity epoch, through createApp.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AUTH_REQUIRED_AFTER_MS } from './app.js';
+import { T0, MIN, SHOP, fakeServer, setup } from '../testing/planner-app.js';
+
+/**
+ * @typedef {import('./catalog.js').CatalogView} CatalogView
+ * @typedef {import('./projects.js').ProjectsView} ProjectsView
+ */
+
+test('Authentication with a legal-entity token of this distribution is accepted and loads the catalog', async () => {
+  const { server, send, events, state, clock } = setup();
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  const ok = events('AuthenticationSucceeded');
+  assert.equal(ok.length, 1);
+  assert.equal(ok[0].content.kind, 'legal-entity');
+  assert.equal(ok[0].content.expiresAt, new Date(T0 + 15 * MIN).toISOString());
+  assert.equal(ok[0].content.uid, undefined);
+  assert.equal(ok[0].targetOrigin, SHOP);
+  assert.equal(state.status, 'Browsing as guest');
+  const catalog = /** @type {CatalogView} */ (state.catalog);
+  assert.equal(catalog.status, 'ready');
+  assert.deepEqual(catalog.products.map((p) => [p.name, p.size, p.price]), [
+    ['Product 1', '200 × 90 cm', '€1,299.00'],
+    ['Product 2', '201 × 90 cm', '€1,299.01'],
+  ]);
+  assert.equal(catalog.hasMore, true);
+  assert.deepEqual(catalog.categories.map((c) => c.id), ['sofas']);
+  assert.deepEqual(state.projects, { signedIn: false, loading: false, items: [] });
+  assert.equal(server.count('/v1/projects'), 0, 'guests never ask for projects');
+});
+
+test('tokens of another distribution or of the wrong kind are refused', async (t) => {
+  /** @type {Array<{name: string, event: string, token: (s: ReturnType<typeof fakeServer>) => string, want: string, reason: string}>} */
+  const cases = [
+    { name: 'Authentication, other distribution', event: 'Authentication', token: (s) => s.issue({ dist: 'd_other' }), want: 'AuthenticationFailed', reason: 'wrong_distribution' },
+    { name: 'Login, other distribution', event: 'Login', token: (s) => s.issue({ kind: 'user', uid: 'bob', dist: 'd_other' }), want: 'LoginFailed', reason: 'wrong_distribution' },
+    { name: 'Authentication with a user token', event: 'Authentication', token: (s) => s.issue({ kind: 'user', uid: 'bob' }), want: 'AuthenticationFailed', reason: 'wrong_kind' },
+    { name: 'Login with a legal-entity token', event: 'Login', token: (s) => s.issue(), want: 'LoginFailed', reason: 'wrong_kind' },
+    { name: 'Login with an unknown token', event: 'Login', token: () => 'not.a.token', want: 'LoginFailed', reason: 'invalid_token' },
+  ];
+  for (const tc of cases) {
+    await t.test(tc.name, async () => {
+      const { server, send, events, state, clock, app } = setup();
+      send(tc.event, { token: tc.token(server) });
+      await clock.advance(0);
+      const failed = events(tc.want);
+      assert.equal(failed.length, 1, `${tc.want} posted`);
+      assert.equal(failed[0].content.reason, tc.reason);
+      assert.equal(events('AuthenticationSucceeded').length + events('LoginSucceeded').length, 0);
+      assert.equal(app.debug.identity, null);
+      assert.equal(app.debug.tokenUsable, false);
+      assert.equal(server.count('/v1/catalog'), 0, 'nothing is read with a refused token');
+      assert.notEqual(state.alert, null, 'the refusal is shown');
+      assert.equal(state.status, 'Not connected to Home Shop');
+    });
+  }
+});
+
+test('a refused Login keeps the guest session', async () => {
+  const { server, send, events, state, clock, app } = setup();
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  send('Login', { token: server.issue({ kind: 'user', uid: 'bob', dist: 'd_other' }) });
+  await clock.advance(0);
+  assert.equal(events('LoginFailed').length, 1);
+  assert.deepEqual(app.debug.identity, { kind: 'legal-entity', uid: '' });
+  assert.equal(app.debug.tokenUsable, true);
+  assert.equal(state.status, 'Browsing as guest');
+});
+
+test('Login shows the user\'s projects and TokenRefreshed keeps the same session', async () => {
+  const { server, send, events, state, clock, editor } = setup();
+  server.addProject('alice', 'Alice kitchen', 3);
+  server.addProject('bob', 'Bob lounge');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  assert.deepEqual(events('LoginSucceeded').map((m) => [m.content.kind, m.content.uid]), [['user', 'alice']]);
+  assert.equal(state.status, 'Signed in as alice');
+  const projects = /** @type {ProjectsView} */ (state.projects);
+  assert.equal(projects.signedIn, true);
+  assert.deepEqual(projects.items.map((p) => [p.name, p.items, p.updated]), [['Alice kitchen', '3 items', 'Feb 3, 2026']]);
+  assert.ok(editor.calls.includes('identity:user/alice'));
+
+  const before = server.count('/v1/projects');
+  send('TokenRefreshed', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  assert.equal(events('LoginSucceeded').length, 2);
+  assert.equal(server.count('/v1/projects'), before, 'same user: the list is not reloaded');
+  assert.equal(state.projects?.items.length, 1);
+});
+
+test('TokenRefreshed must keep the kind in use', async () => {
+  const { server, send, events, clock, app } = setup();
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  send('TokenRefreshed', { token: server.issue() });
+  await clock.advance(0);
+  const failed = events('LoginFailed');
+  assert.equal(failed.length, 1, 'refused by the kind in use');
+  assert.equal(failed[0].content.reason, 'wrong_kind');
+  assert.deepEqual(app.debug.identity, { kind: 'user', uid: 'alice' });
+});
+
+test('TokenRefreshed before any token accepts either kind', async () => {
+  const { server, send, events, clock } = setup();
+  send('TokenRefreshed', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  assert.equal(events('LoginSucceeded').length, 1);
+});
+
+test('a failed TokenRefreshed is reported by the kind in use', async () => {
+  const { server, send, events, clock } = setup();
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  send('TokenRefreshed', { token: 'unknown.token' });
+  await clock.advance(0);
+  assert.deepEqual(events('AuthenticationFailed').map((m) => m.content.reason), ['invalid_token']);
+  assert.equal(events('LoginFailed').length, 0);
+});
+
+test('AuthenticationRequired is posted once when no token arrives in time', async () => {
+  const { send, events, clock, state, server } = setup();
+  await clock.advance(AUTH_REQUIRED_AFTER_MS - 1);
+  assert.equal(events('AuthenticationRequired').length, 0);
+  await clock.advance(1);
+  assert.equal(events('AuthenticationRequired').length, 1);
+  assert.equal(events('AuthenticationRequired')[0].targetOrigin, SHOP);
+  assert.match(state.status, /Waiting for Home Shop/);
+  await clock.advance(60_000);
+  assert.equal(events('AuthenticationRequired').length, 1, 'posted once');
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  assert.equal(state.status, 'Browsing as guest');
+});
+
+test('AuthenticationRequired is not posted when a token arrived in time', async () => {
+  const { send, events, clock, server } = setup();
+  await clock.advance(1000);
+  send('Authentication', { token: server.issue() });
+  await clock.advance(60_000);
+  assert.equal(events('AuthenticationRequired').length, 0);
+});
+
+test('AuthenticationRequired is posted after a refused token once the deadline passed', async () => {
+  const { send, events, clock, server } = setup();
+  const release = server.hold((p) => p === '/v1/me');
+  send('Authentication', { token: server.issue({ dist: 'd_other' }) });
+  await clock.advance(AUTH_REQUIRED_AFTER_MS + 1000);
+  assert.equal(events('AuthenticationRequired').length, 0, 'not while the token is being checked');
+  release();
+  await clock.advance(0);
+  assert.deepEqual(events('AuthenticationFailed').map((m) => m.content.reason), ['wrong_distribution']);
+  assert.equal(events('AuthenticationRequired').length, 1);
+});
+
+test('Logout removes the user\'s data at once; status is guest again after Authentication', async () => {
+  const { server, send, state, clock, editor, app, events } = setup();
+  server.addProject('alice', 'Alice kitchen');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  const id = /** @type {ProjectsView} */ (state.projects).items[0].id;
+  send('LoadProject', { projectId: id });
+  await clock.advance(0);
+  assert.equal(events('ProjectLoadingSucceeded').length, 1);
+  editor.calls.length = 0;
+
+  send('Logout', {});
+  // Synchronously: no await between the message and the check.
+  assert.deepEqual(state.projects, { signedIn: false, loading: false, items: [] });
+  assert.ok(!JSON.stringify(state).includes('Alice kitchen'), 'no project name left on screen');
+  assert.deepEqual(editor.calls, ['clear', 'identity:none']);
+  assert.equal(state.status, 'Signed out');
+  assert.equal(app.debug.identity, null);
+  assert.equal(app.debug.tokenUsable, false);
+
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  assert.equal(state.status, 'Browsing as guest');
+  assert.deepEqual(state.projects, { signedIn: false, loading: false, items: [] });
+});
+
+test('a Login still being checked when Logout arrives is never installed', async () => {
+  const { server, send, events, clock, app, state } = setup();
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  const release = server.hold((p) => p === '/v1/me');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  send('Logout', {});
+  release();
+  await clock.advance(0);
+  assert.deepEqual(events('LoginFailed').map((m) => m.content.reason), ['superseded']);
+  assert.equal(events('LoginSucceeded').length, 0);
+  assert.equal(app.debug.identity, null);
+  assert.equal(state.status, 'Signed out');
+});
+
+test('an expired token posts TokenExpired once however many calls wait, then resumes them', async () => {
+  const { server, send, events, clock, state, app } = setup();
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice', ttlMs: 5 * MIN }) });
+  await clock.advance(0);
+  await clock.advance(5 * MIN);
+  const reads = server.count('/v1/catalog');
+  void app.refreshCatalog();
+  void app.refreshCatalog();
+  void app.refreshCatalog();
+  void app.refreshProjects();
+  await clock.advance(0);
+  assert.equal(server.count('/v1/catalog'), reads, 'held, not sent with the expired token');
+  assert.deepEqual(events('TokenExpired').map((m) => [m.content, m.targetOrigin]), [[{ kind: 'user' }, SHOP]]);
+  assert.equal(state.status, 'Waiting for the site to renew your session…');
+  assert.equal(app.debug.gateState, 'waiting');
+  assert.equal(app.debug.heldCount, 7);
+
+  send('TokenRefreshed', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  assert.equal(events('TokenExpired').length, 1, 'forwarded once');
+  assert.equal(app.debug.heldCount, 0);
+  assert.equal(state.status, 'Signed in as alice');
+  assert.equal(state.catalog?.status, 'ready');
+  assert.equal(state.alert, null);
+  assert.equal(events('LoginFailed').length, 0);
+});
+
+test('a write held across a sign-out fails with identity_changed, never replayed as the next visitor', async () => {
+  const { server, send, events, clock, state, editor } = setup();
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice', ttlMs: MIN }) });
+  await clock.advance(0);
+  await clock.advance(MIN);
+  const saving = editor.ctx.createProject('Held');
+  saving.catch(() => {});
+  await clock.advance(0);
+  assert.equal(events('TokenExpired').length, 1);
+  send('Logout', {});
+  await assert.rejects(saving, { code: 'identity_changed' });
+  send('Login', { token: server.issue({ kind: 'user', uid: 'bob' }) });
+  await clock.advance(0);
+  assert.equal(server.requests.filter((r) => r.method === 'POST').length, 0);
+  assert.deepEqual(events('ProjectSavingFailed').map((m) => m.content.code), ['identity_changed']);
+  assert.deepEqual(state.projects?.items, []);
+});
+
+test('a token the API stops accepting is reported once, by its kind, and shown', async () => {
+  const { server, send, events, clock, state, app } = setup();
+  const token = server.issue();
+  send('Authentication', { token });
+  await clock.advance(0);
+  server.revoke(token);
+  await app.refreshCatalog().catch(() => {});
+  await app.refreshCatalog().catch(() => {});
+  await clock.advance(0);
+  assert.deepEqual(events('AuthenticationFailed').map((m) => m.content.reason), ['invalid_token']);
+  assert.equal(events('LoginFailed').length, 0);
+  assert.notEqual(state.alert, null);
+  assert.equal(app.debug.gateState, 'failed');
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  assert.equal(app.debug.gateState, 'ok');
+  assert.equal(state.catalog?.status, 'ready', 'a fresh token reloads a failed catalog');
+});
