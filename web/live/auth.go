@@ -97,6 +97,21 @@ func (c *conn) expire(gen uint64) {
 	c.enqueueLocked(batchTokenExpired)
 }
 
+// expirePartner expires the socket's token now if it is an unexpired
+// partner-signed one; it reports whether it did.
+func (c *conn) expirePartner() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || !c.auth.accepted || c.auth.expired || !c.auth.principal.Partner {
+		return false
+	}
+	stop(c.auth.stopExpiry)
+	c.auth.expired, c.auth.expiredAt = true, c.h.cfg.Clock.Now()
+	c.hold = holdState{}
+	c.enqueueLocked(batchTokenExpired)
+	return true
+}
+
 // authDeadline closes a premium socket that has not authenticated in time.
 func (c *conn) authDeadline() {
 	c.mu.Lock()

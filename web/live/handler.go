@@ -288,6 +288,30 @@ func (h *Handler) Conns() int {
 	return len(h.conns)
 }
 
+// ExpirePartnerTokens treats the token of every socket of retailerID that was
+// authenticated with a partner-signed token as expired: the socket is sent
+// tokenExpired, its private events are held, and it must authenticate again
+// (a token signed with the old secret then fails). The service calls it when
+// that retailer's API secret was rotated. It returns how many sockets it
+// expired.
+func (h *Handler) ExpirePartnerTokens(retailerID string) int {
+	h.mu.Lock()
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		if c.retailerID == retailerID {
+			conns = append(conns, c)
+		}
+	}
+	h.mu.Unlock()
+	n := 0
+	for _, c := range conns {
+		if c.expirePartner() {
+			n++
+		}
+	}
+	return n
+}
+
 // Close closes every socket with 1001 "server shutting down", refuses new
 // ones, and waits (at most about 15 s, the close handshake's bound) for them
 // to finish.

@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -77,8 +78,12 @@ type Service struct {
 	// events to Hub; it runs from Open until Close.
 	Catalog *live.CatalogWatcher
 
-	api *api.Server // served by Handler
-	log *slog.Logger
+	api      *api.Server // served by Handler
+	verifier *token.Verifier
+	log      *slog.Logger
+
+	rotationsMu sync.Mutex // serialises Refresh's reading of the rotation log
+	rotationSeq int64      // the credential rotation log's last entry acted on
 
 	stopWatch func() // stops Catalog and waits for it
 }
@@ -124,6 +129,13 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		st.Close()
 		return nil, fmt.Errorf("load signing keys: %w", err)
 	}
+	// Rotations logged before this start concern tokens this process never
+	// verified; only later ones are acted on.
+	rotationSeq, err := st.LastCredentialRotation(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	issuer := token.NewIssuer(keys, cfg.PublicURL, Audience, cfg.Clock)
 	verifier := token.NewVerifier(keys, st, token.VerifierConfig{Issuer: cfg.PublicURL, Audience: Audience, Clock: cfg.Clock})
 
@@ -165,15 +177,52 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	var once sync.Once
 	stop := func() { once.Do(func() { cancel(); <-done }) }
 	return &Service{Store: st, Data: data, Hub: hub, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
-		Catalog: watcher, log: cfg.Logger, stopWatch: stop}, nil
+		verifier: verifier, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stopWatch: stop}, nil
 }
 
 // Handler is the service's HTTP handler.
 func (s *Service) Handler() http.Handler { return s.api }
 
-// RunMaintenance refreshes the signing keys (so a rotation by the CLI takes
-// effect) and purges idempotency records and catalog change log entries older
-// than a day until ctx ends.
+// RefreshInterval is how often RunMaintenance calls Refresh: the longest a
+// signing-key rotation or an API secret rotation made by another process (the
+// admin CLI) takes to reach this one.
+const RefreshInterval = refreshInterval
+
+// Refresh reads what other processes changed that this one must act on: it
+// reloads the signing keys, and for every API secret rotated since the last
+// call it forgets the cached partner-token verifications and expires the live
+// sockets authenticated with that retailer's partner-signed tokens (they are
+// sent tokenExpired and must authenticate again; a token signed with the old
+// secret then fails).
+func (s *Service) Refresh(ctx context.Context) error {
+	kerr := s.Keyring.Refresh(ctx)
+	if kerr != nil {
+		kerr = fmt.Errorf("refresh signing keys: %w", kerr)
+	}
+	s.rotationsMu.Lock()
+	defer s.rotationsMu.Unlock()
+	rots, err := s.Store.CredentialRotations(ctx, s.rotationSeq)
+	if err != nil {
+		return errors.Join(kerr, err)
+	}
+	if len(rots) == 0 {
+		return kerr
+	}
+	s.verifier.RevokePartnerTokens()
+	seen := map[string]bool{}
+	for _, r := range rots {
+		if !seen[r.RetailerID] {
+			seen[r.RetailerID] = true
+			n := s.Live.ExpirePartnerTokens(r.RetailerID)
+			s.log.Info("API secret rotated: partner tokens revoked", "retailer", r.RetailerID, "sockets_expired", n)
+		}
+		s.rotationSeq = r.Seq
+	}
+	return kerr
+}
+
+// RunMaintenance calls Refresh every RefreshInterval and purges idempotency
+// records and change log entries older than a day until ctx ends.
 func (s *Service) RunMaintenance(ctx context.Context) {
 	t := time.NewTicker(refreshInterval)
 	defer t.Stop()
@@ -183,8 +232,8 @@ func (s *Service) RunMaintenance(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			if err := s.Keyring.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("refresh signing keys", "err", err)
+			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
+				s.log.Warn("refresh", "err", err)
 			}
 			if now.Sub(purged) > time.Hour {
 				purged = now
@@ -196,6 +245,9 @@ func (s *Service) RunMaintenance(ctx context.Context) {
 				// margin; it keeps the log small whatever the import sizes.
 				if err := s.Store.PurgeCatalogChanges(ctx, now.Add(-changeLogRetention)); err != nil && ctx.Err() == nil {
 					s.log.Warn("purge catalog change log", "err", err)
+				}
+				if err := s.Store.PurgeCredentialRotations(ctx, now.Add(-changeLogRetention)); err != nil && ctx.Err() == nil {
+					s.log.Warn("purge credential rotation log", "err", err)
 				}
 			}
 		}
