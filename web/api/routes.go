@@ -22,7 +22,11 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	}
 
 	// apiKey: retailers' backends
-	tokens := ratelimit.New(float64(s.cfg.TokenRate), s.cfg.TokenBurst, s.cfg.Clock)
+	tokens := tokenLimits{
+		ok:      ratelimit.New(float64(s.cfg.TokenRate), s.cfg.TokenBurst, s.cfg.Clock),
+		failKey: ratelimit.New(float64(s.cfg.TokenFailRate), s.cfg.TokenFailBurst, s.cfg.Clock),
+		failIP:  ratelimit.New(float64(s.cfg.TokenFailRate), s.cfg.TokenFailBurst, s.cfg.Clock),
+	}
 	e.POST("/v1/tokens", handleTokenCreate(s.store, s.issuer, tokens, s.cfg.Clock))
 
 	// token: the embedded planner

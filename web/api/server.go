@@ -24,10 +24,18 @@ type Config struct {
 	TLS bool
 	// Clock is the time source (default time.Now); tests pass a fake.
 	Clock func() time.Time
-	// TokenRate and TokenBurst limit POST /v1/tokens per API key
-	// (default 10/s with a burst of 100).
+	// TokenRate and TokenBurst limit POST /v1/tokens per API key, counting
+	// only callers that proved the key's secret (default 10/s with a burst of
+	// 100): nobody else can spend a retailer's budget.
 	TokenRate  rate.Limit
 	TokenBurst int
+	// TokenFailRate and TokenFailBurst limit failed POST /v1/tokens attempts,
+	// separately per presented API key and per peer address (default 1/s with
+	// a burst of 20). An address past its budget is refused before its
+	// secret is checked; a key past its budget turns failures into 429s
+	// without touching its genuine caller's successes.
+	TokenFailRate  rate.Limit
+	TokenFailBurst int
 	// RequestTimeout bounds each API request's context (default 15 s).
 	RequestTimeout time.Duration
 	// Live serves the live channel at GET /ws. Default nil: no /ws route.
@@ -50,6 +58,12 @@ func (c *Config) setDefaults() {
 	}
 	if c.TokenBurst == 0 {
 		c.TokenBurst = 100
+	}
+	if c.TokenFailRate == 0 {
+		c.TokenFailRate = 1
+	}
+	if c.TokenFailBurst == 0 {
+		c.TokenFailBurst = 20
 	}
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 15 * time.Second

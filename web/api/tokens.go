@@ -41,11 +41,44 @@ type tokenRequest struct {
 	batch  bool
 }
 
+// tokenLimits are POST /v1/tokens' rate limits. The API key is not a secret
+// (partner-signed tokens carry it), so nothing an unauthenticated caller does
+// may spend the budget of the key's genuine caller.
+type tokenLimits struct {
+	ok      *ratelimit.Keyed // per API key, successful mints only
+	failKey *ratelimit.Keyed // failed attempts per presented API key
+	failIP  *ratelimit.Keyed // failed attempts per peer address (c.RealIP)
+}
+
+// failed counts a failed attempt; past either failure budget the answer
+// becomes 429 instead of err.
+func (l tokenLimits) failed(key, ip string, err error) error {
+	okIP, waitIP := l.failIP.Allow(ip)
+	okKey, waitKey := true, time.Duration(0)
+	if key != "" {
+		okKey, waitKey = l.failKey.Allow(key)
+	}
+	if okIP && okKey {
+		return err
+	}
+	return rateLimited("too many failed token requests", max(waitIP, waitKey))
+}
+
+func rateLimited(msg string, wait time.Duration) error {
+	return &web.Error{Code: web.ERateLimited, Message: msg, Extra: map[string]any{"retryAfter": ratelimit.RetryAfterSeconds(wait)}}
+}
+
 // handleTokenCreate issues tokens to a retailer's backend that proves itself
 // with its API key and secret.
-func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *ratelimit.Keyed, clock func() time.Time) echo.HandlerFunc {
+func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits tokenLimits, clock func() time.Time) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
+		ip := c.RealIP()
+		// An address past its failure budget gets no further: its guesses
+		// are not checked at all. Only its own failures put it there.
+		if blocked, wait := limits.failIP.Blocked(ip); blocked {
+			return rateLimited("too many failed token requests from this address", wait)
+		}
 		if _, err := readBody(c, maxFormBody); err != nil {
 			return err
 		}
@@ -57,16 +90,20 @@ func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits *rateli
 			key, secret = r.PostForm.Get("api_key"), r.PostForm.Get("api_secret")
 		}
 		if key == "" || secret == "" {
-			return web.Errorf(web.EInvalidClient, "API key and secret are required (form fields api_key and api_secret, or HTTP Basic)")
+			return limits.failed("", ip, web.Errorf(web.EInvalidClient, "API key and secret are required (form fields api_key and api_secret, or HTTP Basic)"))
 		}
-		// Limit by the presented key before checking the secret, so guessing
-		// a retailer's secret is throttled too.
-		if ok, wait := limits.Allow(key); !ok {
-			return &web.Error{Code: web.ERateLimited, Message: "too many token requests for this API key", Extra: map[string]any{"retryAfter": ratelimit.RetryAfterSeconds(wait)}}
-		}
+		// The secret is checked before any per-key budget is spent: the
+		// success limit counts proven callers only, and failures have their
+		// own per-key and per-address budgets.
 		cred, err := authenticateClient(c, creds, key, secret)
+		if web.ErrorCode(err) == web.EInvalidClient {
+			return limits.failed(key, ip, err)
+		}
 		if err != nil {
 			return err
+		}
+		if ok, wait := limits.ok.Allow(key); !ok {
+			return rateLimited("too many token requests for this API key", wait)
 		}
 		req, err := parseTokenRequest(r.PostForm)
 		if err != nil {

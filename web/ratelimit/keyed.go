@@ -71,6 +71,33 @@ func (l *Keyed) Allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
+// Blocked reports whether Allow would refuse key now, and how long until it
+// would not, without taking a token. Callers that count only failures ask
+// it first and call Allow once a failure happened, so an address past its
+// failure budget is refused before any work is done for it.
+func (l *Keyed) Blocked(key string) (bool, time.Duration) {
+	if l == nil {
+		return false, 0
+	}
+	now := l.clock()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.burst <= 0 {
+		return true, time.Second
+	}
+	b, ok := l.buckets[key]
+	if !ok {
+		return false, 0
+	}
+	if tokens := b.TokensAt(now); tokens < 1 {
+		if l.limit <= 0 {
+			return true, time.Second
+		}
+		return true, time.Duration((1 - tokens) / float64(l.limit) * float64(time.Second))
+	}
+	return false, 0
+}
+
 // evict drops idle buckets (full again); if too few are, it drops arbitrary
 // ones down to half the bound: their owners merely get a fresh burst.
 func (l *Keyed) evict(now time.Time) {

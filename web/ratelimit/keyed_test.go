@@ -161,3 +161,35 @@ func TestRetryAfterSeconds(t *testing.T) {
 		}
 	}
 }
+
+func TestBlockedTakesNoToken(t *testing.T) {
+	t.Parallel()
+	clock := clocktest.New(time.Time{})
+	l := New(1, 2, clock.Now)
+	if blocked, _ := l.Blocked("a"); blocked {
+		t.Fatal("a key never seen is blocked")
+	}
+	for range 10 {
+		l.Blocked("a") // asking never spends
+	}
+	l.Allow("a")
+	if blocked, _ := l.Blocked("a"); blocked {
+		t.Fatal("blocked with one token left")
+	}
+	l.Allow("a")
+	blocked, wait := l.Blocked("a")
+	if !blocked || wait != time.Second {
+		t.Fatalf("Blocked after the burst = %v, %v; want true, 1s", blocked, wait)
+	}
+	clock.Advance(time.Second)
+	if blocked, _ := l.Blocked("a"); blocked {
+		t.Error("still blocked after the refill")
+	}
+	if blocked, _ := New(1, 0, clock.Now).Blocked("x"); !blocked {
+		t.Error("a burst of 0 is not blocked")
+	}
+	var none *Keyed
+	if blocked, _ := none.Blocked("x"); blocked {
+		t.Error("a nil limiter blocks")
+	}
+}
