@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/web"
 	"golang.org/x/time/rate"
 )
 
@@ -75,7 +76,7 @@ func NewServer(cfg Config, log *slog.Logger, store Store, issuer TokenIssuer, ve
 	s := &Server{cfg: cfg, log: log, store: store, issuer: issuer, verifier: verifier, jwks: jwks}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	s.Echo = e
 	addRoutes(e, s, requireToken(verifier))
@@ -84,15 +85,3 @@ func NewServer(cfg Config, log *slog.Logger, store Store, issuer TokenIssuer, ve
 
 // ServeHTTP serves the API.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Echo.ServeHTTP(w, r) }
-
-// ipExtractor trusts forwarded headers only from the configured proxies.
-func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
-	if len(trusted) == 0 {
-		return echo.ExtractIPDirect()
-	}
-	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-	for _, n := range trusted {
-		opts = append(opts, echo.TrustIPRange(n))
-	}
-	return echo.ExtractIPFromXFFHeader(opts...)
-}

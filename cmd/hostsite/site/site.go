@@ -19,6 +19,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/static"
 	"github.com/roomplanner/planner/templates"
+	"github.com/roomplanner/planner/web"
 )
 
 const sessionTTL = 7 * 24 * time.Hour
@@ -77,23 +78,10 @@ func New(cfg Config, store *Store) (*Site, error) {
 	s := &Site{cfg: cfg, store: store, log: cfg.Logger, cookie: SessionCookieName(cfg.Secure)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)
 	s.Echo = e
 	s.addRoutes(e)
 	return s, nil
-}
-
-// ipExtractor believes X-Forwarded-For only from the trusted proxies (and,
-// unlike echo's defaults, not from any loopback or private peer).
-func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
-	if len(trusted) == 0 {
-		return echo.ExtractIPDirect()
-	}
-	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-	for _, n := range trusted {
-		opts = append(opts, echo.TrustIPRange(n))
-	}
-	return echo.ExtractIPFromXFFHeader(opts...)
 }
 
 // SessionCookieName is the session cookie's name: with the __Host- prefix
