@@ -15,7 +15,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/static"
 	"github.com/roomplanner/planner/templates"
@@ -223,22 +222,12 @@ func (s *Site) layout(c echo.Context, sess Session, title string) templates.Host
 	return templates.HostLayoutProps{Title: title, User: sess.User.Username, CSRFToken: sess.CSRF, BasketCount: n}
 }
 
-// render buffers the component so a failed render never sends half a page.
-func render(c echo.Context, status int, comp templ.Component) error {
-	buf := templ.GetBuffer()
-	defer templ.ReleaseBuffer(buf)
-	if err := comp.Render(c.Request().Context(), buf); err != nil {
-		return err
-	}
-	return c.HTMLBlob(status, buf.Bytes())
-}
-
 func (s *Site) handleHome(c echo.Context) error {
 	sess, err := s.session(c)
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.HomePage(templates.HomePageProps{Layout: s.layout(c, sess, "Home")}))
+	return templates.Render(c.Response(), c.Request(), http.StatusOK, templates.HomePage(templates.HomePageProps{Layout: s.layout(c, sess, "Home")}))
 }
 
 func (s *Site) handlePlan(c echo.Context) error {
@@ -246,7 +235,7 @@ func (s *Site) handlePlan(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.PlanPage(templates.PlanPageProps{
+	return templates.Render(c.Response(), c.Request(), http.StatusOK, templates.PlanPage(templates.PlanPageProps{
 		Layout: s.layout(c, sess, "Plan your room"),
 		Config: templates.PlanPageConfig{PlannerURL: s.cfg.PlannerURL, Distribution: s.cfg.Distribution, User: sess.User.Username, Locale: "en"},
 	}))
@@ -257,7 +246,7 @@ func (s *Site) handleLoginPage(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return render(c, http.StatusOK, templates.LoginPage(templates.LoginPageProps{Layout: s.layout(c, sess, "Sign in"), Next: safeNext(c.QueryParam("next"))}))
+	return templates.Render(c.Response(), c.Request(), http.StatusOK, templates.LoginPage(templates.LoginPageProps{Layout: s.layout(c, sess, "Sign in"), Next: safeNext(c.QueryParam("next"))}))
 }
 
 // wantsJSON reports whether the page script (not a plain form) made the request.
@@ -278,7 +267,7 @@ func (s *Site) handleLogin(c echo.Context) error {
 		if wantsJSON(c) {
 			return c.JSON(http.StatusUnauthorized, map[string]string{"error": ErrBadLogin.Error()})
 		}
-		return render(c, http.StatusUnauthorized, templates.LoginPage(templates.LoginPageProps{Layout: s.layout(c, sess, "Sign in"), Error: "Wrong user name or password.", Next: safeNext(c.FormValue("next"))}))
+		return templates.Render(c.Response(), c.Request(), http.StatusUnauthorized, templates.LoginPage(templates.LoginPageProps{Layout: s.layout(c, sess, "Sign in"), Error: "Wrong user name or password.", Next: safeNext(c.FormValue("next"))}))
 	} else if err != nil {
 		return err
 	}
@@ -353,7 +342,7 @@ func (s *Site) handleBasket(c echo.Context) error {
 		})
 	}
 	props.Total = formatMoney(total, currency)
-	return render(c, http.StatusOK, templates.BasketPage(props))
+	return templates.Render(c.Response(), c.Request(), http.StatusOK, templates.BasketPage(props))
 }
 
 // basketRequest is what the plan page forwards from the planner's AddToBasket.
