@@ -5,12 +5,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/roomplanner/planner/cmd/internal/cli"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -23,30 +23,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer stop()
 	fs := flag.NewFlagSet("hostsite", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	addr := fs.String("addr", envOr(getenv, "HOSTSITE_ADDR", "127.0.0.1:8080"), "listen address (env HOSTSITE_ADDR)")
-	plannerURL := fs.String("planner-url", envOr(getenv, "PLANNER_API_URL", "http://localhost:8090"), "planner service base URL; the flag wins over env PLANNER_API_URL")
-	db := fs.String("db", envOr(getenv, "HOSTSITE_DB", "hostsite.db"), "SQLite file for users, sessions and baskets (env HOSTSITE_DB)")
+	addr := fs.String("addr", cli.EnvOr(getenv, "HOSTSITE_ADDR", "127.0.0.1:8080"), "listen address (env HOSTSITE_ADDR)")
+	plannerURL := fs.String("planner-url", cli.EnvOr(getenv, "PLANNER_API_URL", "http://localhost:8090"), "planner service base URL; the flag wins over env PLANNER_API_URL")
+	db := fs.String("db", cli.EnvOr(getenv, "HOSTSITE_DB", "hostsite.db"), "SQLite file for users, sessions and baskets (env HOSTSITE_DB)")
 	distribution := fs.String("distribution", getenv("PLANNER_DISTRIBUTION"), "the retailer's distribution id (env PLANNER_DISTRIBUTION; printed by 'planner entity create')")
 	secure := fs.Bool("secure", getenv("HOSTSITE_SECURE") == "1", "the site is served over HTTPS (behind a TLS proxy): Secure __Host- session cookie and HSTS")
-	var trusted stringList
+	var trusted cli.StringList
 	fs.Var(&trusted, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-For names the visitor (per-IP rate limits); repeatable (env HOSTSITE_TRUSTED_PROXY, comma separated)")
 	metricsAddr := fs.String("metrics-addr", getenv("HOSTSITE_METRICS_ADDR"), "listen address of the BFF's Prometheus metrics at /metrics, for the monitoring system only (env HOSTSITE_METRICS_ADDR; default: not served)")
 	demoUsers := fs.Bool("demo-users", false, "create the demo users alice and bob if missing, printing their passwords")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if len(trusted) == 0 && getenv("HOSTSITE_TRUSTED_PROXY") != "" {
-		for _, p := range strings.Split(getenv("HOSTSITE_TRUSTED_PROXY"), ",") {
-			trusted = append(trusted, strings.TrimSpace(p))
-		}
-	}
-	var proxies []*net.IPNet
-	for _, p := range trusted {
-		_, n, err := net.ParseCIDR(p)
-		if err != nil {
-			return fmt.Errorf("--trusted-proxy %q: %w", p, err)
-		}
-		proxies = append(proxies, n)
+	proxies, err := cli.ParseCIDRs("--trusted-proxy", trusted.OrEnv(getenv, "HOSTSITE_TRUSTED_PROXY"))
+	if err != nil {
+		return err
 	}
 	if *distribution == "" {
 		return errors.New("--distribution (or PLANNER_DISTRIBUTION) is required: the distributionId printed by 'planner entity create'")
@@ -145,16 +136,3 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	return errors.Join(errs...)
 }
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
