@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/roomplanner/planner/cmd/internal/cli"
+	"github.com/roomplanner/planner/cmd/internal/serve"
 	"io"
 	"log/slog"
 	"net"
@@ -92,8 +93,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	servers := []*http.Server{{Handler: hs, ReadHeaderTimeout: 10 * time.Second}}
-	listeners := []net.Listener{ln}
+	servers := []serve.Server{{HTTP: &http.Server{Handler: hs, ReadHeaderTimeout: 10 * time.Second}, Listener: ln}}
 	if *metricsAddr != "" {
 		mln, err := net.Listen("tcp", *metricsAddr)
 		if err != nil {
@@ -102,37 +102,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", broker.MetricsHandler())
-		servers = append(servers, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second})
-		listeners = append(listeners, mln)
-	}
-	errc := make(chan error, len(servers))
-	for i, srv := range servers {
-		go func() { errc <- srv.Serve(listeners[i]) }()
+		servers = append(servers, serve.Server{HTTP: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, Listener: mln})
 	}
 	fmt.Fprintf(stdout, "hostsite: listening on http://%s (planner %s)\n", ln.Addr(), *plannerURL)
-	if len(listeners) > 1 {
-		fmt.Fprintf(stdout, "hostsite: metrics on http://%s/metrics\n", listeners[1].Addr())
+	if len(servers) > 1 {
+		fmt.Fprintf(stdout, "hostsite: metrics on http://%s/metrics\n", servers[1].Listener.Addr())
 	}
-	var served error
-	select {
-	case served = <-errc:
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var errs []error
-	for _, srv := range servers {
-		if err := srv.Shutdown(shutdown); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if served != nil {
-		return served
-	}
-	for range servers {
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return serve.Run(ctx, 5*time.Second, servers...)
 }

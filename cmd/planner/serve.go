@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"github.com/roomplanner/planner/cmd/internal/cli"
+	"github.com/roomplanner/planner/cmd/internal/serve"
 	"io"
 	"log/slog"
 	"net"
@@ -104,37 +105,16 @@ func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c ser
 	// Shutdown neither closes nor waits for upgraded (WebSocket) connections:
 	// close the live sockets with 1001 alongside it; svc.Close waits for them.
 	srv.RegisterOnShutdown(func() {
+		log.Info("shutting down")
 		if err := svc.CloseLive(); err != nil {
 			log.Warn("close live sockets", "err", err)
 		}
 	})
 	go svc.RunMaintenance(ctx)
-	errc := make(chan error, 1)
-	go func() {
-		if c.tlsCert != "" {
-			errc <- srv.ServeTLS(ln, c.tlsCert, c.tlsKey)
-		} else {
-			errc <- srv.Serve(ln)
-		}
-	}()
 	scheme := "http"
 	if c.tlsCert != "" {
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "planner: listening on %s://%s (public URL %s, database %s)\n", scheme, ln.Addr(), c.publicURL, c.db)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serve.Run(ctx, 10*time.Second, serve.Server{HTTP: srv, Listener: ln, CertFile: c.tlsCert, KeyFile: c.tlsKey})
 }
