@@ -65,9 +65,7 @@ type Server struct {
 	issuer   TokenIssuer
 	verifier TokenVerifier
 	jwks     JWKSource
-	// Echo is exposed so later parts of the service (planner page, live channel)
-	// can add their routes next to the API's.
-	Echo *echo.Echo
+	e        *echo.Echo // the routes of addRoutes
 }
 
 // NewServer wires the API's routes and middleware.
@@ -78,10 +76,10 @@ func NewServer(cfg Config, log *slog.Logger, store Store, issuer TokenIssuer, ve
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
-	s.Echo = e
+	s.e = e
 	addRoutes(e, s, requireToken(verifier))
 	return s
 }
 
 // ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Echo.ServeHTTP(w, r) }
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }
