@@ -1,5 +1,5 @@
 // Command demo runs the whole product on one machine: the planner service on
-// http://localhost:8090 and (once built) the reference host site on
+// http://localhost:8090 and the reference host site on
 // http://127.0.0.1:8080, on an embedded SQLite database it seeds on first start.
 package main
 

@@ -18,6 +18,7 @@ import (
 
 	"github.com/roomplanner/planner/bff"
 	"github.com/roomplanner/planner/cmd/hostsite/site"
+	"github.com/roomplanner/planner/cmd/internal/serve"
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/catalog"
 	"github.com/roomplanner/planner/web/service"
@@ -124,15 +125,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	servers := []*http.Server{
-		{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second},
-		{Handler: hs, ReadHeaderTimeout: 10 * time.Second},
-	}
+	plannerSrv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	// The live channel's sockets are upgraded connections Shutdown ignores.
-	servers[0].RegisterOnShutdown(func() { _ = svc.CloseLive() })
-	errc := make(chan error, 2)
-	go func() { errc <- servers[0].Serve(plannerLn) }()
-	go func() { errc <- servers[1].Serve(hostLn) }()
+	plannerSrv.RegisterOnShutdown(func() { _ = svc.CloseLive() })
 	go svc.RunMaintenance(ctx)
 
 	fmt.Fprintf(stdout, "Room planner demo (data in %s)\n", o.dataDir)
@@ -142,24 +137,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprintf(stdout, "  Tokens:               %s, minted %s\n", o.tokenTTL, o.tokenMode)
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for _, s := range servers {
-		if err := s.Shutdown(shutdown); err != nil {
-			return err
-		}
-	}
-	for range servers {
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-	}
-	return nil
+	return serve.Run(ctx, 5*time.Second,
+		serve.Server{HTTP: plannerSrv, Listener: plannerLn},
+		serve.Server{HTTP: &http.Server{Handler: hs, ReadHeaderTimeout: 10 * time.Second}, Listener: hostLn})
 }
 
 // urlOf is the http URL of a listener, keeping the host name asked for

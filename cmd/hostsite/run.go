@@ -5,12 +5,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/roomplanner/planner/cmd/internal/cli"
+	"github.com/roomplanner/planner/cmd/internal/serve"
 	"io"
 	"log/slog"
 	"net"
 	"net/http"
 	"os/signal"
-	"strings"
 	"syscall"
 	"time"
 
@@ -18,44 +19,53 @@ import (
 	"github.com/roomplanner/planner/cmd/hostsite/site"
 )
 
+// options is the host site's configuration, from flags and environment.
+type options struct {
+	addr, plannerURL, db, distribution, metricsAddr string
+	secure, demoUsers                               bool
+	proxies                                         []*net.IPNet
+}
+
+// parseFlags reads the flags, each defaulting to its environment variable.
+func parseFlags(args []string, getenv func(string) string, stderr io.Writer) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("hostsite", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.addr, "addr", cli.EnvOr(getenv, "HOSTSITE_ADDR", "127.0.0.1:8080"), "listen address (env HOSTSITE_ADDR)")
+	fs.StringVar(&o.plannerURL, "planner-url", cli.EnvOr(getenv, "PLANNER_API_URL", "http://localhost:8090"), "planner service base URL; the flag wins over env PLANNER_API_URL")
+	fs.StringVar(&o.db, "db", cli.EnvOr(getenv, "HOSTSITE_DB", "hostsite.db"), "SQLite file for users, sessions and baskets (env HOSTSITE_DB)")
+	fs.StringVar(&o.distribution, "distribution", getenv("PLANNER_DISTRIBUTION"), "the retailer's distribution id (env PLANNER_DISTRIBUTION; printed by 'planner entity create')")
+	fs.BoolVar(&o.secure, "secure", getenv("HOSTSITE_SECURE") == "1", "the site is served over HTTPS (behind a TLS proxy): Secure __Host- session cookie and HSTS")
+	var trusted cli.StringList
+	fs.Var(&trusted, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-For names the visitor (per-IP rate limits); repeatable (env HOSTSITE_TRUSTED_PROXY, comma separated)")
+	fs.StringVar(&o.metricsAddr, "metrics-addr", getenv("HOSTSITE_METRICS_ADDR"), "listen address of the BFF's Prometheus metrics at /metrics, for the monitoring system only (env HOSTSITE_METRICS_ADDR; default: not served)")
+	fs.BoolVar(&o.demoUsers, "demo-users", false, "create the demo users alice and bob if missing, printing their passwords")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	var err error
+	if o.proxies, err = cli.ParseCIDRs("--trusted-proxy", trusted.OrEnv(getenv, "HOSTSITE_TRUSTED_PROXY")); err != nil {
+		return o, err
+	}
+	if o.distribution == "" {
+		return o, errors.New("--distribution (or PLANNER_DISTRIBUTION) is required: the distributionId printed by 'planner entity create'")
+	}
+	return o, nil
+}
+
+// run is the whole program; main only wires it to the process.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	fs := flag.NewFlagSet("hostsite", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", envOr(getenv, "HOSTSITE_ADDR", "127.0.0.1:8080"), "listen address (env HOSTSITE_ADDR)")
-	plannerURL := fs.String("planner-url", envOr(getenv, "PLANNER_API_URL", "http://localhost:8090"), "planner service base URL; the flag wins over env PLANNER_API_URL")
-	db := fs.String("db", envOr(getenv, "HOSTSITE_DB", "hostsite.db"), "SQLite file for users, sessions and baskets (env HOSTSITE_DB)")
-	distribution := fs.String("distribution", getenv("PLANNER_DISTRIBUTION"), "the retailer's distribution id (env PLANNER_DISTRIBUTION; printed by 'planner entity create')")
-	secure := fs.Bool("secure", getenv("HOSTSITE_SECURE") == "1", "the site is served over HTTPS (behind a TLS proxy): Secure __Host- session cookie and HSTS")
-	var trusted stringList
-	fs.Var(&trusted, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-For names the visitor (per-IP rate limits); repeatable (env HOSTSITE_TRUSTED_PROXY, comma separated)")
-	metricsAddr := fs.String("metrics-addr", getenv("HOSTSITE_METRICS_ADDR"), "listen address of the BFF's Prometheus metrics at /metrics, for the monitoring system only (env HOSTSITE_METRICS_ADDR; default: not served)")
-	demoUsers := fs.Bool("demo-users", false, "create the demo users alice and bob if missing, printing their passwords")
-	if err := fs.Parse(args); err != nil {
+	o, err := parseFlags(args, getenv, stderr)
+	if err != nil {
 		return err
-	}
-	if len(trusted) == 0 && getenv("HOSTSITE_TRUSTED_PROXY") != "" {
-		for _, p := range strings.Split(getenv("HOSTSITE_TRUSTED_PROXY"), ",") {
-			trusted = append(trusted, strings.TrimSpace(p))
-		}
-	}
-	var proxies []*net.IPNet
-	for _, p := range trusted {
-		_, n, err := net.ParseCIDR(p)
-		if err != nil {
-			return fmt.Errorf("--trusted-proxy %q: %w", p, err)
-		}
-		proxies = append(proxies, n)
-	}
-	if *distribution == "" {
-		return errors.New("--distribution (or PLANNER_DISTRIBUTION) is required: the distributionId printed by 'planner entity create'")
 	}
 	// --planner-url (whose default is PLANNER_API_URL) is the API URL: the
 	// BFF reads the rest of its settings from the environment.
 	cfg, err := bff.ConfigFromEnv(func(k string) string {
 		if k == "PLANNER_API_URL" {
-			return *plannerURL
+			return o.plannerURL
 		}
 		return getenv(k)
 	})
@@ -64,16 +74,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	cfg.Logger = log
-	if *secure && len(proxies) == 0 {
+	if o.secure && len(o.proxies) == 0 {
 		log.Warn("--secure without --trusted-proxy: every visitor has the proxy's address, so all share one per-IP rate limit")
 	}
 
-	users, err := site.OpenStore(ctx, *db)
+	users, err := site.OpenStore(ctx, o.db)
 	if err != nil {
 		return err
 	}
 	defer users.Close()
-	if *demoUsers {
+	if o.demoUsers {
 		pw, err := site.EnsureUsers(ctx, users, nil)
 		if err != nil {
 			return err
@@ -82,7 +92,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	var hs *site.Site
 	cfg.UserFunc = func(r *http.Request) (string, bool) { return hs.UserID(r) }
-	cfg.SessionCookie = site.SessionCookieName(*secure)
+	cfg.SessionCookie = site.SessionCookieName(o.secure)
 	broker, err := bff.New(cfg)
 	if err != nil {
 		return err
@@ -91,70 +101,30 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	// The metrics stay off the public listener: behind a proxy on this
 	// machine every visitor would look like a loopback peer.
 	hs, err = site.New(site.Config{
-		PlannerURL: *plannerURL, Distribution: *distribution, Secure: *secure, TrustedProxies: proxies,
+		PlannerURL: o.plannerURL, Distribution: o.distribution, Secure: o.secure, TrustedProxies: o.proxies,
 		TokenHandler: broker.Handler(), Forget: broker.Forget, Logger: log,
 	}, users)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", *addr)
+	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
 	}
-	servers := []*http.Server{{Handler: hs, ReadHeaderTimeout: 10 * time.Second}}
-	listeners := []net.Listener{ln}
-	if *metricsAddr != "" {
-		mln, err := net.Listen("tcp", *metricsAddr)
+	servers := []serve.Server{{HTTP: &http.Server{Handler: hs, ReadHeaderTimeout: 10 * time.Second}, Listener: ln}}
+	if o.metricsAddr != "" {
+		mln, err := net.Listen("tcp", o.metricsAddr)
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("--metrics-addr: %w", err)
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", broker.MetricsHandler())
-		servers = append(servers, &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second})
-		listeners = append(listeners, mln)
+		servers = append(servers, serve.Server{HTTP: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, Listener: mln})
 	}
-	errc := make(chan error, len(servers))
-	for i, srv := range servers {
-		go func() { errc <- srv.Serve(listeners[i]) }()
+	fmt.Fprintf(stdout, "hostsite: listening on http://%s (planner %s)\n", ln.Addr(), o.plannerURL)
+	if len(servers) > 1 {
+		fmt.Fprintf(stdout, "hostsite: metrics on http://%s/metrics\n", servers[1].Listener.Addr())
 	}
-	fmt.Fprintf(stdout, "hostsite: listening on http://%s (planner %s)\n", ln.Addr(), *plannerURL)
-	if len(listeners) > 1 {
-		fmt.Fprintf(stdout, "hostsite: metrics on http://%s/metrics\n", listeners[1].Addr())
-	}
-	var served error
-	select {
-	case served = <-errc:
-	case <-ctx.Done():
-	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	var errs []error
-	for _, srv := range servers {
-		if err := srv.Shutdown(shutdown); err != nil {
-			errs = append(errs, err)
-		}
-	}
-	if served != nil {
-		return served
-	}
-	for range servers {
-		if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-			errs = append(errs, err)
-		}
-	}
-	return errors.Join(errs...)
+	return serve.Run(ctx, 5*time.Second, servers...)
 }
-
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

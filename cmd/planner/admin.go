@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"github.com/roomplanner/planner/cmd/internal/cli"
 	"io"
 	"os"
 	"time"
@@ -19,7 +20,7 @@ import (
 // adminFlags makes a flag set with the --db flag every admin command takes.
 func adminFlags(name string, getenv func(string) string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("planner "+name, flag.ContinueOnError)
-	db := fs.String("db", envOr(getenv, "PLANNER_DB", "planner.db"), "SQLite database file (env PLANNER_DB)")
+	db := fs.String("db", cli.EnvOr(getenv, "PLANNER_DB", "planner.db"), "SQLite database file (env PLANNER_DB)")
 	return fs, db
 }
 
@@ -50,7 +51,7 @@ func runEntityCreate(ctx context.Context, args []string, getenv func(string) str
 	fs, db := adminFlags("entity create", getenv)
 	name := fs.String("name", "", "the retailer's name")
 	plan := fs.String("plan", string(web.PlanFree), "plan: free or premium")
-	var origins stringList
+	var origins cli.StringList
 	fs.Var(&origins, "origin", "an origin that may embed the planner, e.g. https://shop.example; repeatable")
 	pos, err := parseInterspersed(fs, args)
 	if err != nil {

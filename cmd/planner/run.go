@@ -84,14 +84,6 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
-// envOr returns the environment value of key, or def when unset.
-func envOr(getenv func(string) string, key, def string) string {
-	if v := getenv(key); v != "" {
-		return v
-	}
-	return def
-}
-
 // wantArgs checks the count of positional arguments.
 func wantArgs(pos []string, n int, shape string) error {
 	if len(pos) != n {
@@ -99,9 +91,3 @@ func wantArgs(pos []string, n int, shape string) error {
 	}
 	return nil
 }
-
-// stringList is a repeatable string flag.
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }

@@ -15,8 +15,8 @@ import (
 	"testing"
 )
 
-// cli runs one admin command against db and returns its stdout.
-func cli(t *testing.T, db string, args ...string) (string, error) {
+// runCLI runs one admin command against db and returns its stdout.
+func runCLI(t *testing.T, db string, args ...string) (string, error) {
 	t.Helper()
 	var out, errOut bytes.Buffer
 	env := map[string]string{"PLANNER_DB": db}
@@ -26,7 +26,7 @@ func cli(t *testing.T, db string, args ...string) (string, error) {
 
 func mustCLI(t *testing.T, db string, args ...string) string {
 	t.Helper()
-	out, err := cli(t, db, args...)
+	out, err := runCLI(t, db, args...)
 	if err != nil {
 		t.Fatalf("planner %s: %v", strings.Join(args, " "), err)
 	}
@@ -65,16 +65,16 @@ func TestEntityLifecycle(t *testing.T) {
 	if !strings.Contains(out, "https://shop.example") || strings.Contains(out, "127.0.0.1:8080") {
 		t.Errorf("after add/remove origins: %s", out)
 	}
-	if _, err := cli(t, db, "entity", "origins", "add", created.ID, "https://shop.example/path"); err == nil {
+	if _, err := runCLI(t, db, "entity", "origins", "add", created.ID, "https://shop.example/path"); err == nil {
 		t.Errorf("an origin with a path was accepted")
 	}
-	if _, err := cli(t, db, "entity", "origins", "remove", created.ID, "https://never.example"); err == nil {
+	if _, err := runCLI(t, db, "entity", "origins", "remove", created.ID, "https://never.example"); err == nil {
 		t.Errorf("removing an unregistered origin succeeded")
 	}
 	if out := mustCLI(t, db, "entity", "plan", created.ID, "free"); !strings.Contains(out, `"free"`) {
 		t.Errorf("entity plan: %s", out)
 	}
-	if _, err := cli(t, db, "entity", "plan", created.ID, "gold"); err == nil {
+	if _, err := runCLI(t, db, "entity", "plan", created.ID, "gold"); err == nil {
 		t.Errorf("plan gold was accepted")
 	}
 	rotated := mustCLI(t, db, "key", "rotate", created.ID)
@@ -84,7 +84,7 @@ func TestEntityLifecycle(t *testing.T) {
 	if out := mustCLI(t, db, "signing-key", "rotate"); !strings.Contains(out, "kid") {
 		t.Errorf("signing-key rotate = %s", out)
 	}
-	if _, err := cli(t, db, "entity", "frobnicate"); err == nil {
+	if _, err := runCLI(t, db, "entity", "frobnicate"); err == nil {
 		t.Errorf("unknown command succeeded")
 	}
 }
@@ -105,7 +105,7 @@ func TestCatalogImport(t *testing.T) {
 		{"id":"s3","name":"Sofa three","category":"sofas","width":0,"depth":90,"height":80,"price":49900,"color":"#334455"}]}`), 0o644)
 
 	mustCLI(t, db, "catalog", "import", e.ID, good)
-	_, err := cli(t, db, "catalog", "import", e.ID, bad)
+	_, err := runCLI(t, db, "catalog", "import", e.ID, bad)
 	if err == nil || !strings.Contains(err.Error(), "products[1]") || !strings.Contains(err.Error(), "s3") {
 		t.Fatalf("bad import error = %v, want it to name products[1] (s3)", err)
 	}

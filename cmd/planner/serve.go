@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/roomplanner/planner/cmd/internal/cli"
+	"github.com/roomplanner/planner/cmd/internal/serve"
 	"io"
 	"log/slog"
 	"net"
@@ -22,7 +24,7 @@ import (
 type serveConfig struct {
 	addr, db, publicURL string
 	tlsCert, tlsKey     string
-	trustedProxies      stringList
+	trustedProxies      cli.StringList
 	logFormat           string
 }
 
@@ -30,21 +32,17 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	var c serveConfig
 	fs := flag.NewFlagSet("planner serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.StringVar(&c.addr, "addr", envOr(getenv, "PLANNER_ADDR", "127.0.0.1:8090"), "listen address (env PLANNER_ADDR)")
-	fs.StringVar(&c.db, "db", envOr(getenv, "PLANNER_DB", "planner.db"), "SQLite database file (env PLANNER_DB)")
+	fs.StringVar(&c.addr, "addr", cli.EnvOr(getenv, "PLANNER_ADDR", "127.0.0.1:8090"), "listen address (env PLANNER_ADDR)")
+	fs.StringVar(&c.db, "db", cli.EnvOr(getenv, "PLANNER_DB", "planner.db"), "SQLite database file (env PLANNER_DB)")
 	fs.StringVar(&c.publicURL, "public-url", getenv("PLANNER_PUBLIC_URL"), "external base URL, the tokens' issuer (env PLANNER_PUBLIC_URL; default http://localhost:PORT)")
 	fs.StringVar(&c.tlsCert, "tls-cert", getenv("PLANNER_TLS_CERT"), "TLS certificate file; serve HTTPS with HSTS (env PLANNER_TLS_CERT)")
 	fs.StringVar(&c.tlsKey, "tls-key", getenv("PLANNER_TLS_KEY"), "TLS key file (env PLANNER_TLS_KEY)")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-* headers are trusted; repeatable (env PLANNER_TRUSTED_PROXY, comma separated)")
-	fs.StringVar(&c.logFormat, "log-format", envOr(getenv, "PLANNER_LOG_FORMAT", "text"), "log format: text or json (env PLANNER_LOG_FORMAT)")
+	fs.StringVar(&c.logFormat, "log-format", cli.EnvOr(getenv, "PLANNER_LOG_FORMAT", "text"), "log format: text or json (env PLANNER_LOG_FORMAT)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return c, err
 	}
-	if len(c.trustedProxies) == 0 && getenv("PLANNER_TRUSTED_PROXY") != "" {
-		for _, p := range strings.Split(getenv("PLANNER_TRUSTED_PROXY"), ",") {
-			c.trustedProxies = append(c.trustedProxies, strings.TrimSpace(p))
-		}
-	}
+	c.trustedProxies = c.trustedProxies.OrEnv(getenv, "PLANNER_TRUSTED_PROXY")
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("--tls-cert and --tls-key go together")
 	}
@@ -58,13 +56,9 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if err != nil {
 		return err
 	}
-	var proxies []*net.IPNet
-	for _, p := range c.trustedProxies {
-		_, n, err := net.ParseCIDR(p)
-		if err != nil {
-			return fmt.Errorf("--trusted-proxy %q: %w", p, err)
-		}
-		proxies = append(proxies, n)
+	proxies, err := cli.ParseCIDRs("--trusted-proxy", c.trustedProxies)
+	if err != nil {
+		return err
 	}
 	var log *slog.Logger
 	if c.logFormat == "json" {
@@ -111,37 +105,16 @@ func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c ser
 	// Shutdown neither closes nor waits for upgraded (WebSocket) connections:
 	// close the live sockets with 1001 alongside it; svc.Close waits for them.
 	srv.RegisterOnShutdown(func() {
+		log.Info("shutting down")
 		if err := svc.CloseLive(); err != nil {
 			log.Warn("close live sockets", "err", err)
 		}
 	})
 	go svc.RunMaintenance(ctx)
-	errc := make(chan error, 1)
-	go func() {
-		if c.tlsCert != "" {
-			errc <- srv.ServeTLS(ln, c.tlsCert, c.tlsKey)
-		} else {
-			errc <- srv.Serve(ln)
-		}
-	}()
 	scheme := "http"
 	if c.tlsCert != "" {
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "planner: listening on %s://%s (public URL %s, database %s)\n", scheme, ln.Addr(), c.publicURL, c.db)
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-	}
-	log.Info("shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	return serve.Run(ctx, 10*time.Second, serve.Server{HTTP: srv, Listener: ln, CertFile: c.tlsCert, KeyFile: c.tlsKey})
 }

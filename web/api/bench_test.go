@@ -68,7 +68,7 @@ func BenchmarkCatalogProducts(b *testing.B) {
 	addRoutes(e, off, func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error { c.Set(principalKey, p); return next(c) }
 	})
-	off.Echo = e
+	off.e = e
 	for _, bc := range []struct {
 		name string
 		h    http.Handler

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/a-h/templ"
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/static"
 	"github.com/roomplanner/planner/templates"
@@ -55,18 +54,8 @@ func handlePlannerPage(retailers RetailerStore, publicURL string) echo.HandlerFu
 		if props.Config.Origins == nil {
 			props.Config.Origins = []string{}
 		}
-		return render(c, http.StatusOK, templates.PlannerPage(props))
+		return templates.Render(c.Response(), c.Request(), http.StatusOK, templates.PlannerPage(props))
 	}
-}
-
-// render buffers the component so a failed render never sends half a page.
-func render(c echo.Context, status int, comp templ.Component) error {
-	buf := templ.GetBuffer()
-	defer templ.ReleaseBuffer(buf)
-	if err := comp.Render(c.Request().Context(), buf); err != nil {
-		return err
-	}
-	return c.HTMLBlob(status, buf.Bytes())
 }
 
 // handleStatic serves the embedded browser code. Module scripts are fetched

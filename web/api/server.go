@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/web"
 	"golang.org/x/time/rate"
 )
 
@@ -78,9 +79,7 @@ type Server struct {
 	issuer   TokenIssuer
 	verifier TokenVerifier
 	jwks     JWKSource
-	// Echo is exposed so later parts of the service (planner page, live channel)
-	// can add their routes next to the API's.
-	Echo *echo.Echo
+	e        *echo.Echo // the routes of addRoutes
 }
 
 // NewServer wires the API's routes and middleware.
@@ -89,24 +88,12 @@ func NewServer(cfg Config, log *slog.Logger, store Store, issuer TokenIssuer, ve
 	s := &Server{cfg: cfg, log: log, store: store, issuer: issuer, verifier: verifier, jwks: jwks}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
-	e.IPExtractor = ipExtractor(cfg.TrustedProxies)
+	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
-	s.Echo = e
+	s.e = e
 	addRoutes(e, s, requireToken(verifier))
 	return s
 }
 
 // ServeHTTP serves the API.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.Echo.ServeHTTP(w, r) }
-
-// ipExtractor trusts forwarded headers only from the configured proxies.
-func ipExtractor(trusted []*net.IPNet) echo.IPExtractor {
-	if len(trusted) == 0 {
-		return echo.ExtractIPDirect()
-	}
-	opts := []echo.TrustOption{echo.TrustLoopback(false), echo.TrustLinkLocal(false), echo.TrustPrivateNet(false)}
-	for _, n := range trusted {
-		opts = append(opts, echo.TrustIPRange(n))
-	}
-	return echo.ExtractIPFromXFFHeader(opts...)
-}
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.e.ServeHTTP(w, r) }

@@ -1,0 +1,93 @@
+package site
+
+import (
+	"io/fs"
+	"net"
+	"net/http"
+	"net/url"
+
+	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/static"
+)
+
+// addRoutes is the site's one list of routes. Every route gets the
+// cross-origin protection (no cross-site form posts or token requests) and
+// the security headers; the metrics, when configured, only direct loopback
+// peers.
+func (s *Site) addRoutes(e *echo.Echo) {
+	cop := http.NewCrossOriginProtection()
+	e.Use(echo.WrapMiddleware(cop.Handler), s.headers)
+	assets, _ := fs.Sub(static.FS, ".")
+	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(assets))))
+	e.GET("/healthz", handleHealthz)
+	e.GET("/", s.handleHome)
+	e.GET("/plan", s.handlePlan)
+	e.GET("/login", s.handleLoginPage)
+	e.POST("/login", s.handleLogin)
+	e.POST("/logout", s.handleLogout)
+	e.GET("/basket", s.handleBasket)
+	e.POST("/basket/items", s.handleBasketAdd)
+	e.POST("/basket/clear", s.handleBasketClear)
+	e.POST("/bff/token", s.cfg.TokenHandler)
+	if s.cfg.Metrics != nil {
+		e.GET("/internal/metrics", echo.WrapHandler(s.cfg.Metrics), directLoopbackOnly(s.cfg.TrustedProxies))
+	}
+}
+
+// headers sets the site's security headers: the planner's origin is the only frame source.
+func (s *Site) headers(next echo.HandlerFunc) echo.HandlerFunc {
+	plannerOrigin := origin(s.cfg.PlannerURL)
+	csp := "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
+		"frame-src " + plannerOrigin + "; frame-ancestors 'self'; form-action 'self'; base-uri 'none'; object-src 'none'"
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "strict-origin-when-cross-origin")
+		if s.cfg.Secure {
+			h.Set("Strict-Transport-Security", "max-age=63072000")
+		}
+		return next(c)
+	}
+}
+
+// handleHealthz says the process is up.
+func handleHealthz(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// directLoopbackOnly admits a request only from a loopback peer that is
+// neither a trusted proxy nor relaying for someone else. It reads the peer
+// from the connection, not from c.RealIP(): a proxy on this machine makes
+// every public request come from loopback.
+func directLoopbackOnly(trusted []*net.IPNet) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			host, _, err := net.SplitHostPort(r.RemoteAddr)
+			if err != nil {
+				host = r.RemoteAddr
+			}
+			peer := net.ParseIP(host)
+			relayed := r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("X-Real-IP") != "" || r.Header.Get("Forwarded") != ""
+			for _, n := range trusted {
+				if peer != nil && n.Contains(peer) {
+					relayed = true
+				}
+			}
+			if peer == nil || !peer.IsLoopback() || relayed {
+				return echo.NewHTTPError(http.StatusForbidden, "metrics are served to direct loopback peers only")
+			}
+			return next(c)
+		}
+	}
+}
+
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
+}
