@@ -6,6 +6,7 @@
 
 import * as M from './model.js';
 import { createSaver } from './saver.js';
+import { createProducts } from './products.js';
 import { t } from '../i18n.js';
 import { systemClock } from '../clock.js';
 import { h, s, setAttrs as attrs } from '../dom.js';
@@ -17,6 +18,9 @@ import { h, s, setAttrs as attrs } from '../dom.js';
  * @typedef {import('../api.js').Project} Project
  * @typedef {import('../api.js').Item} Item
  * @typedef {import('./model.js').Doc} Doc
+ * @typedef {import('../clock.js').Clock} Clock
+ * @typedef {EditorContext & {clock?: Clock}} RoomEditorContext the shell's context; clock (default
+ *   systemClock) runs every timer of the editor: autosave and product retries
  * @typedef {{g: SVGGElement, rect: SVGRectElement, back: SVGLineElement, label: SVGTextElement,
  *   item: Item | null, product: Product | null | undefined, wait: boolean, cls: string}} ItemNode
  * @typedef {EditorHandle & {addProduct(id: string): boolean, dropProduct(id: string, clientX: number, clientY: number): boolean,
@@ -26,15 +30,14 @@ import { h, s, setAttrs as attrs } from '../dom.js';
 const MIN_ZOOM = 0.5;
 const MAX_ZOOM = 20;
 const MAX_WARNINGS = 12;
-const RETRY_MS = 2000; // a product that failed to load is asked for again after this, doubling
-const RETRY_MAX_MS = 60_000;
 
 /**
  * createRoomEditor builds the editor in ctx.slot.
- * @param {EditorContext} ctx
+ * @param {RoomEditorContext} ctx
  * @returns {RoomEditor}
  */
 export function createRoomEditor(ctx) {
+  const clock = ctx.clock ?? systemClock;
   const slot = /** @type {HTMLElement} */ (ctx.slot);
   const L = () => ctx.settings.locale;
   /** @param {string} key @param {...(string|number)} a */
@@ -55,24 +58,20 @@ export function createRoomEditor(ctx) {
   let signedIn = ctx.identity()?.kind === 'user';
   const view = { zoom: 1, cx: NaN, cy: NaN };
 
-  // Products: the catalog's (ctx.product), else fetched once; null = not in the catalog.
-  /** @type {Map<string, Product | null>} */
-  const products = new Map();
-  /** @type {Set<string>} */
-  const pending = new Set();
-  /** @param {string} id @returns {Product | null} */
-  const lookup = (id) => {
-    let p = products.get(id);
-    if (p === undefined) {
-      p = ctx.product?.(id) ?? undefined;
-      if (p) products.set(id, p);
-    }
-    return p ?? null;
-  };
   const present = () => draft ?? hist.present;
+  // Products: the catalog's (ctx.product), else fetched once; null = not in the catalog.
+  const products = createProducts({
+    fetch: (id) => ctx.api.product(id),
+    catalog: (id) => ctx.product?.(id),
+    clock,
+    wanted: (id) => present().items.some((i) => i.productId === id),
+    alive: () => Boolean(el.root?.isConnected),
+    onUpdate: () => render(),
+  });
+  const { lookup } = products;
 
   const saver = createSaver({
-    clock: systemClock,
+    clock,
     save: (doc, target) => ctx.saveProject(doc, target),
     signedIn: () => ctx.identity()?.kind === 'user',
     doc: () => M.toProjectDoc(hist.present, tr('untitled')),
@@ -562,7 +561,7 @@ export function createRoomEditor(ctx) {
     el.conflict.hidden = el.confirm.hidden = true;
     view.zoom = 1;
     view.cx = view.cy = NaN;
-    const fetches = fetchMissing(doc);
+    const fetches = products.want(doc.items.map((i) => i.productId));
     performance.mark('editor:load');
     render();
     performance.measure('editor:render', 'editor:load');
@@ -580,47 +579,6 @@ export function createRoomEditor(ctx) {
     saver.reset(null);
     el.conflict.hidden = el.confirm.hidden = true;
     render();
-  }
-
-  /**
-   * fetchMissing marks the products the catalog pages did not have as pending
-   * and returns what asks the API for them (then draws them).
-   * @param {Doc} doc
-   */
-  function fetchMissing(doc) {
-    const ids = [...new Set(doc.items.map((i) => i.productId))].filter((id) => !lookup(id) && !products.has(id) && !pending.has(id));
-    for (const id of ids) pending.add(id);
-    return () => fetchProducts(ids, 0);
-  }
-
-  /**
-   * fetchProducts asks the API for products not in the catalog pages. Only
-   * "not found" means gone from the catalog; any other failure (network, 5xx)
-   * leaves them pending (drawn as loading, not as unknown) and asks again
-   * later, sooner if the catalog pages bring them meanwhile.
-   * @param {string[]} ids
-   * @param {number} attempt
-   */
-  function fetchProducts(ids, attempt) {
-    if (ids.length === 0) return;
-    /** @type {string[]} */
-    const retry = [];
-    Promise.all(ids.map((id) => ctx.api.product(id).then((p) => {
-      products.set(id, p);
-      pending.delete(id);
-    }, (err) => {
-      if (err?.code === 'not_found') { products.set(id, null); pending.delete(id); } else retry.push(id);
-    }))).then(() => {
-      if (el.root?.isConnected) render();
-      if (retry.length === 0) return;
-      setTimeout(() => {
-        if (!el.root?.isConnected) return;
-        // Brought by the catalog meanwhile, or no longer on the plan: not asked again.
-        const onPlan = new Set(present().items.map((i) => i.productId));
-        fetchProducts(retry.filter((id) => { if (lookup(id) || !onPlan.has(id)) { pending.delete(id); return false; } return true; }), attempt + 1);
-        render();
-      }, Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** attempt));
-    });
   }
 
   // ---- rendering ----
@@ -666,10 +624,10 @@ export function createRoomEditor(ctx) {
         el.items.append(n.g);
       }
       const p = lookup(it.productId);
-      const wait = !p && pending.has(it.productId);
+      const wait = !p && products.isPending(it.productId);
       if (n.item !== it || n.product !== p || n.wait !== wait) drawItem(n, it, p, wait);
       const cls = 'ed-it' + (it.id === selected ? ' sel' : '') + (pr.overlapping.has(it.id) ? ' bad' : '') +
-        (pr.outside.has(it.id) ? ' out' : '') + (!p ? (pending.has(it.productId) ? ' wait' : ' unk') : '');
+        (pr.outside.has(it.id) ? ' out' : '') + (!p ? (products.isPending(it.productId) ? ' wait' : ' unk') : '');
       if (n.cls !== cls) {
         n.cls = cls;
         n.g.setAttribute('class', cls);
@@ -775,7 +733,7 @@ export function createRoomEditor(ctx) {
     for (const id of pr.outside) ws.push(['outside', id, tr('wOutside', nameOf(id))]);
     for (const id of pr.unknown) {
       const it = byId.get(id);
-      if (it && !pending.has(it.productId)) ws.push(['unknown', id, tr('wUnknown', it.productId)]);
+      if (it && !products.isPending(it.productId)) ws.push(['unknown', id, tr('wUnknown', it.productId)]);
     }
     el.warnings.hidden = ws.length === 0;
     el.warnings.replaceChildren(h('h3', {}, `${tr('warnings')} (${ws.length})`), h('ul', {},
@@ -785,7 +743,7 @@ export function createRoomEditor(ctx) {
 
     // Summary
     const sum = M.summary(doc, lookup);
-    const waiting = doc.items.filter((i) => pending.has(i.productId) && !lookup(i.productId)).length;
+    const waiting = doc.items.filter((i) => products.isPending(i.productId) && !lookup(i.productId)).length;
     const money = (/** @type {number} */ v, /** @type {string} */ c) => ctx.formatPrice(v, c || undefined);
     const totals = Object.entries(sum.totals);
     const totalText = totals.length ? totals.map(([c, v]) => money(v, c)).join(' + ') : money(0, '');
