@@ -7,9 +7,10 @@
 import * as M from './model.js';
 import { createSaver } from './saver.js';
 import { createProducts } from './products.js';
+import { createPlanView, itemIdOf } from './plan-view.js';
 import { t } from '../i18n.js';
 import { systemClock } from '../clock.js';
-import { h, s, setAttrs as attrs } from '../dom.js';
+import { h } from '../dom.js';
 
 /**
  * @typedef {import('../app.js').EditorContext} EditorContext
@@ -21,14 +22,10 @@ import { h, s, setAttrs as attrs } from '../dom.js';
  * @typedef {import('../clock.js').Clock} Clock
  * @typedef {EditorContext & {clock?: Clock}} RoomEditorContext the shell's context; clock (default
  *   systemClock) runs every timer of the editor: autosave and product retries
- * @typedef {{g: SVGGElement, rect: SVGRectElement, back: SVGLineElement, label: SVGTextElement,
- *   item: Item | null, product: Product | null | undefined, wait: boolean, cls: string}} ItemNode
  * @typedef {EditorHandle & {addProduct(id: string): boolean, dropProduct(id: string, clientX: number, clientY: number): boolean,
  *   overPlan(clientX: number, clientY: number): boolean}} RoomEditor
  */
 
-const MIN_ZOOM = 0.5;
-const MAX_ZOOM = 20;
 const MAX_WARNINGS = 12;
 
 /**
@@ -46,6 +43,9 @@ export function createRoomEditor(ctx) {
   let hist = M.history(M.newDoc());
   /** @type {Doc | null} the document while an item is dragged (committed on release) */
   let draft = null;
+  /** @type {null | {kind: 'item', id: string, base: Doc, off: {x: number, y: number}, inv: DOMMatrix, sx: number, sy: number, moved: boolean, pid: number}
+   *   | {kind: 'pan', sx: number, sy: number, cx: number, cy: number, scale: number, moved: boolean, pid: number}} */
+  let drag = null;
   /** @type {string | null} */
   let selected = null;
   /** @type {string | null} uid the design belongs to; null for a guest's design */
@@ -56,7 +56,6 @@ export function createRoomEditor(ctx) {
   /** @type {{promise: Promise<boolean>, answer: (ok: boolean) => void} | null} a leave in progress */
   let leaving = null;
   let signedIn = ctx.identity()?.kind === 'user';
-  const view = { zoom: 1, cx: NaN, cy: NaN };
 
   const present = () => draft ?? hist.present;
   // Products: the catalog's (ctx.product), else fetched once; null = not in the catalog.
@@ -69,6 +68,7 @@ export function createRoomEditor(ctx) {
     onUpdate: () => render(),
   });
   const { lookup } = products;
+  const plan = createPlanView({ tr, lookup, isPending: products.isPending, room: () => hist.present.room });
 
   const saver = createSaver({
     clock,
@@ -88,9 +88,6 @@ export function createRoomEditor(ctx) {
 
   /** @type {Record<string, any>} */
   let el = {};
-  /** @type {Map<string, ItemNode>} */
-  let nodes = new Map();
-  let roomKey = '';
   build();
 
   // ---- building the chrome (again on a language change) ----
@@ -120,7 +117,7 @@ export function createRoomEditor(ctx) {
       undoB: b('undo', 'undo'), redoB: b('redo', 'redo'),
       rotB: b('item-rotate', 'rotate'), dupB: b('item-duplicate', 'dup'), delB: b('item-delete', 'remove'),
       outB: b('zoom-out', 'zoomOut'), fitB: b('zoom-fit', 'fit'), inB: b('zoom-in', 'zoomIn'),
-      svg: s('svg', { 'data-testid': 'plan-svg', class: 'ed-svg', tabindex: '0', role: 'application', 'aria-label': tr('plan'), preserveAspectRatio: 'xMidYMid meet' }),
+      svg: plan.build(),
       empty: h('p', { class: 'ed-empty', 'data-testid': 'plan-empty' }, tr('empty')),
       warnings: h('section', { class: 'ed-warn', 'data-testid': 'warnings', 'aria-live': 'polite' }),
       summary: h('section', { class: 'ed-sum', 'data-testid': 'summary' }),
@@ -152,26 +149,10 @@ export function createRoomEditor(ctx) {
           h('span', { class: 'ed-group' }, el.outB, el.fitB, el.inB)),
         el.plan, el.empty),
       h('div', { class: 'ed-side' }, el.warnings, el.summary));
-    buildSvg();
     wire();
     slot.replaceChildren(root);
     el.root = root;
     render();
-  }
-
-  function buildSvg() {
-    const grid = (/** @type {string} */ id, /** @type {string} */ cls) => s('pattern', { id, patternUnits: 'userSpaceOnUse' }, s('path', { class: cls, fill: 'none' }));
-    el.gridMinor = grid('ed-grid-minor', 'ed-grid1');
-    el.gridMajor = grid('ed-grid-major', 'ed-grid2');
-    el.floor = s('rect', { class: 'ed-floor', x: '0', y: '0' });
-    el.gridRects = [s('rect', { fill: 'url(#ed-grid-minor)', x: '0', y: '0' }), s('rect', { fill: 'url(#ed-grid-major)', x: '0', y: '0' })];
-    el.walls = s('rect', { class: 'ed-walls', x: '0', y: '0', 'data-testid': 'room' });
-    el.dims = s('g', { class: 'ed-dims' });
-    el.scale = s('g', { class: 'ed-scale', 'data-testid': 'scale-bar' });
-    el.items = s('g', { class: 'ed-items' });
-    el.svg.append(s('defs', {}, el.gridMinor, el.gridMajor), el.floor, ...el.gridRects, el.dims, el.scale, el.items, el.walls);
-    nodes = new Map();
-    roomKey = '';
   }
 
   // ---- events ----
@@ -237,9 +218,9 @@ export function createRoomEditor(ctx) {
     el.rotB.addEventListener('click', () => act('rotate'));
     el.dupB.addEventListener('click', () => act('duplicate'));
     el.delB.addEventListener('click', () => act('delete'));
-    el.inB.addEventListener('click', () => zoomBy(1.25));
-    el.outB.addEventListener('click', () => zoomBy(0.8));
-    el.fitB.addEventListener('click', () => { view.zoom = 1; view.cx = view.cy = NaN; applyViewBox(); });
+    el.inB.addEventListener('click', () => plan.zoomBy(1.25));
+    el.outB.addEventListener('click', () => plan.zoomBy(0.8));
+    el.fitB.addEventListener('click', () => plan.fit());
     el.svg.addEventListener('pointerdown', onPointerDown);
     el.svg.addEventListener('pointermove', onPointerMove);
     el.svg.addEventListener('pointerup', onPointerUp);
@@ -256,14 +237,6 @@ export function createRoomEditor(ctx) {
     el.basketB.addEventListener('click', sendToBasket);
   }
 
-  /** @param {EventTarget | null} target */
-  function itemIdOf(target) {
-    return target instanceof Element ? target.closest('.ed-it')?.getAttribute('data-item-id') ?? null : null;
-  }
-
-  /** @type {null | {kind: 'item', id: string, base: Doc, off: {x: number, y: number}, inv: DOMMatrix, sx: number, sy: number, moved: boolean, pid: number}
-   *   | {kind: 'pan', sx: number, sy: number, cx: number, cy: number, scale: number, moved: boolean, pid: number}} */
-  let drag = null;
 
   /** @type {Map<number, {x: number, y: number}>} pointers down on the plan */
   const fingers = new Map();
@@ -291,7 +264,7 @@ export function createRoomEditor(ctx) {
     try { el.svg.setPointerCapture(e.pointerId); } catch { /* not an active pointer (synthetic events) */ }
     // preventDefault below keeps the focus where it was (say, the width field,
     // where Delete would not reach the plan): move it here.
-    (id ? nodes.get(id)?.g : el.svg)?.focus({ preventScroll: true });
+    (id ? plan.node(id) : el.svg)?.focus({ preventScroll: true });
     if (id) {
       const it = hist.present.items.find((i) => i.id === id);
       if (!it) return;
@@ -300,8 +273,8 @@ export function createRoomEditor(ctx) {
       drag = { kind: 'item', id, base: hist.present, off: { x: p.x - it.x, y: p.y - it.y }, inv, sx: e.clientX, sy: e.clientY, moved: false, pid: e.pointerId };
       select(id);
     } else {
-      const vb = el.svg.viewBox.baseVal;
-      drag = { kind: 'pan', sx: e.clientX, sy: e.clientY, cx: vb.x + vb.width / 2, cy: vb.y + vb.height / 2, scale: ctm.a, moved: false, pid: e.pointerId };
+      const c = plan.center();
+      drag = { kind: 'pan', sx: e.clientX, sy: e.clientY, cx: c.x, cy: c.y, scale: ctm.a, moved: false, pid: e.pointerId };
     }
     e.preventDefault();
   }
@@ -311,7 +284,7 @@ export function createRoomEditor(ctx) {
     if (fingers.has(e.pointerId)) fingers.set(e.pointerId, { x: e.clientX, y: e.clientY });
     if (pinch && fingers.size === 2) {
       const now = spread();
-      zoomBy(now.d / pinch.d, now.x, now.y);
+      plan.zoomBy(now.d / pinch.d, now.x, now.y);
       pinch = now;
       return;
     }
@@ -321,11 +294,9 @@ export function createRoomEditor(ctx) {
     if (drag.kind === 'item') {
       const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(drag.inv);
       draft = M.moveItem(drag.base, drag.id, p.x - drag.off.x, p.y - drag.off.y, lookup);
-      renderPlan(draft);
+      plan.render(draft, selected, true);
     } else {
-      view.cx = drag.cx - (e.clientX - drag.sx) / drag.scale;
-      view.cy = drag.cy - (e.clientY - drag.sy) / drag.scale;
-      applyViewBox();
+      plan.panTo(drag.cx - (e.clientX - drag.sx) / drag.scale, drag.cy - (e.clientY - drag.sy) / drag.scale);
     }
   }
 
@@ -347,7 +318,7 @@ export function createRoomEditor(ctx) {
   /** @param {WheelEvent} e */
   function onWheel(e) {
     e.preventDefault();
-    zoomBy(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY);
+    plan.zoomBy(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY);
   }
 
   /** @param {KeyboardEvent} e */
@@ -443,45 +414,6 @@ export function createRoomEditor(ctx) {
     return true;
   }
 
-  /** @param {number} x @param {number} y */
-  function overPlan(x, y) {
-    const r = el.svg.getBoundingClientRect();
-    return x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
-  }
-
-  /** @param {number} x @param {number} y */
-  function toCm(x, y) {
-    const ctm = el.svg.getScreenCTM();
-    return ctm ? new DOMPoint(x, y).matrixTransform(ctm.inverse()) : null;
-  }
-
-  /** @param {number} f @param {number} [x] @param {number} [y] client point that stays put */
-  function zoomBy(f, x, y) {
-    const z = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, view.zoom * f));
-    const vb = el.svg.viewBox.baseVal;
-    const c = { x: vb.x + vb.width / 2, y: vb.y + vb.height / 2 };
-    const p = x === undefined || y === undefined ? c : toCm(x, y) ?? c;
-    view.cx = p.x + (c.x - p.x) * (view.zoom / z);
-    view.cy = p.y + (c.y - p.y) * (view.zoom / z);
-    view.zoom = z;
-    applyViewBox();
-  }
-
-  function fitBox() {
-    const { width: w, depth: d } = hist.present.room;
-    const m = Math.max(30, 0.1 * Math.max(w, d));
-    return { x: -m * 1.3, y: -m * 1.3, w: w + m * 2, h: d + m * 2.8 };
-  }
-
-  function applyViewBox() {
-    const f = fitBox();
-    const w = f.w / view.zoom, hh = f.h / view.zoom;
-    const cx = Number.isFinite(view.cx) ? view.cx : f.x + f.w / 2;
-    const cy = Number.isFinite(view.cy) ? view.cy : f.y + f.h / 2;
-    el.svg.setAttribute('viewBox', `${r1(cx - w / 2)} ${r1(cy - hh / 2)} ${r1(w)} ${r1(hh)}`);
-    el.svg.dataset.zoom = String(Math.round(view.zoom * 100) / 100);
-  }
-
   function askDelete() {
     const id = saver.state.projectId, version = saver.state.version;
     if (!id) return;
@@ -559,8 +491,7 @@ export function createRoomEditor(ctx) {
     owner = userId();
     saver.reset(project);
     el.conflict.hidden = el.confirm.hidden = true;
-    view.zoom = 1;
-    view.cx = view.cy = NaN;
+    plan.resetView();
     const fetches = products.want(doc.items.map((i) => i.productId));
     performance.mark('editor:load');
     render();
@@ -586,7 +517,7 @@ export function createRoomEditor(ctx) {
   function render() {
     const doc = present();
     renderHead();
-    const pr = renderPlan(doc);
+    const pr = plan.render(doc, selected, drag?.kind === 'item');
     renderSide(doc, pr);
   }
 
@@ -601,111 +532,6 @@ export function createRoomEditor(ctx) {
     el.state.dataset.state = st.status;
     el.saveB.disabled = st.status === 'saving' || st.status === 'conflict';
     el.conflict.hidden = st.status !== 'conflict';
-  }
-
-  /**
-   * renderPlan draws doc on the plan and marks its problems.
-   * @param {Doc} doc
-   */
-  function renderPlan(doc) {
-    const { width: w, depth: d } = doc.room;
-    if (roomKey !== `${w}x${d}`) {
-      roomKey = `${w}x${d}`;
-      drawRoom(w, d);
-    }
-    const pr = M.problems(doc, lookup);
-    const seen = new Set();
-    for (const it of doc.items) {
-      seen.add(it.id);
-      let n = nodes.get(it.id);
-      if (!n) {
-        n = newNode(it.id);
-        nodes.set(it.id, n);
-        el.items.append(n.g);
-      }
-      const p = lookup(it.productId);
-      const wait = !p && products.isPending(it.productId);
-      if (n.item !== it || n.product !== p || n.wait !== wait) drawItem(n, it, p, wait);
-      const cls = 'ed-it' + (it.id === selected ? ' sel' : '') + (pr.overlapping.has(it.id) ? ' bad' : '') +
-        (pr.outside.has(it.id) ? ' out' : '') + (!p ? (products.isPending(it.productId) ? ' wait' : ' unk') : '');
-      if (n.cls !== cls) {
-        n.cls = cls;
-        n.g.setAttribute('class', cls);
-        n.g.setAttribute('aria-pressed', String(it.id === selected));
-      }
-    }
-    for (const [id, n] of nodes) {
-      if (!seen.has(id)) { n.g.remove(); nodes.delete(id); }
-    }
-    const sel = selected ? nodes.get(selected) : null;
-    if (sel && sel.g !== el.items.lastChild && drag?.kind !== 'item') el.items.append(sel.g); // on top
-    return pr;
-  }
-
-  /** @param {number} w @param {number} d */
-  function drawRoom(w, d) {
-    const big = Math.max(w, d);
-    const minor = big <= 1000 ? 10 : big <= 3000 ? 50 : 100;
-    const major = minor === 10 ? 100 : minor * 5;
-    for (const [p, step] of /** @type {const} */ ([[el.gridMinor, minor], [el.gridMajor, major]])) {
-      attrs(p, { width: step, height: step });
-      attrs(p.firstChild, { d: `M${step} 0H0V${step}` });
-    }
-    for (const r of [el.floor, ...el.gridRects, el.walls]) attrs(r, { width: w, height: d });
-    const fs = Math.max(10, big * 0.035);
-    const m = Math.max(30, 0.1 * big);
-    const o = m * 0.55; // dimension lines sit this far outside the walls
-    el.dims.replaceChildren(
-      s('path', { d: `M0 ${-o}H${w}M0 ${-o - fs * 0.4}v${fs * 0.8}M${w} ${-o - fs * 0.4}v${fs * 0.8}` }),
-      text(w / 2, -o - fs * 0.5, `${w} cm`, fs, 'dim-w'),
-      s('path', { d: `M${-o} 0V${d}M${-o - fs * 0.4} 0h${fs * 0.8}M${-o - fs * 0.4} ${d}h${fs * 0.8}` }),
-      attrs(text(-o - fs * 0.5, d / 2, `${d} cm`, fs, 'dim-d'), { transform: `rotate(-90 ${r1(-o - fs * 0.5)} ${d / 2})` }),
-    );
-    const bar = big > 2500 ? 500 : 100;
-    const y = d + m * 0.9;
-    el.scale.replaceChildren(
-      s('path', { d: `M0 ${y - fs * 0.3}V${y}H${bar}V${y - fs * 0.3}` }),
-      attrs(text(bar + fs * 0.4, y, bar === 100 ? tr('scale') : '5 m', fs * 0.9, 'scale'), { 'text-anchor': 'start' }),
-    );
-    applyViewBox();
-  }
-
-  /** @param {string} id @returns {ItemNode} */
-  function newNode(id) {
-    const rect = s('rect', { rx: '2' });
-    const back = s('line', { class: 'ed-back' });
-    const label = s('text', { 'text-anchor': 'middle', 'dominant-baseline': 'central' });
-    const g = s('g', { class: 'ed-it', 'data-testid': 'plan-item', 'data-item-id': id, tabindex: '0', role: 'button' }, rect, back, label);
-    return { g, rect, back, label, item: null, product: undefined, wait: false, cls: '' };
-  }
-
-  /** @param {ItemNode} n @param {Item} it @param {Product | null} p @param {boolean} wait its product is still loading */
-  function drawItem(n, it, p, wait) {
-    const old = n.item;
-    const waited = n.wait;
-    n.item = it;
-    n.wait = wait;
-    n.g.setAttribute('transform', `translate(${it.x} ${it.y})`);
-    n.g.dataset.x = String(it.x);
-    n.g.dataset.y = String(it.y);
-    const name = p ? p.name : wait ? tr('loadingProduct') : `? ${tr('unknownProduct')}`;
-    if (old && old.rotation === it.rotation && old.productId === it.productId && n.product === p && waited === wait) {
-      n.g.setAttribute('aria-label', tr('item', name, it.x, it.y));
-      return;
-    }
-    n.product = p;
-    n.g.dataset.rotation = String(it.rotation);
-    n.g.dataset.productId = it.productId;
-    const { w, d } = M.size(it, lookup);
-    attrs(n.rect, { x: -w / 2, y: -d / 2, width: w, height: d, fill: p?.color || '#9aa3ad' });
-    // The back of the product: the top edge unrotated, turning clockwise with it.
-    const [x1, y1, x2, y2] = it.rotation === 0 ? [-w / 2, -d / 2, w / 2, -d / 2] : it.rotation === 90 ? [w / 2, -d / 2, w / 2, d / 2]
-      : it.rotation === 180 ? [-w / 2, d / 2, w / 2, d / 2] : [-w / 2, -d / 2, -w / 2, d / 2];
-    attrs(n.back, { x1, y1, x2, y2 });
-    const fs = Math.max(5, Math.min(16, d * 0.3, (w * 1.7) / Math.max(4, name.length)));
-    attrs(n.label, { 'font-size': r1(fs), fill: p?.color && dark(p.color) ? '#fff' : '#1c2026' });
-    n.label.textContent = name;
-    n.g.setAttribute('aria-label', tr('item', name, it.x, it.y));
   }
 
   /**
@@ -802,33 +628,10 @@ export function createRoomEditor(ctx) {
     },
     addProduct: (id) => addProduct(id),
     dropProduct(id, x, y) {
-      if (!overPlan(x, y)) return false;
-      const p = toCm(x, y);
+      if (!plan.overPlan(x, y)) return false;
+      const p = plan.toCm(x, y);
       return p ? addProduct(id, { x: p.x, y: p.y }) : false;
     },
-    overPlan,
+    overPlan: plan.overPlan,
   };
 }
-
-// ---- DOM helpers ----
-
-/** @param {number} v */
-const r1 = (v) => Math.round(v * 10) / 10;
-
-/** @param {string} hex "#rrggbb" */
-function dark(hex) {
-  const n = parseInt(hex.slice(1), 16);
-  return ((n >> 16) & 255) * 0.299 + ((n >> 8) & 255) * 0.587 + (n & 255) * 0.114 < 140;
-}
-
-
-/**
- * @param {number} x @param {number} y @param {string} str @param {number} fs @param {string} id
- */
-function text(x, y, str, fs, id) {
-  const e = s('text', { x: r1(x), y: r1(y), 'font-size': r1(fs), 'text-anchor': 'middle', 'data-testid': id });
-  e.textContent = str;
-  return e;
-}
-
-
