@@ -7,7 +7,8 @@
 import * as M from './model.js';
 import { createSaver } from './saver.js';
 import { createProducts } from './products.js';
-import { createPlanView, itemIdOf } from './plan-view.js';
+import { createPlanView } from './plan-view.js';
+import { createPointer } from './pointer.js';
 import { t } from '../i18n.js';
 import { systemClock } from '../clock.js';
 import { h } from '../dom.js';
@@ -41,11 +42,6 @@ export function createRoomEditor(ctx) {
   const tr = (key, ...a) => t(L(), key, ...a);
 
   let hist = M.history(M.newDoc());
-  /** @type {Doc | null} the document while an item is dragged (committed on release) */
-  let draft = null;
-  /** @type {null | {kind: 'item', id: string, base: Doc, off: {x: number, y: number}, inv: DOMMatrix, sx: number, sy: number, moved: boolean, pid: number}
-   *   | {kind: 'pan', sx: number, sy: number, cx: number, cy: number, scale: number, moved: boolean, pid: number}} */
-  let drag = null;
   /** @type {string | null} */
   let selected = null;
   /** @type {string | null} uid the design belongs to; null for a guest's design */
@@ -57,7 +53,7 @@ export function createRoomEditor(ctx) {
   let leaving = null;
   let signedIn = ctx.identity()?.kind === 'user';
 
-  const present = () => draft ?? hist.present;
+  const present = () => pointer.draft ?? hist.present;
   // Products: the catalog's (ctx.product), else fetched once; null = not in the catalog.
   const products = createProducts({
     fetch: (id) => ctx.api.product(id),
@@ -69,6 +65,18 @@ export function createRoomEditor(ctx) {
   });
   const { lookup } = products;
   const plan = createPlanView({ tr, lookup, isPending: products.isPending, room: () => hist.present.room });
+  const pointer = createPointer({
+    plan,
+    doc: () => hist.present,
+    lookup,
+    selected: () => selected,
+    select: (id) => select(id),
+    commit: (doc) => commitDoc(doc),
+    render: () => render(),
+    step: (fn) => step(fn),
+    act: (what) => act(what),
+    keysOn: () => Boolean(el.root?.isConnected) && el.confirm.hidden && el.leave.hidden,
+  });
 
   const saver = createSaver({
     clock,
@@ -89,6 +97,7 @@ export function createRoomEditor(ctx) {
   /** @type {Record<string, any>} */
   let el = {};
   build();
+  const stopKeys = pointer.listenKeys(document);
 
   // ---- building the chrome (again on a language change) ----
 
@@ -221,15 +230,7 @@ export function createRoomEditor(ctx) {
     el.inB.addEventListener('click', () => plan.zoomBy(1.25));
     el.outB.addEventListener('click', () => plan.zoomBy(0.8));
     el.fitB.addEventListener('click', () => plan.fit());
-    el.svg.addEventListener('pointerdown', onPointerDown);
-    el.svg.addEventListener('pointermove', onPointerMove);
-    el.svg.addEventListener('pointerup', onPointerUp);
-    el.svg.addEventListener('pointercancel', onPointerUp);
-    el.svg.addEventListener('wheel', onWheel, { passive: false });
-    el.svg.addEventListener('focusin', (/** @type {FocusEvent} */ e) => {
-      const id = itemIdOf(e.target);
-      if (id && id !== selected) select(id);
-    });
+    pointer.attach(el.svg);
     el.warnings.addEventListener('click', (/** @type {MouseEvent} */ e) => {
       const id = e.target instanceof Element ? e.target.closest('[data-item-id]')?.getAttribute('data-item-id') : null;
       if (id) select(id);
@@ -238,115 +239,6 @@ export function createRoomEditor(ctx) {
   }
 
 
-  /** @type {Map<number, {x: number, y: number}>} pointers down on the plan */
-  const fingers = new Map();
-  /** @type {{x: number, y: number, d: number} | null} two fingers' midpoint and distance */
-  let pinch = null;
-  const spread = () => {
-    const [a, b] = [...fingers.values()];
-    return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2, d: Math.max(1, Math.hypot(a.x - b.x, a.y - b.y)) };
-  };
-
-  /** @param {PointerEvent} e */
-  function onPointerDown(e) {
-    fingers.set(e.pointerId, { x: e.clientX, y: e.clientY });
-    if (fingers.size === 2) {
-      // A second finger: pinch to zoom, and whatever the first one dragged is let go.
-      if (drag?.kind === 'item') { draft = null; render(); }
-      drag = null;
-      pinch = spread();
-      return;
-    }
-    if (e.button !== 0 || drag) return;
-    const ctm = el.svg.getScreenCTM();
-    if (!ctm) return;
-    const id = itemIdOf(e.target);
-    try { el.svg.setPointerCapture(e.pointerId); } catch { /* not an active pointer (synthetic events) */ }
-    // preventDefault below keeps the focus where it was (say, the width field,
-    // where Delete would not reach the plan): move it here.
-    (id ? plan.node(id) : el.svg)?.focus({ preventScroll: true });
-    if (id) {
-      const it = hist.present.items.find((i) => i.id === id);
-      if (!it) return;
-      const inv = ctm.inverse();
-      const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(inv);
-      drag = { kind: 'item', id, base: hist.present, off: { x: p.x - it.x, y: p.y - it.y }, inv, sx: e.clientX, sy: e.clientY, moved: false, pid: e.pointerId };
-      select(id);
-    } else {
-      const c = plan.center();
-      drag = { kind: 'pan', sx: e.clientX, sy: e.clientY, cx: c.x, cy: c.y, scale: ctm.a, moved: false, pid: e.pointerId };
-    }
-    e.preventDefault();
-  }
-
-  /** @param {PointerEvent} e */
-  function onPointerMove(e) {
-    if (fingers.has(e.pointerId)) fingers.set(e.pointerId, { x: e.clientX, y: e.clientY });
-    if (pinch && fingers.size === 2) {
-      const now = spread();
-      plan.zoomBy(now.d / pinch.d, now.x, now.y);
-      pinch = now;
-      return;
-    }
-    if (!drag || e.pointerId !== drag.pid) return;
-    if (!drag.moved && Math.hypot(e.clientX - drag.sx, e.clientY - drag.sy) < 3) return;
-    drag.moved = true;
-    if (drag.kind === 'item') {
-      const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(drag.inv);
-      draft = M.moveItem(drag.base, drag.id, p.x - drag.off.x, p.y - drag.off.y, lookup);
-      plan.render(draft, selected, true);
-    } else {
-      plan.panTo(drag.cx - (e.clientX - drag.sx) / drag.scale, drag.cy - (e.clientY - drag.sy) / drag.scale);
-    }
-  }
-
-  /** @param {PointerEvent} e */
-  function onPointerUp(e) {
-    fingers.delete(e.pointerId);
-    if (fingers.size < 2) pinch = null;
-    if (!drag || e.pointerId !== drag.pid) return;
-    const d = drag;
-    drag = null;
-    if (d.kind === 'item') {
-      const doc = draft;
-      draft = null;
-      if (d.moved && doc) commitDoc(doc);
-      else render();
-    } else if (!d.moved) select(null);
-  }
-
-  /** @param {WheelEvent} e */
-  function onWheel(e) {
-    e.preventDefault();
-    plan.zoomBy(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY);
-  }
-
-  /** @param {KeyboardEvent} e */
-  function onKey(e) {
-    if (!el.root?.isConnected || e.defaultPrevented) return;
-    const tg = /** @type {HTMLElement | null} */ (e.target instanceof HTMLElement || e.target instanceof SVGElement ? e.target : null);
-    if (tg && (tg.closest('input, textarea, select, [contenteditable="true"]'))) return;
-    // A question is open (delete the project?, leave?): Delete or Backspace
-    // there must not remove the selected item behind it.
-    if (tg?.closest('.ed-panel') || !el.confirm.hidden || !el.leave.hidden) return;
-    const k = e.key;
-    const mod = e.ctrlKey || e.metaKey;
-    if (mod && (k === 'z' || k === 'Z')) step(e.shiftKey ? M.redo : M.undo);
-    else if (mod && (k === 'y' || k === 'Y')) step(M.redo);
-    else if (!selected || e.altKey) return;
-    else if (mod && (k === 'd' || k === 'D')) act('duplicate');
-    else if (mod) return;
-    else if (k === 'Delete' || k === 'Backspace') act('delete');
-    else if (k === 'r' || k === 'R') act('rotate');
-    else if (k === 'Escape') select(null);
-    else if (k.startsWith('Arrow')) {
-      const n = e.shiftKey ? 1 : M.GRID;
-      const [dx, dy] = k === 'ArrowLeft' ? [-n, 0] : k === 'ArrowRight' ? [n, 0] : k === 'ArrowUp' ? [0, -n] : [0, n];
-      commitDoc(M.nudgeItem(hist.present, selected, dx, dy));
-    } else return;
-    e.preventDefault();
-  }
-  document.addEventListener('keydown', onKey);
 
   // ---- actions ----
 
@@ -360,7 +252,7 @@ export function createRoomEditor(ctx) {
   function edited() {
     // A drag in progress was built on the document before this change (an
     // undo, a key): releasing it must not bring the old one back.
-    if (drag?.kind === 'item') { drag = null; draft = null; }
+    pointer.dropItem();
     // A signed-in user's new design is theirs from the first change, not the
     // first save: it leaves the screen with them (Logout, another user) and
     // is never saved to the next account.
@@ -485,8 +377,7 @@ export function createRoomEditor(ctx) {
     loadGen++;
     const doc = M.fromProject(project);
     hist = M.history(doc);
-    draft = null;
-    drag = null;
+    pointer.cancel();
     selected = null;
     owner = userId();
     saver.reset(project);
@@ -503,8 +394,7 @@ export function createRoomEditor(ctx) {
     leaving?.answer(false);
     loadGen++;
     hist = M.history(M.newDoc());
-    draft = null;
-    drag = null;
+    pointer.cancel();
     selected = null;
     owner = userId();
     saver.reset(null);
@@ -517,7 +407,7 @@ export function createRoomEditor(ctx) {
   function render() {
     const doc = present();
     renderHead();
-    const pr = plan.render(doc, selected, drag?.kind === 'item');
+    const pr = plan.render(doc, selected, pointer.draggingItem);
     renderSide(doc, pr);
   }
 
@@ -604,7 +494,7 @@ export function createRoomEditor(ctx) {
     destroy() {
       loadGen++;
       saver.destroy();
-      document.removeEventListener('keydown', onKey);
+      stopKeys();
       slot.replaceChildren();
     },
     identityChanged(identity) {
