@@ -1,24 +1,24 @@
 // editor.js: the room editor, an EditorFactory for the shell's #editor-slot.
-// It keeps the state (model.js Docs on an undo stack) and renders it: a
-// top-down SVG plan in cm units (the viewBox does zoom and pan), the
-// warnings, the price summary, the save state. Rendering is keyed: a drag
-// frame touches only the moved item's transform and the marks that changed.
+// It keeps the state (model.js Docs on an undo stack, the selection, whose
+// design it is) and the actions on it, and hands the drawing to its parts:
+// plan-view.js (the SVG plan, zoom and pan), pointer.js (pointers, wheel,
+// keys, drag), panels.js (head, questions, warnings, summary), products.js
+// (the product cache) and saver.js (when to save). Every timer runs on
+// ctx.clock.
 
 import * as M from './model.js';
 import { createSaver } from './saver.js';
 import { createProducts } from './products.js';
 import { createPlanView } from './plan-view.js';
 import { createPointer } from './pointer.js';
+import { createPanels } from './panels.js';
 import { t } from '../i18n.js';
 import { systemClock } from '../clock.js';
-import { h } from '../dom.js';
 
 /**
  * @typedef {import('../app.js').EditorContext} EditorContext
  * @typedef {import('../app.js').EditorHandle} EditorHandle
- * @typedef {import('../api.js').Product} Product
  * @typedef {import('../api.js').Project} Project
- * @typedef {import('../api.js').Item} Item
  * @typedef {import('./model.js').Doc} Doc
  * @typedef {import('../clock.js').Clock} Clock
  * @typedef {EditorContext & {clock?: Clock}} RoomEditorContext the shell's context; clock (default
@@ -26,8 +26,6 @@ import { h } from '../dom.js';
  * @typedef {EditorHandle & {addProduct(id: string): boolean, dropProduct(id: string, clientX: number, clientY: number): boolean,
  *   overPlan(clientX: number, clientY: number): boolean}} RoomEditor
  */
-
-const MAX_WARNINGS = 12;
 
 /**
  * createRoomEditor builds the editor in ctx.slot.
@@ -60,10 +58,11 @@ export function createRoomEditor(ctx) {
     catalog: (id) => ctx.product?.(id),
     clock,
     wanted: (id) => present().items.some((i) => i.productId === id),
-    alive: () => Boolean(el.root?.isConnected),
+    alive: () => Boolean(el?.root.isConnected),
     onUpdate: () => render(),
   });
   const { lookup } = products;
+  const panels = createPanels({ tr, lookup, isPending: products.isPending, formatPrice: (minor, currency) => ctx.formatPrice(minor, currency) });
   const plan = createPlanView({ tr, lookup, isPending: products.isPending, room: () => hist.present.room });
   const pointer = createPointer({
     plan,
@@ -75,7 +74,7 @@ export function createRoomEditor(ctx) {
     render: () => render(),
     step: (fn) => step(fn),
     act: (what) => act(what),
-    keysOn: () => Boolean(el.root?.isConnected) && el.confirm.hidden && el.leave.hidden,
+    keysOn: () => Boolean(el?.root.isConnected) && el.confirm.hidden && el.leave.hidden,
   });
 
   const saver = createSaver({
@@ -94,73 +93,17 @@ export function createRoomEditor(ctx) {
     },
   });
 
-  /** @type {Record<string, any>} */
-  let el = {};
+  /** @type {import('./panels.js').Chrome} */
+  let el = /** @type {any} */ (null);
   build();
   const stopKeys = pointer.listenKeys(document);
 
   // ---- building the chrome (again on a language change) ----
 
   function build() {
-    const b = (/** @type {string} */ id, /** @type {string} */ key, cls = 'button secondary') =>
-      h('button', { type: 'button', class: cls, 'data-testid': id }, tr(key));
-    const num = (/** @type {string} */ id) => h('input', { type: 'number', id, 'data-testid': id, min: String(M.ROOM_MIN), max: String(M.ROOM_MAX), step: '5', inputmode: 'numeric' });
-    el = {
-      name: h('span', { class: 'ed-name', 'data-testid': 'editor-project-name' }),
-      renameB: b('project-rename', 'rename'),
-      deleteB: b('project-delete', 'del'),
-      nameIn: h('input', { type: 'text', 'data-testid': 'project-name-input', maxlength: String(M.MAX_NAME), 'aria-label': tr('name'), hidden: true }),
-      state: h('span', { class: 'ed-state', 'data-testid': 'save-state', role: 'status' }),
-      total: h('strong', { class: 'ed-total', 'data-testid': 'plan-total' }),
-      saveB: b('save', 'save', 'button'),
-      confirm: h('div', { class: 'ed-panel', 'data-testid': 'delete-confirm', role: 'alertdialog', hidden: true }),
-      conflictText: h('p', {}, tr('conflict')),
-      conflict: h('div', { class: 'ed-panel', 'data-testid': 'conflict', role: 'alertdialog', hidden: true }),
-      leave: h('div', { class: 'ed-panel', 'data-testid': 'leave-confirm', role: 'alertdialog', hidden: true }),
-      reloadB: b('conflict-reload', 'reload'),
-      overwriteB: b('conflict-overwrite', 'overwrite', 'button'),
-      newIn: h('input', { id: 'new-project-name', type: 'text', 'data-testid': 'new-project-name', maxlength: String(M.MAX_NAME), autocomplete: 'off', placeholder: tr('newHint') }),
-      newNote: h('span', { class: 'ed-note', 'data-testid': 'new-project-note', role: 'status' }),
-      width: num('room-width'),
-      depth: num('room-depth'),
-      undoB: b('undo', 'undo'), redoB: b('redo', 'redo'),
-      rotB: b('item-rotate', 'rotate'), dupB: b('item-duplicate', 'dup'), delB: b('item-delete', 'remove'),
-      outB: b('zoom-out', 'zoomOut'), fitB: b('zoom-fit', 'fit'), inB: b('zoom-in', 'zoomIn'),
-      svg: plan.build(),
-      empty: h('p', { class: 'ed-empty', 'data-testid': 'plan-empty' }, tr('empty')),
-      warnings: h('section', { class: 'ed-warn', 'data-testid': 'warnings', 'aria-live': 'polite' }),
-      summary: h('section', { class: 'ed-sum', 'data-testid': 'summary' }),
-      basketB: b('add-to-basket', 'basket', 'button'),
-      basketNote: h('span', { class: 'ed-note', 'data-testid': 'basket-note', role: 'status' }),
-    };
-    el.outB.textContent = '−';
-    el.inB.textContent = '+';
-    el.outB.setAttribute('aria-label', tr('zoomOut'));
-    el.inB.setAttribute('aria-label', tr('zoomIn'));
-    el.conflict.append(el.conflictText, h('div', { class: 'ed-row' }, el.reloadB, el.overwriteB));
-    el.newForm = h('form', { class: 'ed-new', 'data-testid': 'new-project', hidden: !signedIn },
-      h('label', { for: 'new-project-name' }, tr('newProject')), el.newIn,
-      h('button', { type: 'submit', class: 'button secondary', 'data-testid': 'new-project-create' }, tr('create')), el.newNote);
-    const label = (/** @type {string} */ f, /** @type {string} */ key, /** @type {HTMLElement} */ input) => h('label', { for: f }, tr(key), ' ', input);
-    el.plan = h('div', { class: 'ed-plan', 'data-testid': 'plan' }, el.svg);
-    // ed-main (the chrome and the plan) is the pane's visible height on wide
-    // screens, so the whole plan shows; warnings and summary follow below.
-    const root = h('div', { class: 'ed', 'data-testid': 'editor' },
-      h('div', { class: 'ed-main' },
-        h('div', { class: 'ed-head' },
-          h('div', { class: 'ed-title' }, el.name, el.nameIn, el.renameB, el.deleteB),
-          h('div', { class: 'ed-save' }, el.total, el.state, el.saveB)),
-        el.confirm, el.conflict, el.leave, el.newForm,
-        h('div', { class: 'ed-tools', role: 'toolbar' },
-          h('span', { class: 'ed-group ed-room' }, label('room-width', 'width', el.width), '×', label('room-depth', 'depth', el.depth), tr('cm')),
-          h('span', { class: 'ed-group' }, el.undoB, el.redoB),
-          h('span', { class: 'ed-group' }, el.rotB, el.dupB, el.delB),
-          h('span', { class: 'ed-group' }, el.outB, el.fitB, el.inB)),
-        el.plan, el.empty),
-      h('div', { class: 'ed-side' }, el.warnings, el.summary));
+    el = panels.build(plan.build(), signedIn);
     wire();
-    slot.replaceChildren(root);
-    el.root = root;
+    slot.replaceChildren(el.root);
     render();
   }
 
@@ -238,8 +181,6 @@ export function createRoomEditor(ctx) {
     el.basketB.addEventListener('click', sendToBasket);
   }
 
-
-
   // ---- actions ----
 
   /** @param {Doc} doc */
@@ -309,20 +250,18 @@ export function createRoomEditor(ctx) {
   function askDelete() {
     const id = saver.state.projectId, version = saver.state.version;
     if (!id) return;
-    const yes = h('button', { type: 'button', class: 'button danger', 'data-testid': 'delete-yes' }, tr('del'));
-    const no = h('button', { type: 'button', class: 'button secondary', 'data-testid': 'delete-no' }, tr('cancel'));
-    el.confirm.replaceChildren(h('p', {}, tr('delAsk', hist.present.name || tr('untitled'))), h('div', { class: 'ed-row' }, yes, no));
-    el.confirm.hidden = false;
-    no.addEventListener('click', () => { el.confirm.hidden = true; });
-    yes.addEventListener('click', () => {
-      el.confirm.hidden = true;
+    const panel = el.confirm;
+    const yes = () => {
+      panel.hidden = true;
       const v = saver.state.projectId === id ? saver.state.version : version;
       (ctx.deleteProject ? ctx.deleteProject(id, v) : ctx.api.deleteProject(id, v)).then(() => {
         ctx.onChange({ type: 'deleted', projectId: id });
         if (saver.state.projectId === id) reset();
       }, (err) => showNote(tr('st_error', err?.message ?? '')));
-    });
-    no.focus();
+    };
+    panels.ask(panel, tr('delAsk', hist.present.name || tr('untitled')),
+      { testid: 'delete-yes', label: tr('del'), onClick: yes },
+      { testid: 'delete-no', label: tr('cancel'), onClick: () => { panel.hidden = true; } });
   }
 
   function sendToBasket() {
@@ -360,13 +299,9 @@ export function createRoomEditor(ctx) {
       if (saved || gen !== loadGen) { me.answer(true); return; }
       const st = saver.state;
       const why = st.status === 'conflict' ? tr(saver.state.projectId ? 'conflict' : 'gone') : tr(`st_${st.status}`, st.message);
-      const go = h('button', { type: 'button', class: 'button danger', 'data-testid': 'leave-discard' }, tr('discard'));
-      const stay = h('button', { type: 'button', class: 'button secondary', 'data-testid': 'leave-stay' }, tr('stay'));
-      go.addEventListener('click', () => me.answer(true));
-      stay.addEventListener('click', () => me.answer(false));
-      el.leave.replaceChildren(h('p', {}, tr('leaveAsk', hist.present.name || tr('untitled'), why)), h('div', { class: 'ed-row' }, go, stay));
-      el.leave.hidden = false;
-      stay.focus();
+      panels.ask(el.leave, tr('leaveAsk', hist.present.name || tr('untitled'), why),
+        { testid: 'leave-discard', label: tr('discard'), onClick: () => me.answer(true) },
+        { testid: 'leave-stay', label: tr('stay'), onClick: () => me.answer(false) });
     });
     return promise;
   }
@@ -408,74 +343,11 @@ export function createRoomEditor(ctx) {
     const doc = present();
     renderHead();
     const pr = plan.render(doc, selected, pointer.draggingItem);
-    renderSide(doc, pr);
+    panels.renderSide(doc, pr, hist, selected);
   }
 
   function renderHead() {
-    const doc = hist.present;
-    const st = saver.state;
-    el.name.textContent = doc.name || tr('untitled');
-    el.renameB.hidden = !el.nameIn.hidden;
-    el.deleteB.hidden = !(signedIn && st.projectId);
-    const key = 'st_' + st.status;
-    el.state.textContent = st.status === 'error' ? tr(key, st.message) : tr(key);
-    el.state.dataset.state = st.status;
-    el.saveB.disabled = st.status === 'saving' || st.status === 'conflict';
-    el.conflict.hidden = st.status !== 'conflict';
-  }
-
-  /**
-   * @param {Doc} doc
-   * @param {ReturnType<typeof M.problems>} pr
-   */
-  function renderSide(doc, pr) {
-    const act = document.activeElement;
-    if (act !== el.width) el.width.value = String(doc.room.width);
-    if (act !== el.depth) el.depth.value = String(doc.room.depth);
-    el.undoB.disabled = hist.past.length === 0;
-    el.redoB.disabled = hist.future.length === 0;
-    el.rotB.disabled = el.dupB.disabled = el.delB.disabled = !selected;
-    el.empty.hidden = doc.items.length > 0;
-
-    // Warnings
-    const byId = new Map(doc.items.map((i) => [i.id, i]));
-    const nameOf = (/** @type {string} */ id) => {
-      const it = byId.get(id);
-      return (it && lookup(it.productId)?.name) || tr('unknownProduct');
-    };
-    /** @type {Array<[string, string, string]>} [testid kind, item id, text] */
-    const ws = [];
-    for (const [a, b] of pr.pairs) ws.push(['overlap', a, tr('wOverlap', nameOf(a), nameOf(b))]);
-    for (const id of pr.outside) ws.push(['outside', id, tr('wOutside', nameOf(id))]);
-    for (const id of pr.unknown) {
-      const it = byId.get(id);
-      if (it && !products.isPending(it.productId)) ws.push(['unknown', id, tr('wUnknown', it.productId)]);
-    }
-    el.warnings.hidden = ws.length === 0;
-    el.warnings.replaceChildren(h('h3', {}, `${tr('warnings')} (${ws.length})`), h('ul', {},
-      ...ws.slice(0, MAX_WARNINGS).map(([kind, id, text]) => h('li', { 'data-testid': 'warning', 'data-kind': kind },
-        h('button', { type: 'button', class: 'ed-link', 'data-item-id': id }, text))),
-      ...(ws.length > MAX_WARNINGS ? [h('li', {}, tr('wMore', ws.length - MAX_WARNINGS))] : [])));
-
-    // Summary
-    const sum = M.summary(doc, lookup);
-    const waiting = doc.items.filter((i) => products.isPending(i.productId) && !lookup(i.productId)).length;
-    const money = (/** @type {number} */ v, /** @type {string} */ c) => ctx.formatPrice(v, c || undefined);
-    const totals = Object.entries(sum.totals);
-    const totalText = totals.length ? totals.map(([c, v]) => money(v, c)).join(' + ') : money(0, '');
-    el.summary.replaceChildren(h('h3', {}, tr('summary')),
-      sum.lines.length === 0 ? h('p', { class: 'muted' }, tr('noItems')) : h('table', {},
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, tr('product')), h('th', { scope: 'col' }, tr('qty')), h('th', { scope: 'col' }, tr('unit')), h('th', { scope: 'col' }, tr('total')))),
-        h('tbody', {}, ...sum.lines.map((l) => h('tr', { 'data-testid': 'summary-line', 'data-product-id': l.productId },
-          h('td', {}, l.name), h('td', { 'data-testid': 'summary-qty' }, String(l.quantity)),
-          h('td', {}, money(l.unitPrice, l.currency)), h('td', {}, money(l.total, l.currency))))),
-        h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '3' }, tr('total')),
-          h('td', { 'data-testid': 'summary-total', 'data-minor': String(totals.length === 1 ? totals[0][1] : '') }, totalText)))),
-      ...(sum.unknown - waiting ? [h('p', { class: 'muted' }, tr('unpriced', sum.unknown - waiting))] : []),
-      ...(waiting ? [h('p', { class: 'muted', 'data-testid': 'summary-loading' }, tr('pricesLoading', waiting))] : []),
-      h('div', { class: 'ed-row' }, el.basketB, el.basketNote));
-    el.basketB.disabled = sum.lines.length === 0;
-    el.total.textContent = sum.lines.length ? totalText : '';
+    panels.renderHead(hist.present, saver.state, signedIn);
   }
 
   // ---- the handle ----
