@@ -1,48 +1,45 @@
 // editor.js: the room editor, an EditorFactory for the shell's #editor-slot.
-// It keeps the state (model.js Docs on an undo stack) and renders it: a
-// top-down SVG plan in cm units (the viewBox does zoom and pan), the
-// warnings, the price summary, the save state. Rendering is keyed: a drag
-// frame touches only the moved item's transform and the marks that changed.
+// It keeps the state (model.js Docs on an undo stack, the selection, whose
+// design it is) and the actions on it, and hands the drawing to its parts:
+// plan-view.js (the SVG plan, zoom and pan), pointer.js (pointers, wheel,
+// keys, drag), panels.js (head, questions, warnings, summary), products.js
+// (the product cache) and saver.js (when to save). Every timer runs on
+// ctx.clock.
 
 import * as M from './model.js';
 import { createSaver } from './saver.js';
+import { createProducts } from './products.js';
+import { createPlanView } from './plan-view.js';
+import { createPointer } from './pointer.js';
+import { createPanels } from './panels.js';
 import { t } from '../i18n.js';
 import { systemClock } from '../clock.js';
-import { h, s, setAttrs as attrs } from '../dom.js';
 
 /**
  * @typedef {import('../app.js').EditorContext} EditorContext
  * @typedef {import('../app.js').EditorHandle} EditorHandle
- * @typedef {import('../api.js').Product} Product
  * @typedef {import('../api.js').Project} Project
- * @typedef {import('../api.js').Item} Item
  * @typedef {import('./model.js').Doc} Doc
- * @typedef {{g: SVGGElement, rect: SVGRectElement, back: SVGLineElement, label: SVGTextElement,
- *   item: Item | null, product: Product | null | undefined, wait: boolean, cls: string}} ItemNode
+ * @typedef {import('../clock.js').Clock} Clock
+ * @typedef {EditorContext & {clock?: Clock}} RoomEditorContext the shell's context; clock (default
+ *   systemClock) runs every timer of the editor: autosave and product retries
  * @typedef {EditorHandle & {addProduct(id: string): boolean, dropProduct(id: string, clientX: number, clientY: number): boolean,
  *   overPlan(clientX: number, clientY: number): boolean}} RoomEditor
  */
 
-const MIN_ZOOM = 0.5;
-const MAX_ZOOM = 20;
-const MAX_WARNINGS = 12;
-const RETRY_MS = 2000; // a product that failed to load is asked for again after this, doubling
-const RETRY_MAX_MS = 60_000;
-
 /**
  * createRoomEditor builds the editor in ctx.slot.
- * @param {EditorContext} ctx
+ * @param {RoomEditorContext} ctx
  * @returns {RoomEditor}
  */
 export function createRoomEditor(ctx) {
+  const clock = ctx.clock ?? systemClock;
   const slot = /** @type {HTMLElement} */ (ctx.slot);
   const L = () => ctx.settings.locale;
   /** @param {string} key @param {...(string|number)} a */
   const tr = (key, ...a) => t(L(), key, ...a);
 
   let hist = M.history(M.newDoc());
-  /** @type {Doc | null} the document while an item is dragged (committed on release) */
-  let draft = null;
   /** @type {string | null} */
   let selected = null;
   /** @type {string | null} uid the design belongs to; null for a guest's design */
@@ -53,26 +50,35 @@ export function createRoomEditor(ctx) {
   /** @type {{promise: Promise<boolean>, answer: (ok: boolean) => void} | null} a leave in progress */
   let leaving = null;
   let signedIn = ctx.identity()?.kind === 'user';
-  const view = { zoom: 1, cx: NaN, cy: NaN };
 
+  const present = () => pointer.draft ?? hist.present;
   // Products: the catalog's (ctx.product), else fetched once; null = not in the catalog.
-  /** @type {Map<string, Product | null>} */
-  const products = new Map();
-  /** @type {Set<string>} */
-  const pending = new Set();
-  /** @param {string} id @returns {Product | null} */
-  const lookup = (id) => {
-    let p = products.get(id);
-    if (p === undefined) {
-      p = ctx.product?.(id) ?? undefined;
-      if (p) products.set(id, p);
-    }
-    return p ?? null;
-  };
-  const present = () => draft ?? hist.present;
+  const products = createProducts({
+    fetch: (id) => ctx.api.product(id),
+    catalog: (id) => ctx.product?.(id),
+    clock,
+    wanted: (id) => present().items.some((i) => i.productId === id),
+    alive: () => Boolean(el?.root.isConnected),
+    onUpdate: () => render(),
+  });
+  const { lookup } = products;
+  const panels = createPanels({ tr, lookup, isPending: products.isPending, formatPrice: (minor, currency) => ctx.formatPrice(minor, currency) });
+  const plan = createPlanView({ tr, lookup, isPending: products.isPending, room: () => hist.present.room });
+  const pointer = createPointer({
+    plan,
+    doc: () => hist.present,
+    lookup,
+    selected: () => selected,
+    select: (id) => select(id),
+    commit: (doc) => commitDoc(doc),
+    render: () => render(),
+    step: (fn) => step(fn),
+    act: (what) => act(what),
+    keysOn: () => Boolean(el?.root.isConnected) && el.confirm.hidden && el.leave.hidden,
+  });
 
   const saver = createSaver({
-    clock: systemClock,
+    clock,
     save: (doc, target) => ctx.saveProject(doc, target),
     signedIn: () => ctx.identity()?.kind === 'user',
     doc: () => M.toProjectDoc(hist.present, tr('untitled')),
@@ -87,92 +93,18 @@ export function createRoomEditor(ctx) {
     },
   });
 
-  /** @type {Record<string, any>} */
-  let el = {};
-  /** @type {Map<string, ItemNode>} */
-  let nodes = new Map();
-  let roomKey = '';
+  /** @type {import('./panels.js').Chrome} */
+  let el = /** @type {any} */ (null);
   build();
+  const stopKeys = pointer.listenKeys(document);
 
   // ---- building the chrome (again on a language change) ----
 
   function build() {
-    const b = (/** @type {string} */ id, /** @type {string} */ key, cls = 'button secondary') =>
-      h('button', { type: 'button', class: cls, 'data-testid': id }, tr(key));
-    const num = (/** @type {string} */ id) => h('input', { type: 'number', id, 'data-testid': id, min: String(M.ROOM_MIN), max: String(M.ROOM_MAX), step: '5', inputmode: 'numeric' });
-    el = {
-      name: h('span', { class: 'ed-name', 'data-testid': 'editor-project-name' }),
-      renameB: b('project-rename', 'rename'),
-      deleteB: b('project-delete', 'del'),
-      nameIn: h('input', { type: 'text', 'data-testid': 'project-name-input', maxlength: String(M.MAX_NAME), 'aria-label': tr('name'), hidden: true }),
-      state: h('span', { class: 'ed-state', 'data-testid': 'save-state', role: 'status' }),
-      total: h('strong', { class: 'ed-total', 'data-testid': 'plan-total' }),
-      saveB: b('save', 'save', 'button'),
-      confirm: h('div', { class: 'ed-panel', 'data-testid': 'delete-confirm', role: 'alertdialog', hidden: true }),
-      conflictText: h('p', {}, tr('conflict')),
-      conflict: h('div', { class: 'ed-panel', 'data-testid': 'conflict', role: 'alertdialog', hidden: true }),
-      leave: h('div', { class: 'ed-panel', 'data-testid': 'leave-confirm', role: 'alertdialog', hidden: true }),
-      reloadB: b('conflict-reload', 'reload'),
-      overwriteB: b('conflict-overwrite', 'overwrite', 'button'),
-      newIn: h('input', { id: 'new-project-name', type: 'text', 'data-testid': 'new-project-name', maxlength: String(M.MAX_NAME), autocomplete: 'off', placeholder: tr('newHint') }),
-      newNote: h('span', { class: 'ed-note', 'data-testid': 'new-project-note', role: 'status' }),
-      width: num('room-width'),
-      depth: num('room-depth'),
-      undoB: b('undo', 'undo'), redoB: b('redo', 'redo'),
-      rotB: b('item-rotate', 'rotate'), dupB: b('item-duplicate', 'dup'), delB: b('item-delete', 'remove'),
-      outB: b('zoom-out', 'zoomOut'), fitB: b('zoom-fit', 'fit'), inB: b('zoom-in', 'zoomIn'),
-      svg: s('svg', { 'data-testid': 'plan-svg', class: 'ed-svg', tabindex: '0', role: 'application', 'aria-label': tr('plan'), preserveAspectRatio: 'xMidYMid meet' }),
-      empty: h('p', { class: 'ed-empty', 'data-testid': 'plan-empty' }, tr('empty')),
-      warnings: h('section', { class: 'ed-warn', 'data-testid': 'warnings', 'aria-live': 'polite' }),
-      summary: h('section', { class: 'ed-sum', 'data-testid': 'summary' }),
-      basketB: b('add-to-basket', 'basket', 'button'),
-      basketNote: h('span', { class: 'ed-note', 'data-testid': 'basket-note', role: 'status' }),
-    };
-    el.outB.textContent = '−';
-    el.inB.textContent = '+';
-    el.outB.setAttribute('aria-label', tr('zoomOut'));
-    el.inB.setAttribute('aria-label', tr('zoomIn'));
-    el.conflict.append(el.conflictText, h('div', { class: 'ed-row' }, el.reloadB, el.overwriteB));
-    el.newForm = h('form', { class: 'ed-new', 'data-testid': 'new-project', hidden: !signedIn },
-      h('label', { for: 'new-project-name' }, tr('newProject')), el.newIn,
-      h('button', { type: 'submit', class: 'button secondary', 'data-testid': 'new-project-create' }, tr('create')), el.newNote);
-    const label = (/** @type {string} */ f, /** @type {string} */ key, /** @type {HTMLElement} */ input) => h('label', { for: f }, tr(key), ' ', input);
-    el.plan = h('div', { class: 'ed-plan', 'data-testid': 'plan' }, el.svg);
-    // ed-main (the chrome and the plan) is the pane's visible height on wide
-    // screens, so the whole plan shows; warnings and summary follow below.
-    const root = h('div', { class: 'ed', 'data-testid': 'editor' },
-      h('div', { class: 'ed-main' },
-        h('div', { class: 'ed-head' },
-          h('div', { class: 'ed-title' }, el.name, el.nameIn, el.renameB, el.deleteB),
-          h('div', { class: 'ed-save' }, el.total, el.state, el.saveB)),
-        el.confirm, el.conflict, el.leave, el.newForm,
-        h('div', { class: 'ed-tools', role: 'toolbar' },
-          h('span', { class: 'ed-group ed-room' }, label('room-width', 'width', el.width), '×', label('room-depth', 'depth', el.depth), tr('cm')),
-          h('span', { class: 'ed-group' }, el.undoB, el.redoB),
-          h('span', { class: 'ed-group' }, el.rotB, el.dupB, el.delB),
-          h('span', { class: 'ed-group' }, el.outB, el.fitB, el.inB)),
-        el.plan, el.empty),
-      h('div', { class: 'ed-side' }, el.warnings, el.summary));
-    buildSvg();
+    el = panels.build(plan.build(), signedIn);
     wire();
-    slot.replaceChildren(root);
-    el.root = root;
+    slot.replaceChildren(el.root);
     render();
-  }
-
-  function buildSvg() {
-    const grid = (/** @type {string} */ id, /** @type {string} */ cls) => s('pattern', { id, patternUnits: 'userSpaceOnUse' }, s('path', { class: cls, fill: 'none' }));
-    el.gridMinor = grid('ed-grid-minor', 'ed-grid1');
-    el.gridMajor = grid('ed-grid-major', 'ed-grid2');
-    el.floor = s('rect', { class: 'ed-floor', x: '0', y: '0' });
-    el.gridRects = [s('rect', { fill: 'url(#ed-grid-minor)', x: '0', y: '0' }), s('rect', { fill: 'url(#ed-grid-major)', x: '0', y: '0' })];
-    el.walls = s('rect', { class: 'ed-walls', x: '0', y: '0', 'data-testid': 'room' });
-    el.dims = s('g', { class: 'ed-dims' });
-    el.scale = s('g', { class: 'ed-scale', 'data-testid': 'scale-bar' });
-    el.items = s('g', { class: 'ed-items' });
-    el.svg.append(s('defs', {}, el.gridMinor, el.gridMajor), el.floor, ...el.gridRects, el.dims, el.scale, el.items, el.walls);
-    nodes = new Map();
-    roomKey = '';
   }
 
   // ---- events ----
@@ -238,145 +170,16 @@ export function createRoomEditor(ctx) {
     el.rotB.addEventListener('click', () => act('rotate'));
     el.dupB.addEventListener('click', () => act('duplicate'));
     el.delB.addEventListener('click', () => act('delete'));
-    el.inB.addEventListener('click', () => zoomBy(1.25));
-    el.outB.addEventListener('click', () => zoomBy(0.8));
-    el.fitB.addEventListener('click', () => { view.zoom = 1; view.cx = view.cy = NaN; applyViewBox(); });
-    el.svg.addEventListener('pointerdown', onPointerDown);
-    el.svg.addEventListener('pointermove', onPointerMove);
-    el.svg.addEventListener('pointerup', onPointerUp);
-    el.svg.addEventListener('pointercancel', onPointerUp);
-    el.svg.addEventListener('wheel', onWheel, { passive: false });
-    el.svg.addEventListener('focusin', (/** @type {FocusEvent} */ e) => {
-      const id = itemIdOf(e.target);
-      if (id && id !== selected) select(id);
-    });
+    el.inB.addEventListener('click', () => plan.zoomBy(1.25));
+    el.outB.addEventListener('click', () => plan.zoomBy(0.8));
+    el.fitB.addEventListener('click', () => plan.fit());
+    pointer.attach(el.svg);
     el.warnings.addEventListener('click', (/** @type {MouseEvent} */ e) => {
       const id = e.target instanceof Element ? e.target.closest('[data-item-id]')?.getAttribute('data-item-id') : null;
       if (id) select(id);
     });
     el.basketB.addEventListener('click', sendToBasket);
   }
-
-  /** @param {EventTarget | null} target */
-  function itemIdOf(target) {
-    return target instanceof Element ? target.closest('.ed-it')?.getAttribute('data-item-id') ?? null : null;
-  }
-
-  /** @type {null | {kind: 'item', id: string, base: Doc, off: {x: number, y: number}, inv: DOMMatrix, sx: number, sy: number, moved: boolean, pid: number}
-   *   | {kind: 'pan', sx: number, sy: number, cx: number, cy: number, scale: number, moved: boolean, pid: number}} */
-  let drag = null;
-
-  /** @type {Map<number, {x: number, y: number}>} pointers down on the plan */
-  const fingers = new Map();
-  /** @type {{x: number, y: number, d: number} | null} two fingers' midpoint and distance */
-  let pinch = null;
-  const spread = () => {
-    const [a, b] = [...fingers.values()];
-    return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2, d: Math.max(1, Math.hypot(a.x - b.x, a.y - b.y)) };
-  };
-
-  /** @param {PointerEvent} e */
-  function onPointerDown(e) {
-    fingers.set(e.pointerId, { x: e.clientX, y: e.clientY });
-    if (fingers.size === 2) {
-      // A second finger: pinch to zoom, and whatever the first one dragged is let go.
-      if (drag?.kind === 'item') { draft = null; render(); }
-      drag = null;
-      pinch = spread();
-      return;
-    }
-    if (e.button !== 0 || drag) return;
-    const ctm = el.svg.getScreenCTM();
-    if (!ctm) return;
-    const id = itemIdOf(e.target);
-    try { el.svg.setPointerCapture(e.pointerId); } catch { /* not an active pointer (synthetic events) */ }
-    // preventDefault below keeps the focus where it was (say, the width field,
-    // where Delete would not reach the plan): move it here.
-    (id ? nodes.get(id)?.g : el.svg)?.focus({ preventScroll: true });
-    if (id) {
-      const it = hist.present.items.find((i) => i.id === id);
-      if (!it) return;
-      const inv = ctm.inverse();
-      const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(inv);
-      drag = { kind: 'item', id, base: hist.present, off: { x: p.x - it.x, y: p.y - it.y }, inv, sx: e.clientX, sy: e.clientY, moved: false, pid: e.pointerId };
-      select(id);
-    } else {
-      const vb = el.svg.viewBox.baseVal;
-      drag = { kind: 'pan', sx: e.clientX, sy: e.clientY, cx: vb.x + vb.width / 2, cy: vb.y + vb.height / 2, scale: ctm.a, moved: false, pid: e.pointerId };
-    }
-    e.preventDefault();
-  }
-
-  /** @param {PointerEvent} e */
-  function onPointerMove(e) {
-    if (fingers.has(e.pointerId)) fingers.set(e.pointerId, { x: e.clientX, y: e.clientY });
-    if (pinch && fingers.size === 2) {
-      const now = spread();
-      zoomBy(now.d / pinch.d, now.x, now.y);
-      pinch = now;
-      return;
-    }
-    if (!drag || e.pointerId !== drag.pid) return;
-    if (!drag.moved && Math.hypot(e.clientX - drag.sx, e.clientY - drag.sy) < 3) return;
-    drag.moved = true;
-    if (drag.kind === 'item') {
-      const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(drag.inv);
-      draft = M.moveItem(drag.base, drag.id, p.x - drag.off.x, p.y - drag.off.y, lookup);
-      renderPlan(draft);
-    } else {
-      view.cx = drag.cx - (e.clientX - drag.sx) / drag.scale;
-      view.cy = drag.cy - (e.clientY - drag.sy) / drag.scale;
-      applyViewBox();
-    }
-  }
-
-  /** @param {PointerEvent} e */
-  function onPointerUp(e) {
-    fingers.delete(e.pointerId);
-    if (fingers.size < 2) pinch = null;
-    if (!drag || e.pointerId !== drag.pid) return;
-    const d = drag;
-    drag = null;
-    if (d.kind === 'item') {
-      const doc = draft;
-      draft = null;
-      if (d.moved && doc) commitDoc(doc);
-      else render();
-    } else if (!d.moved) select(null);
-  }
-
-  /** @param {WheelEvent} e */
-  function onWheel(e) {
-    e.preventDefault();
-    zoomBy(Math.exp(-e.deltaY * (e.deltaMode === 1 ? 0.05 : 0.0015)), e.clientX, e.clientY);
-  }
-
-  /** @param {KeyboardEvent} e */
-  function onKey(e) {
-    if (!el.root?.isConnected || e.defaultPrevented) return;
-    const tg = /** @type {HTMLElement | null} */ (e.target instanceof HTMLElement || e.target instanceof SVGElement ? e.target : null);
-    if (tg && (tg.closest('input, textarea, select, [contenteditable="true"]'))) return;
-    // A question is open (delete the project?, leave?): Delete or Backspace
-    // there must not remove the selected item behind it.
-    if (tg?.closest('.ed-panel') || !el.confirm.hidden || !el.leave.hidden) return;
-    const k = e.key;
-    const mod = e.ctrlKey || e.metaKey;
-    if (mod && (k === 'z' || k === 'Z')) step(e.shiftKey ? M.redo : M.undo);
-    else if (mod && (k === 'y' || k === 'Y')) step(M.redo);
-    else if (!selected || e.altKey) return;
-    else if (mod && (k === 'd' || k === 'D')) act('duplicate');
-    else if (mod) return;
-    else if (k === 'Delete' || k === 'Backspace') act('delete');
-    else if (k === 'r' || k === 'R') act('rotate');
-    else if (k === 'Escape') select(null);
-    else if (k.startsWith('Arrow')) {
-      const n = e.shiftKey ? 1 : M.GRID;
-      const [dx, dy] = k === 'ArrowLeft' ? [-n, 0] : k === 'ArrowRight' ? [n, 0] : k === 'ArrowUp' ? [0, -n] : [0, n];
-      commitDoc(M.nudgeItem(hist.present, selected, dx, dy));
-    } else return;
-    e.preventDefault();
-  }
-  document.addEventListener('keydown', onKey);
 
   // ---- actions ----
 
@@ -390,7 +193,7 @@ export function createRoomEditor(ctx) {
   function edited() {
     // A drag in progress was built on the document before this change (an
     // undo, a key): releasing it must not bring the old one back.
-    if (drag?.kind === 'item') { drag = null; draft = null; }
+    pointer.dropItem();
     // A signed-in user's new design is theirs from the first change, not the
     // first save: it leaves the screen with them (Logout, another user) and
     // is never saved to the next account.
@@ -444,62 +247,21 @@ export function createRoomEditor(ctx) {
     return true;
   }
 
-  /** @param {number} x @param {number} y */
-  function overPlan(x, y) {
-    const r = el.svg.getBoundingClientRect();
-    return x >= r.left && x <= r.right && y >= r.top && y <= r.bottom;
-  }
-
-  /** @param {number} x @param {number} y */
-  function toCm(x, y) {
-    const ctm = el.svg.getScreenCTM();
-    return ctm ? new DOMPoint(x, y).matrixTransform(ctm.inverse()) : null;
-  }
-
-  /** @param {number} f @param {number} [x] @param {number} [y] client point that stays put */
-  function zoomBy(f, x, y) {
-    const z = Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, view.zoom * f));
-    const vb = el.svg.viewBox.baseVal;
-    const c = { x: vb.x + vb.width / 2, y: vb.y + vb.height / 2 };
-    const p = x === undefined || y === undefined ? c : toCm(x, y) ?? c;
-    view.cx = p.x + (c.x - p.x) * (view.zoom / z);
-    view.cy = p.y + (c.y - p.y) * (view.zoom / z);
-    view.zoom = z;
-    applyViewBox();
-  }
-
-  function fitBox() {
-    const { width: w, depth: d } = hist.present.room;
-    const m = Math.max(30, 0.1 * Math.max(w, d));
-    return { x: -m * 1.3, y: -m * 1.3, w: w + m * 2, h: d + m * 2.8 };
-  }
-
-  function applyViewBox() {
-    const f = fitBox();
-    const w = f.w / view.zoom, hh = f.h / view.zoom;
-    const cx = Number.isFinite(view.cx) ? view.cx : f.x + f.w / 2;
-    const cy = Number.isFinite(view.cy) ? view.cy : f.y + f.h / 2;
-    el.svg.setAttribute('viewBox', `${r1(cx - w / 2)} ${r1(cy - hh / 2)} ${r1(w)} ${r1(hh)}`);
-    el.svg.dataset.zoom = String(Math.round(view.zoom * 100) / 100);
-  }
-
   function askDelete() {
     const id = saver.state.projectId, version = saver.state.version;
     if (!id) return;
-    const yes = h('button', { type: 'button', class: 'button danger', 'data-testid': 'delete-yes' }, tr('del'));
-    const no = h('button', { type: 'button', class: 'button secondary', 'data-testid': 'delete-no' }, tr('cancel'));
-    el.confirm.replaceChildren(h('p', {}, tr('delAsk', hist.present.name || tr('untitled'))), h('div', { class: 'ed-row' }, yes, no));
-    el.confirm.hidden = false;
-    no.addEventListener('click', () => { el.confirm.hidden = true; });
-    yes.addEventListener('click', () => {
-      el.confirm.hidden = true;
+    const panel = el.confirm;
+    const yes = () => {
+      panel.hidden = true;
       const v = saver.state.projectId === id ? saver.state.version : version;
       (ctx.deleteProject ? ctx.deleteProject(id, v) : ctx.api.deleteProject(id, v)).then(() => {
         ctx.onChange({ type: 'deleted', projectId: id });
         if (saver.state.projectId === id) reset();
       }, (err) => showNote(tr('st_error', err?.message ?? '')));
-    });
-    no.focus();
+    };
+    panels.ask(panel, tr('delAsk', hist.present.name || tr('untitled')),
+      { testid: 'delete-yes', label: tr('del'), onClick: yes },
+      { testid: 'delete-no', label: tr('cancel'), onClick: () => { panel.hidden = true; } });
   }
 
   function sendToBasket() {
@@ -537,13 +299,9 @@ export function createRoomEditor(ctx) {
       if (saved || gen !== loadGen) { me.answer(true); return; }
       const st = saver.state;
       const why = st.status === 'conflict' ? tr(saver.state.projectId ? 'conflict' : 'gone') : tr(`st_${st.status}`, st.message);
-      const go = h('button', { type: 'button', class: 'button danger', 'data-testid': 'leave-discard' }, tr('discard'));
-      const stay = h('button', { type: 'button', class: 'button secondary', 'data-testid': 'leave-stay' }, tr('stay'));
-      go.addEventListener('click', () => me.answer(true));
-      stay.addEventListener('click', () => me.answer(false));
-      el.leave.replaceChildren(h('p', {}, tr('leaveAsk', hist.present.name || tr('untitled'), why)), h('div', { class: 'ed-row' }, go, stay));
-      el.leave.hidden = false;
-      stay.focus();
+      panels.ask(el.leave, tr('leaveAsk', hist.present.name || tr('untitled'), why),
+        { testid: 'leave-discard', label: tr('discard'), onClick: () => me.answer(true) },
+        { testid: 'leave-stay', label: tr('stay'), onClick: () => me.answer(false) });
     });
     return promise;
   }
@@ -554,15 +312,13 @@ export function createRoomEditor(ctx) {
     loadGen++;
     const doc = M.fromProject(project);
     hist = M.history(doc);
-    draft = null;
-    drag = null;
+    pointer.cancel();
     selected = null;
     owner = userId();
     saver.reset(project);
     el.conflict.hidden = el.confirm.hidden = true;
-    view.zoom = 1;
-    view.cx = view.cy = NaN;
-    const fetches = fetchMissing(doc);
+    plan.resetView();
+    const fetches = products.want(doc.items.map((i) => i.productId));
     performance.mark('editor:load');
     render();
     performance.measure('editor:render', 'editor:load');
@@ -573,8 +329,7 @@ export function createRoomEditor(ctx) {
     leaving?.answer(false);
     loadGen++;
     hist = M.history(M.newDoc());
-    draft = null;
-    drag = null;
+    pointer.cancel();
     selected = null;
     owner = userId();
     saver.reset(null);
@@ -582,226 +337,17 @@ export function createRoomEditor(ctx) {
     render();
   }
 
-  /**
-   * fetchMissing marks the products the catalog pages did not have as pending
-   * and returns what asks the API for them (then draws them).
-   * @param {Doc} doc
-   */
-  function fetchMissing(doc) {
-    const ids = [...new Set(doc.items.map((i) => i.productId))].filter((id) => !lookup(id) && !products.has(id) && !pending.has(id));
-    for (const id of ids) pending.add(id);
-    return () => fetchProducts(ids, 0);
-  }
-
-  /**
-   * fetchProducts asks the API for products not in the catalog pages. Only
-   * "not found" means gone from the catalog; any other failure (network, 5xx)
-   * leaves them pending (drawn as loading, not as unknown) and asks again
-   * later, sooner if the catalog pages bring them meanwhile.
-   * @param {string[]} ids
-   * @param {number} attempt
-   */
-  function fetchProducts(ids, attempt) {
-    if (ids.length === 0) return;
-    /** @type {string[]} */
-    const retry = [];
-    Promise.all(ids.map((id) => ctx.api.product(id).then((p) => {
-      products.set(id, p);
-      pending.delete(id);
-    }, (err) => {
-      if (err?.code === 'not_found') { products.set(id, null); pending.delete(id); } else retry.push(id);
-    }))).then(() => {
-      if (el.root?.isConnected) render();
-      if (retry.length === 0) return;
-      setTimeout(() => {
-        if (!el.root?.isConnected) return;
-        // Brought by the catalog meanwhile, or no longer on the plan: not asked again.
-        const onPlan = new Set(present().items.map((i) => i.productId));
-        fetchProducts(retry.filter((id) => { if (lookup(id) || !onPlan.has(id)) { pending.delete(id); return false; } return true; }), attempt + 1);
-        render();
-      }, Math.min(RETRY_MAX_MS, RETRY_MS * 2 ** attempt));
-    });
-  }
-
   // ---- rendering ----
 
   function render() {
     const doc = present();
     renderHead();
-    const pr = renderPlan(doc);
-    renderSide(doc, pr);
+    const pr = plan.render(doc, selected, pointer.draggingItem);
+    panels.renderSide(doc, pr, hist, selected);
   }
 
   function renderHead() {
-    const doc = hist.present;
-    const st = saver.state;
-    el.name.textContent = doc.name || tr('untitled');
-    el.renameB.hidden = !el.nameIn.hidden;
-    el.deleteB.hidden = !(signedIn && st.projectId);
-    const key = 'st_' + st.status;
-    el.state.textContent = st.status === 'error' ? tr(key, st.message) : tr(key);
-    el.state.dataset.state = st.status;
-    el.saveB.disabled = st.status === 'saving' || st.status === 'conflict';
-    el.conflict.hidden = st.status !== 'conflict';
-  }
-
-  /**
-   * renderPlan draws doc on the plan and marks its problems.
-   * @param {Doc} doc
-   */
-  function renderPlan(doc) {
-    const { width: w, depth: d } = doc.room;
-    if (roomKey !== `${w}x${d}`) {
-      roomKey = `${w}x${d}`;
-      drawRoom(w, d);
-    }
-    const pr = M.problems(doc, lookup);
-    const seen = new Set();
-    for (const it of doc.items) {
-      seen.add(it.id);
-      let n = nodes.get(it.id);
-      if (!n) {
-        n = newNode(it.id);
-        nodes.set(it.id, n);
-        el.items.append(n.g);
-      }
-      const p = lookup(it.productId);
-      const wait = !p && pending.has(it.productId);
-      if (n.item !== it || n.product !== p || n.wait !== wait) drawItem(n, it, p, wait);
-      const cls = 'ed-it' + (it.id === selected ? ' sel' : '') + (pr.overlapping.has(it.id) ? ' bad' : '') +
-        (pr.outside.has(it.id) ? ' out' : '') + (!p ? (pending.has(it.productId) ? ' wait' : ' unk') : '');
-      if (n.cls !== cls) {
-        n.cls = cls;
-        n.g.setAttribute('class', cls);
-        n.g.setAttribute('aria-pressed', String(it.id === selected));
-      }
-    }
-    for (const [id, n] of nodes) {
-      if (!seen.has(id)) { n.g.remove(); nodes.delete(id); }
-    }
-    const sel = selected ? nodes.get(selected) : null;
-    if (sel && sel.g !== el.items.lastChild && drag?.kind !== 'item') el.items.append(sel.g); // on top
-    return pr;
-  }
-
-  /** @param {number} w @param {number} d */
-  function drawRoom(w, d) {
-    const big = Math.max(w, d);
-    const minor = big <= 1000 ? 10 : big <= 3000 ? 50 : 100;
-    const major = minor === 10 ? 100 : minor * 5;
-    for (const [p, step] of /** @type {const} */ ([[el.gridMinor, minor], [el.gridMajor, major]])) {
-      attrs(p, { width: step, height: step });
-      attrs(p.firstChild, { d: `M${step} 0H0V${step}` });
-    }
-    for (const r of [el.floor, ...el.gridRects, el.walls]) attrs(r, { width: w, height: d });
-    const fs = Math.max(10, big * 0.035);
-    const m = Math.max(30, 0.1 * big);
-    const o = m * 0.55; // dimension lines sit this far outside the walls
-    el.dims.replaceChildren(
-      s('path', { d: `M0 ${-o}H${w}M0 ${-o - fs * 0.4}v${fs * 0.8}M${w} ${-o - fs * 0.4}v${fs * 0.8}` }),
-      text(w / 2, -o - fs * 0.5, `${w} cm`, fs, 'dim-w'),
-      s('path', { d: `M${-o} 0V${d}M${-o - fs * 0.4} 0h${fs * 0.8}M${-o - fs * 0.4} ${d}h${fs * 0.8}` }),
-      attrs(text(-o - fs * 0.5, d / 2, `${d} cm`, fs, 'dim-d'), { transform: `rotate(-90 ${r1(-o - fs * 0.5)} ${d / 2})` }),
-    );
-    const bar = big > 2500 ? 500 : 100;
-    const y = d + m * 0.9;
-    el.scale.replaceChildren(
-      s('path', { d: `M0 ${y - fs * 0.3}V${y}H${bar}V${y - fs * 0.3}` }),
-      attrs(text(bar + fs * 0.4, y, bar === 100 ? tr('scale') : '5 m', fs * 0.9, 'scale'), { 'text-anchor': 'start' }),
-    );
-    applyViewBox();
-  }
-
-  /** @param {string} id @returns {ItemNode} */
-  function newNode(id) {
-    const rect = s('rect', { rx: '2' });
-    const back = s('line', { class: 'ed-back' });
-    const label = s('text', { 'text-anchor': 'middle', 'dominant-baseline': 'central' });
-    const g = s('g', { class: 'ed-it', 'data-testid': 'plan-item', 'data-item-id': id, tabindex: '0', role: 'button' }, rect, back, label);
-    return { g, rect, back, label, item: null, product: undefined, wait: false, cls: '' };
-  }
-
-  /** @param {ItemNode} n @param {Item} it @param {Product | null} p @param {boolean} wait its product is still loading */
-  function drawItem(n, it, p, wait) {
-    const old = n.item;
-    const waited = n.wait;
-    n.item = it;
-    n.wait = wait;
-    n.g.setAttribute('transform', `translate(${it.x} ${it.y})`);
-    n.g.dataset.x = String(it.x);
-    n.g.dataset.y = String(it.y);
-    const name = p ? p.name : wait ? tr('loadingProduct') : `? ${tr('unknownProduct')}`;
-    if (old && old.rotation === it.rotation && old.productId === it.productId && n.product === p && waited === wait) {
-      n.g.setAttribute('aria-label', tr('item', name, it.x, it.y));
-      return;
-    }
-    n.product = p;
-    n.g.dataset.rotation = String(it.rotation);
-    n.g.dataset.productId = it.productId;
-    const { w, d } = M.size(it, lookup);
-    attrs(n.rect, { x: -w / 2, y: -d / 2, width: w, height: d, fill: p?.color || '#9aa3ad' });
-    // The back of the product: the top edge unrotated, turning clockwise with it.
-    const [x1, y1, x2, y2] = it.rotation === 0 ? [-w / 2, -d / 2, w / 2, -d / 2] : it.rotation === 90 ? [w / 2, -d / 2, w / 2, d / 2]
-      : it.rotation === 180 ? [-w / 2, d / 2, w / 2, d / 2] : [-w / 2, -d / 2, -w / 2, d / 2];
-    attrs(n.back, { x1, y1, x2, y2 });
-    const fs = Math.max(5, Math.min(16, d * 0.3, (w * 1.7) / Math.max(4, name.length)));
-    attrs(n.label, { 'font-size': r1(fs), fill: p?.color && dark(p.color) ? '#fff' : '#1c2026' });
-    n.label.textContent = name;
-    n.g.setAttribute('aria-label', tr('item', name, it.x, it.y));
-  }
-
-  /**
-   * @param {Doc} doc
-   * @param {ReturnType<typeof M.problems>} pr
-   */
-  function renderSide(doc, pr) {
-    const act = document.activeElement;
-    if (act !== el.width) el.width.value = String(doc.room.width);
-    if (act !== el.depth) el.depth.value = String(doc.room.depth);
-    el.undoB.disabled = hist.past.length === 0;
-    el.redoB.disabled = hist.future.length === 0;
-    el.rotB.disabled = el.dupB.disabled = el.delB.disabled = !selected;
-    el.empty.hidden = doc.items.length > 0;
-
-    // Warnings
-    const byId = new Map(doc.items.map((i) => [i.id, i]));
-    const nameOf = (/** @type {string} */ id) => {
-      const it = byId.get(id);
-      return (it && lookup(it.productId)?.name) || tr('unknownProduct');
-    };
-    /** @type {Array<[string, string, string]>} [testid kind, item id, text] */
-    const ws = [];
-    for (const [a, b] of pr.pairs) ws.push(['overlap', a, tr('wOverlap', nameOf(a), nameOf(b))]);
-    for (const id of pr.outside) ws.push(['outside', id, tr('wOutside', nameOf(id))]);
-    for (const id of pr.unknown) {
-      const it = byId.get(id);
-      if (it && !pending.has(it.productId)) ws.push(['unknown', id, tr('wUnknown', it.productId)]);
-    }
-    el.warnings.hidden = ws.length === 0;
-    el.warnings.replaceChildren(h('h3', {}, `${tr('warnings')} (${ws.length})`), h('ul', {},
-      ...ws.slice(0, MAX_WARNINGS).map(([kind, id, text]) => h('li', { 'data-testid': 'warning', 'data-kind': kind },
-        h('button', { type: 'button', class: 'ed-link', 'data-item-id': id }, text))),
-      ...(ws.length > MAX_WARNINGS ? [h('li', {}, tr('wMore', ws.length - MAX_WARNINGS))] : [])));
-
-    // Summary
-    const sum = M.summary(doc, lookup);
-    const waiting = doc.items.filter((i) => pending.has(i.productId) && !lookup(i.productId)).length;
-    const money = (/** @type {number} */ v, /** @type {string} */ c) => ctx.formatPrice(v, c || undefined);
-    const totals = Object.entries(sum.totals);
-    const totalText = totals.length ? totals.map(([c, v]) => money(v, c)).join(' + ') : money(0, '');
-    el.summary.replaceChildren(h('h3', {}, tr('summary')),
-      sum.lines.length === 0 ? h('p', { class: 'muted' }, tr('noItems')) : h('table', {},
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, tr('product')), h('th', { scope: 'col' }, tr('qty')), h('th', { scope: 'col' }, tr('unit')), h('th', { scope: 'col' }, tr('total')))),
-        h('tbody', {}, ...sum.lines.map((l) => h('tr', { 'data-testid': 'summary-line', 'data-product-id': l.productId },
-          h('td', {}, l.name), h('td', { 'data-testid': 'summary-qty' }, String(l.quantity)),
-          h('td', {}, money(l.unitPrice, l.currency)), h('td', {}, money(l.total, l.currency))))),
-        h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '3' }, tr('total')),
-          h('td', { 'data-testid': 'summary-total', 'data-minor': String(totals.length === 1 ? totals[0][1] : '') }, totalText)))),
-      ...(sum.unknown - waiting ? [h('p', { class: 'muted' }, tr('unpriced', sum.unknown - waiting))] : []),
-      ...(waiting ? [h('p', { class: 'muted', 'data-testid': 'summary-loading' }, tr('pricesLoading', waiting))] : []),
-      h('div', { class: 'ed-row' }, el.basketB, el.basketNote));
-    el.basketB.disabled = sum.lines.length === 0;
-    el.total.textContent = sum.lines.length ? totalText : '';
+    panels.renderHead(hist.present, saver.state, signedIn);
   }
 
   // ---- the handle ----
@@ -820,7 +366,7 @@ export function createRoomEditor(ctx) {
     destroy() {
       loadGen++;
       saver.destroy();
-      document.removeEventListener('keydown', onKey);
+      stopKeys();
       slot.replaceChildren();
     },
     identityChanged(identity) {
@@ -844,33 +390,10 @@ export function createRoomEditor(ctx) {
     },
     addProduct: (id) => addProduct(id),
     dropProduct(id, x, y) {
-      if (!overPlan(x, y)) return false;
-      const p = toCm(x, y);
+      if (!plan.overPlan(x, y)) return false;
+      const p = plan.toCm(x, y);
       return p ? addProduct(id, { x: p.x, y: p.y }) : false;
     },
-    overPlan,
+    overPlan: plan.overPlan,
   };
 }
-
-// ---- DOM helpers ----
-
-/** @param {number} v */
-const r1 = (v) => Math.round(v * 10) / 10;
-
-/** @param {string} hex "#rrggbb" */
-function dark(hex) {
-  const n = parseInt(hex.slice(1), 16);
-  return ((n >> 16) & 255) * 0.299 + ((n >> 8) & 255) * 0.587 + (n & 255) * 0.114 < 140;
-}
-
-
-/**
- * @param {number} x @param {number} y @param {string} str @param {number} fs @param {string} id
- */
-function text(x, y, str, fs, id) {
-  const e = s('text', { x: r1(x), y: r1(y), 'font-size': r1(fs), 'text-anchor': 'middle', 'data-testid': id });
-  e.textContent = str;
-  return e;
-}
-
-
