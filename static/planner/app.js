@@ -178,7 +178,7 @@ export function createApp({
   });
   const api = createApi(gate);
   const host = createEditorHost({
-    slot: editorSlot, api, post, settings: settingsView, safely,
+    slot: editorSlot, api, post, settings: settingsView, safely, clock,
     identity: () => session.identity(),
     saveProject: (doc, target) => projects.save(doc, target),
     createProject: (name) => projects.create(name),

@@ -37,6 +37,8 @@ import { formatPrice } from './format.js';
  * @property {(change: EditorChange) => void} onChange tells the app the editor changed something
  * @property {() => Promise<boolean>} reloadOpenProject fetches the open project again and loads it
  *   (discarding unsaved changes): the answer to an offer made through EditorHandle.remoteChange
+ * @property {import('./clock.js').Clock} [clock] the app's clock (default systemClock): the editor's timers (autosave, product
+ *   retries) run on it, so tests on a fake clock drive them too
  */
 
 /**
@@ -90,6 +92,7 @@ import { formatPrice } from './format.js';
  * @property {(id: string, version: number) => Promise<void>} deleteProject
  * @property {(productId: string) => Product | undefined} product
  * @property {() => Promise<boolean>} reloadOpenProject
+ * @property {import('./clock.js').Clock} clock
  * @property {() => Promise<void>} loadProjects refreshes "My projects"
  */
 
@@ -99,7 +102,7 @@ import { formatPrice } from './format.js';
  */
 export function createEditorHost({
   slot, api, post, settings, identity, safely, saveProject, createProject, deleteProject, product,
-  reloadOpenProject, loadProjects,
+  reloadOpenProject, loadProjects, clock,
 }) {
   /** @type {OpenProject} */
   const open = { project: null, edited: false };
@@ -120,6 +123,7 @@ export function createEditorHost({
     formatPrice: (/** @type {number} */ minor, /** @type {string | undefined} */ currency) =>
       formatPrice(minor, currency || settings.currency || 'EUR', settings.locale),
     reloadOpenProject,
+    clock,
     onChange: (/** @type {EditorChange} */ change) => {
       if (change?.type === 'edited') open.edited = true;
       // The editor saves and deletes only the project it shows: that is the

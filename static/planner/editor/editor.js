@@ -21,7 +21,7 @@ import { systemClock } from '../clock.js';
  * @typedef {import('../api.js').Project} Project
  * @typedef {import('./model.js').Doc} Doc
  * @typedef {import('../clock.js').Clock} Clock
- * @typedef {EditorContext & {clock?: Clock}} RoomEditorContext the shell's context; clock (default
+ * @typedef {EditorContext} RoomEditorContext the shell's context; its clock (default
  *   systemClock) runs every timer of the editor: autosave and product retries
  * @typedef {EditorHandle & {addProduct(id: string): boolean, dropProduct(id: string, clientX: number, clientY: number): boolean,
  *   overPlan(clientX: number, clientY: number): boolean}} RoomEditor
