@@ -125,7 +125,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	plannerSrv := &http.Server{Handler: svc.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	plannerSrv := &http.Server{Handler: svc.Handler()}
 	// The live channel's sockets are upgraded connections Shutdown ignores.
 	plannerSrv.RegisterOnShutdown(func() { _ = svc.CloseLive() })
 	go svc.RunMaintenance(ctx)
@@ -138,8 +138,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
 	return serve.Run(ctx, 5*time.Second,
-		serve.Server{HTTP: plannerSrv, Listener: plannerLn},
-		serve.Server{HTTP: &http.Server{Handler: hs, ReadHeaderTimeout: 10 * time.Second}, Listener: hostLn})
+		serve.Server{HTTP: plannerSrv, Listener: plannerLn, Streaming: service.LiveRoute},
+		serve.Server{HTTP: &http.Server{Handler: hs}, Listener: hostLn})
 }
 
 // urlOf is the http URL of a listener, keeping the host name asked for

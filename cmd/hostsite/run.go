@@ -111,7 +111,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return err
 	}
-	servers := []serve.Server{{HTTP: &http.Server{Handler: hs, ReadHeaderTimeout: 10 * time.Second}, Listener: ln}}
+	servers := []serve.Server{{HTTP: &http.Server{Handler: hs}, Listener: ln}}
 	if o.metricsAddr != "" {
 		mln, err := net.Listen("tcp", o.metricsAddr)
 		if err != nil {
@@ -120,7 +120,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		mux := http.NewServeMux()
 		mux.Handle("GET /metrics", broker.MetricsHandler())
-		servers = append(servers, serve.Server{HTTP: &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}, Listener: mln})
+		servers = append(servers, serve.Server{HTTP: &http.Server{Handler: mux}, Listener: mln})
 	}
 	fmt.Fprintf(stdout, "hostsite: listening on http://%s (planner %s)\n", ln.Addr(), o.plannerURL)
 	if len(servers) > 1 {

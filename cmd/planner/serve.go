@@ -93,11 +93,8 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 // serveHTTP serves until ctx ends, then shuts down gracefully.
 func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c serveConfig, log *slog.Logger, stdout io.Writer) error {
 	srv := &http.Server{
-		Handler:           svc.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		IdleTimeout:       120 * time.Second,
-		MaxHeaderBytes:    64 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Handler:  svc.Handler(),
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 	if c.tlsCert != "" {
 		srv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
@@ -116,5 +113,6 @@ func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c ser
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "planner: listening on %s://%s (public URL %s, database %s)\n", scheme, ln.Addr(), c.publicURL, c.db)
-	return serve.Run(ctx, 10*time.Second, serve.Server{HTTP: srv, Listener: ln, CertFile: c.tlsCert, KeyFile: c.tlsKey})
+	return serve.Run(ctx, 10*time.Second, serve.Server{HTTP: srv, Listener: ln, CertFile: c.tlsCert, KeyFile: c.tlsKey,
+		Streaming: service.LiveRoute})
 }

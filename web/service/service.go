@@ -180,6 +180,11 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		verifier: verifier, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stopWatch: stop}, nil
 }
 
+// LiveRoute reports whether r is the live channel's WebSocket upgrade, the
+// one route whose connection outlives its request: servers exempt it from
+// their body read deadline (the socket has its own keepalive).
+func LiveRoute(r *http.Request) bool { return r.URL.Path == "/ws" }
+
 // Handler is the service's HTTP handler.
 func (s *Service) Handler() http.Handler { return s.api }
 

@@ -11,26 +11,82 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/roomplanner/planner/cmd/internal/httpguard"
+)
+
+// Limits every server Run starts is held to, unless its http.Server sets its
+// own: a client cannot hold a connection open by trickling its headers or
+// body, nor send more header than MaxHeaderBytes.
+const (
+	ReadHeaderTimeout = 10 * time.Second  // the request line and headers
+	BodyTimeout       = 30 * time.Second  // the whole request body, from when the headers arrived
+	IdleTimeout       = 120 * time.Second // a kept-alive connection between requests
+	MaxHeaderBytes    = 64 << 10          // header bytes; more gets 431
 )
 
 // Server is one HTTP server and the listener it serves. The caller listens
-// first (the URLs it prints depend on the ports bound) and sets the server's
-// timeouts; Run owns both from then on.
+// first (the URLs it prints depend on the ports bound); Run owns both from
+// then on.
 type Server struct {
 	HTTP     *http.Server
 	Listener net.Listener
 	// CertFile and KeyFile, when set, make it serve TLS (http.Server.ServeTLS).
 	// Default empty: plain HTTP.
 	CertFile, KeyFile string
+	// Streaming reports the requests that are exempt from BodyTimeout because
+	// they keep the connection for a stream with its own keepalive (the live
+	// channel's WebSocket upgrade). Default nil: none.
+	Streaming func(*http.Request) bool
+	// BodyTimeout bounds reading each request's body. Default BodyTimeout.
+	BodyTimeout time.Duration
 }
 
-// Run serves each server until ctx is done or one of them fails, then shuts
+// harden applies the limits above to s where its http.Server leaves them
+// unset, puts every request body under BodyTimeout (Streaming ones aside),
+// and refuses requests with ambiguous framing (httpguard).
+func (s *Server) harden() {
+	h := s.HTTP
+	if h.ReadHeaderTimeout == 0 {
+		h.ReadHeaderTimeout = ReadHeaderTimeout
+	}
+	if h.IdleTimeout == 0 {
+		h.IdleTimeout = IdleTimeout
+	}
+	if h.MaxHeaderBytes == 0 {
+		h.MaxHeaderBytes = MaxHeaderBytes
+	}
+	next := h.Handler
+	if next == nil {
+		next = http.DefaultServeMux
+	}
+	streaming, bodyTimeout := s.Streaming, s.BodyTimeout
+	if bodyTimeout == 0 {
+		bodyTimeout = BodyTimeout
+	}
+	// ReadTimeout would also cut the upgraded streams, so the body deadline
+	// is set per request instead.
+	h.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if streaming == nil || !streaming(r) {
+			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
+		}
+		next.ServeHTTP(w, r)
+	})
+	httpguard.Protect(h)
+	s.Listener = httpguard.Listener(s.Listener)
+}
+
+// Run hardens each server (the limits above, httpguard), serves it until ctx
+// is done or one of them fails, then shuts
 // them all down at once: each stops accepting, lets its in-flight requests
 // finish for at most drain, and closes its idle connections (upgraded
 // connections are the caller's, through http.Server.RegisterOnShutdown).
 // It returns the first real error: a server that failed, else a shutdown
 // that did not finish in time; nil after a clean stop.
 func Run(ctx context.Context, drain time.Duration, servers ...Server) error {
+	for i := range servers {
+		servers[i].harden()
+	}
 	errc := make(chan error, len(servers))
 	for _, s := range servers {
 		go func() {
