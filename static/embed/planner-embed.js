@@ -17,8 +17,8 @@
 // planner-embed.d.ts; this file imports them so tsc checks the implementation
 // against what integrators see.
 
-import { guardMessage, isRecord } from './guards.js';
-import { PROTOCOL_VERSION, isCurrency, isLocale, isProjectId, isToken, MAX_PROJECT_ID_LENGTH } from './limits.js';
+import { guardMessage } from './guards.js';
+import { PROTOCOL_VERSION, isCurrency, isLocale, isProjectId, isRecord, isToken, MAX_PROJECT_ID_LENGTH } from './limits.js';
 import { createFrame, readOptions } from './options.js';
 import { PlannerError, createPendings, destroyedError, timersOf } from './pending.js';
 import { createReporter, describe, reasonOf, redact } from './report.js';
