@@ -9,6 +9,8 @@
 // A message failing one is dropped (and counted by the caller) for the first
 // reason it fails; nothing of it is read further.
 
+import { isRecord, ownValue } from './limits.js';
+
 /** MAX_EVENT_NAME_LENGTH bounds an inbound event name; the planner's are far shorter. */
 export const MAX_EVENT_NAME_LENGTH = 64;
 
@@ -42,23 +44,4 @@ export function guardMessage(ev, frameWindow, plannerOrigin) {
   if (content !== undefined && !isRecord(content)) return { ok: false, reason: 'shape' };
   if (ev.origin !== plannerOrigin) return { ok: false, reason: 'origin' };
   return { ok: true, event, content };
-}
-
-/**
- * isRecord reports whether v is a plain object (not null, not an array).
- * @param {unknown} v
- * @returns {v is Record<string, unknown>}
- */
-export function isRecord(v) {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * ownValue reads an own property only, so nothing inherited counts as content.
- * @param {Record<string, unknown>} obj
- * @param {string} key
- * @returns {unknown}
- */
-function ownValue(obj, key) {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }

@@ -4,7 +4,8 @@
 // message the planner would silently drop into an immediate error for the
 // integrator. The file lives under embed/ because host pages import the SDK
 // cross-origin and only /static/embed/ is served with a CORS header; the
-// planner page imports it same-origin.
+// planner page imports it same-origin. isRecord and ownValue are the shape
+// checks both sides run on an envelope before reading any field of it.
 
 /** PROTOCOL_VERSION is sent in Ready and required by the SDK; bump it only for incompatible changes. */
 export const PROTOCOL_VERSION = 1;
@@ -64,4 +65,24 @@ export function isLocale(v) {
  */
 export function isCurrency(v) {
   return typeof v === 'string' && CURRENCY_RE.test(v);
+}
+
+/**
+ * isRecord reports whether v is a plain object (not null, not an array).
+ * @param {unknown} v
+ * @returns {v is Record<string, unknown>}
+ */
+export function isRecord(v) {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+/**
+ * ownValue reads an own property only, so inherited or prototype properties
+ * never count as content.
+ * @param {Record<string, unknown>} obj
+ * @param {string} key
+ * @returns {unknown}
+ */
+export function ownValue(obj, key) {
+  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }

@@ -1,7 +1,8 @@
 // planner-embed.d.ts: the public API of the host SDK (planner-embed.js) for
 // TypeScript integrators. planner-embed.js and the modules it imports
-// (guards.js, pending.js, limits.js, options.js, report.js) take their public
-// types from here, so `tsc` checks the implementation against this file.
+// (guards.js, pending.js, limits.js, options.js, report.js, tokens.js) take
+// their public types from here, so `tsc` checks the implementation against
+// this file.
 
 /** PROTOCOL_VERSION is the iframe protocol version this SDK speaks; a Ready with another version is refused. */
 export declare const PROTOCOL_VERSION: 1;

@@ -9,19 +9,21 @@
 // come from the host's getToken() (its own backend) and are never handed to
 // onEvent: out-going events are reported with tokens redacted.
 //
-// This file holds the handshake, the tokens and the public methods. Beside it:
-// guards.js (the inbound checks), pending.js (the promises owed to the host
+// This file holds the handshake, the posting and the public methods. Beside
+// it: guards.js (the inbound checks), tokens.js (getToken(), TokenExpired and
+// the login()/logout() token flow), pending.js (the promises owed to the host
 // and their timeouts), limits.js (the envelope limits shared with the
 // planner), options.js (createPlanner's options and the iframe) and report.js
 // (onEvent records, tokens redacted). The public types live in
 // planner-embed.d.ts; this file imports them so tsc checks the implementation
 // against what integrators see.
 
-import { guardMessage, isRecord } from './guards.js';
-import { PROTOCOL_VERSION, isCurrency, isLocale, isProjectId, isToken, MAX_PROJECT_ID_LENGTH } from './limits.js';
+import { guardMessage } from './guards.js';
+import { PROTOCOL_VERSION, isCurrency, isLocale, isProjectId, MAX_PROJECT_ID_LENGTH } from './limits.js';
 import { createFrame, readOptions } from './options.js';
 import { PlannerError, createPendings, destroyedError, timersOf } from './pending.js';
 import { createReporter, describe, reasonOf, redact } from './report.js';
+import { createTokens } from './tokens.js';
 
 export { PROTOCOL_VERSION, PlannerError };
 
@@ -30,7 +32,6 @@ export { PROTOCOL_VERSION, PlannerError };
  * @typedef {import('./planner-embed.js').Planner} Planner
  * @typedef {import('./planner-embed.js').PlannerStats} PlannerStats
  * @typedef {import('./planner-embed.js').HostToPlannerEvent} HostToPlannerEvent
- * @typedef {import('./planner-embed.js').TokenKind} TokenKind
  * @typedef {import('./planner-embed.js').ReadyContent} ReadyContent
  * @typedef {import('./planner-embed.js').ProjectLoaded} ProjectLoaded
  * @typedef {import('./planner-embed.js').Settings} Settings
@@ -72,27 +73,16 @@ export function createPlanner(options) {
   let isReady = false;
   /** @type {string[] | null} */
   let capabilities = null;
-  /** @type {TokenKind | null} kind of the last token posted; null before any and after Logout */
-  let sentKind = null;
   /** @type {Outgoing[]} commands waiting for Ready */
   let outbox = [];
   const clock = timersOf(timers);
   const owed = createPendings(clock, requestTimeoutMs);
   const { report, emitError } = createReporter(onEvent, stats);
-  // generation counts login()/logout() calls; a getToken() answer that was
-  // asked for in an older generation is stale and never posted, so a slow
-  // answer cannot undo a later sign-in or sign-out.
-  let generation = 0;
-  // explicitFetches counts login()/logout() calls still waiting for getToken();
-  // meanwhile the planner's own requests for a token wait for theirs.
-  let explicitFetches = 0;
-  /** @type {{gen: number} | null} the getToken() call answering the planner, if any (single-flight) */
-  let flight = null;
-  // refreshWanted: a TokenExpired is waiting for its answer (TokenRefreshed).
-  let refreshWanted = false;
-  /** @type {unknown} */
-  let retryTimer = null;
-  let failures = 0;
+  const tokens = createTokens({
+    getToken, clock, retryDelayMs, maxRetryDelayMs, emitError, send,
+    isReady: () => isReady,
+    isDestroyed: () => destroyed,
+  });
   /** @type {unknown} */
   let handshakeTimer = null;
 
@@ -158,11 +148,10 @@ export function createPlanner(options) {
         onReady(content);
         break;
       case 'AuthenticationRequired':
-        requestToken();
+        tokens.request();
         break;
       case 'TokenExpired':
-        refreshWanted = true;
-        requestToken();
+        tokens.expired();
         break;
     }
     owed.answer(event, content);
@@ -183,8 +172,7 @@ export function createPlanner(options) {
     if (isReady) {
       // A second Ready: the planner page reloaded inside the iframe and holds
       // no token any more; give it one as at the start.
-      sentKind = null;
-      requestToken();
+      tokens.reloaded();
       return;
     }
     isReady = true;
@@ -197,7 +185,7 @@ export function createPlanner(options) {
       if (item.owner?.settled) continue;
       transmit(item);
     }
-    if (sentKind === null) requestToken();
+    if (tokens.kind === null) tokens.request();
   }
 
   /** @param {PlannerError} err */
@@ -208,138 +196,6 @@ export function createPlanner(options) {
     rejectReady(err);
     outbox = [];
     owed.rejectAll(err);
-  }
-
-  // ---- tokens ----
-
-  /**
-   * requestToken answers the planner's need for a token (start, Authentication-
-   * Required, TokenExpired) with one getToken() call however often it asks:
-   * it joins a call in flight, waits out a retry backoff, and leaves the
-   * answer to a login()/logout() that is fetching its own token.
-   */
-  function requestToken() {
-    if (destroyed || !isReady) return;
-    if (explicitFetches > 0 || flight !== null || retryTimer !== null) return;
-    fetchForPlanner();
-  }
-
-  function fetchForPlanner() {
-    const f = { gen: generation };
-    flight = f;
-    callGetToken().then((tok) => {
-      if (flight === f) flight = null;
-      if (destroyed || f.gen !== generation) return;
-      failures = 0;
-      sendToken(tok);
-    }, (err) => {
-      if (flight === f) flight = null;
-      if (destroyed || f.gen !== generation) return;
-      const delay = Math.min(retryDelayMs * 2 ** failures, maxRetryDelayMs);
-      failures++;
-      emitError(new PlannerError('token_unavailable',
-        `could not get a planner token: ${describe(err)}; retrying in ${Math.round(delay / 100) / 10} s`));
-      retryTimer = clock.start(() => {
-        retryTimer = null;
-        if (!destroyed && f.gen === generation && explicitFetches === 0 && flight === null) fetchForPlanner();
-      }, delay);
-    });
-  }
-
-  /**
-   * sendToken posts a token the planner asked for: TokenRefreshed when it is
-   * the kind already sent and a TokenExpired is waiting; Logout first when the
-   * visitor went from user to anonymous (signed out elsewhere).
-   * @param {{token: string, kind: TokenKind}} tok
-   */
-  function sendToken(tok) {
-    const refresh = refreshWanted;
-    refreshWanted = false;
-    if (sentKind !== null && sentKind === tok.kind) {
-      send(refresh ? 'TokenRefreshed' : eventFor(tok.kind), { token: tok.token });
-      return;
-    }
-    if (sentKind === 'user' && tok.kind === 'legal-entity') send('Logout', {});
-    send(eventFor(tok.kind), { token: tok.token });
-  }
-
-  /**
-   * callGetToken calls the host's getToken() once and checks its answer.
-   * @returns {Promise<{token: string, kind: TokenKind}>}
-   */
-  function callGetToken() {
-    return new Promise((resolve) => resolve(getToken())).then((v) => {
-      if (!isRecord(v)) throw new Error('getToken() did not return an object');
-      // Never quote the value: it may be a token.
-      if (!isToken(v.token)) throw new Error('getToken() returned no usable token');
-      if (v.kind !== 'user' && v.kind !== 'legal-entity') throw new Error('getToken() returned an unknown token kind');
-      return { token: v.token, kind: v.kind };
-    });
-  }
-
-  /**
-   * beginExplicit starts a login()/logout(): it supersedes every older token
-   * request, including a retry backoff.
-   * @returns {number} the new generation
-   */
-  function beginExplicit() {
-    generation++;
-    explicitFetches++;
-    flight = null;
-    clock.clear(retryTimer);
-    retryTimer = null;
-    failures = 0;
-    return generation;
-  }
-
-  /**
-   * afterExplicitFailure: a login()/logout() got no usable token; if the
-   * planner holds none from us, fall back to the planner-driven path (with
-   * retry backoff) so it is not left waiting.
-   */
-  function afterExplicitFailure() {
-    if (isReady && sentKind === null) requestToken();
-  }
-
-  /**
-   * fetchExplicit calls getToken() for the login()/logout() that began
-   * generation gen and hands its answer to use, unless op was settled meanwhile
-   * (timeout, destroy()) or a later login()/logout() superseded it: then op is
-   * rejected and the answer, stale, is never posted. A failed getToken()
-   * rejects op with token_unavailable.
-   * @param {Pending<void>} op
-   * @param {string} what names the call in error messages
-   * @param {number} gen
-   * @param {(tok: {token: string, kind: TokenKind}) => void} use
-   */
-  function fetchExplicit(op, what, gen, use) {
-    callGetToken().then((tok) => {
-      if (stillWanted()) use(tok);
-    }, (err) => {
-      if (stillWanted()) explicitTokenFailed(op, what, err);
-    });
-    function stillWanted() {
-      explicitFetches--;
-      if (op.settled || destroyed) return false;
-      if (gen !== generation) {
-        op.reject(new PlannerError('superseded', `${what} was superseded by a later login() or logout()`));
-        return false;
-      }
-      return true;
-    }
-  }
-
-  /**
-   * explicitTokenFailed reports a getToken() failure inside login()/logout().
-   * @param {Pending<void>} op
-   * @param {string} what
-   * @param {unknown} err
-   */
-  function explicitTokenFailed(op, what, err) {
-    const e = new PlannerError('token_unavailable', `${what}: could not get a planner token: ${describe(err)}`, { cause: err });
-    emitError(e);
-    op.reject(e);
-    afterExplicitFailure();
   }
 
   // ---- outbound ----
@@ -374,11 +230,7 @@ export function createPlanner(options) {
       return;
     }
     stats.posted++;
-    // Any token answers a waiting TokenExpired ("re-sending Authentication/Login works too").
-    if (event === 'Login' || event === 'Authentication' || event === 'TokenRefreshed') refreshWanted = false;
-    if (event === 'Login') sentKind = 'user';
-    else if (event === 'Authentication') sentKind = 'legal-entity';
-    else if (event === 'Logout') sentKind = null;
+    tokens.posted(event);
     report({ direction: 'out', event, content: redact(content) });
     onPosted?.();
   }
@@ -390,12 +242,12 @@ export function createPlanner(options) {
     if (destroyed) return Promise.reject(destroyedError());
     /** @type {Pending<void>} */
     const op = owed.track('login()');
-    const gen = beginExplicit();
-    fetchExplicit(op, 'login()', gen, (tok) => {
+    const gen = tokens.beginExplicit();
+    tokens.fetchExplicit(op, 'login()', gen, (tok) => {
       if (tok.kind !== 'user') {
         op.reject(new PlannerError('wrong_token_kind',
           'login(): getToken() returned a legal-entity token; sign the visitor in at the host first'));
-        afterExplicitFailure();
+        tokens.afterExplicitFailure();
         return;
       }
       owed.waitFor(op, (event, content) => {
@@ -415,11 +267,11 @@ export function createPlanner(options) {
     if (destroyed) return Promise.reject(destroyedError());
     /** @type {Pending<void>} */
     const op = owed.track('logout()');
-    const gen = beginExplicit();
+    const gen = tokens.beginExplicit();
     // Logout goes first, without waiting for the anonymous token: the
     // visitor's data should leave the screen now, not after a round trip.
     send('Logout', {}, op);
-    fetchExplicit(op, 'logout()', gen, (tok) => {
+    tokens.fetchExplicit(op, 'logout()', gen, (tok) => {
       if (tok.kind !== 'legal-entity') {
         op.reject(new PlannerError('wrong_token_kind',
           'logout(): getToken() still returned a user token; sign the visitor out at the host first'));
@@ -497,9 +349,7 @@ export function createPlanner(options) {
     win.removeEventListener('message', onMessage);
     clock.clear(handshakeTimer);
     handshakeTimer = null;
-    clock.clear(retryTimer);
-    retryTimer = null;
-    flight = null;
+    tokens.stop();
     outbox = [];
     const err = destroyedError();
     rejectReady(err);
@@ -514,7 +364,7 @@ export function createPlanner(options) {
     ready,
     stats,
     get capabilities() { return capabilities; },
-    get tokenKind() { return sentKind; },
+    get tokenKind() { return tokens.kind; },
     get destroyed() { return destroyed; },
     login,
     logout,
@@ -522,13 +372,4 @@ export function createPlanner(options) {
     setSettings,
     destroy,
   };
-}
-
-/**
- * eventFor names the command that installs a token of kind.
- * @param {TokenKind} kind
- * @returns {'Login' | 'Authentication'}
- */
-function eventFor(kind) {
-  return kind === 'user' ? 'Login' : 'Authentication';
 }

@@ -4,7 +4,7 @@
 // sentences of the SDK's errors are made here too, short and never quoting a
 // token.
 
-import { isRecord } from './guards.js';
+import { isRecord } from './limits.js';
 
 /**
  * @typedef {import('./planner-embed.js').PlannerEventRecord} PlannerEventRecord

@@ -7,8 +7,9 @@
 // nothing else a host (or an attacker) sends ever reaches the app.
 
 // The rules of the envelope's content (version, token, projectId, locale,
-// currency) are shared with the host SDK, which checks them before posting.
-import { isCurrency, isLocale, isProjectId, isToken } from '../embed/limits.js';
+// currency) are shared with the host SDK, which checks them before posting,
+// and so are the shape checks isRecord and ownValue.
+import { isCurrency, isLocale, isProjectId, isRecord, isToken, ownValue } from '../embed/limits.js';
 
 export { MAX_PROJECT_ID_LENGTH, MAX_TOKEN_LENGTH, PROTOCOL_VERSION } from '../embed/limits.js';
 
@@ -93,23 +94,4 @@ export function parseEnvelope(data) {
     }
   }
   return null;
-}
-
-/**
- * @param {unknown} v
- * @returns {v is Record<string, unknown>}
- */
-function isRecord(v) {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/**
- * ownValue reads an own data property only, so inherited or prototype
- * properties never count as content.
- * @param {Record<string, unknown>} obj
- * @param {string} key
- * @returns {unknown}
- */
-function ownValue(obj, key) {
-  return Object.prototype.hasOwnProperty.call(obj, key) ? obj[key] : undefined;
 }
