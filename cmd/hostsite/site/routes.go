@@ -1,10 +1,10 @@
 package site
 
 import (
-	"io/fs"
 	"net"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/static"
@@ -17,8 +17,12 @@ import (
 func (s *Site) addRoutes(e *echo.Echo) {
 	cop := http.NewCrossOriginProtection()
 	e.Use(echo.WrapMiddleware(cop.Handler), s.headers)
-	assets, _ := fs.Sub(static.FS, ".")
-	e.GET("/static/*", echo.WrapHandler(http.StripPrefix("/static/", http.FileServerFS(assets))))
+	e.GET("/static/*", func(c echo.Context) error {
+		if !static.Serve(c.Response(), c.Request(), strings.TrimPrefix(c.Request().URL.Path, "/static/")) {
+			return echo.ErrNotFound
+		}
+		return nil
+	})
 	e.GET("/healthz", handleHealthz)
 	e.GET("/", s.handleHome)
 	e.GET("/plan", s.handlePlan)
