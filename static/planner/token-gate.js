@@ -15,6 +15,7 @@ import { systemClock } from './clock.js';
 import { safely as logSafely } from './log.js';
 import { createServerClock, isFresh } from './server-clock.js';
 import { createHoldQueue } from './hold-queue.js';
+import { createExpiryEpisode, DEFAULT_BACKOFF } from './expiry-episode.js';
 
 export { TOKEN_MARGIN_MS, DATE_SKEW_TOLERANCE_MS } from './server-clock.js';
 
@@ -148,7 +149,6 @@ export class GateError extends Error {
  */
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const DEFAULT_BACKOFF = Object.freeze([2000, 4000, 8000, 15000]);
 
 /**
  * createTokenGate returns the gate all API calls go through.
@@ -169,7 +169,6 @@ export function createTokenGate({
 }) {
   if (typeof fetchFn !== 'function') throw new TypeError('createTokenGate: fetch is required');
   if (typeof postTokenExpired !== 'function') throw new TypeError('createTokenGate: postTokenExpired is required');
-  const backoff = retryBackoffMs.length > 0 ? [...retryBackoffMs] : [...DEFAULT_BACKOFF];
 
   /** @type {CurrentToken | null} */
   let token = null;
@@ -190,12 +189,16 @@ export function createTokenGate({
     onTimeout: (/** @type {Call} */ call) => {
       failed = true;
       call.reject(new GateError('hold_timeout'));
-      if (held.length === 0) endEpisode();
+      if (held.length === 0) episode.end();
       updateState();
     },
   });
-  /** @type {{attempt: number, timer: unknown} | null} an expiry episode: TokenExpired posted */
-  let episode = null;
+  const episode = createExpiryEpisode({
+    clock,
+    backoffMs: retryBackoffMs,
+    ask: askForToken,
+    settled: () => held.length === 0 || usable(),
+  });
   let failed = false;
   let closed = false;
   /** @type {GateState} */
@@ -228,32 +231,6 @@ export function createTokenGate({
     safely('postTokenExpired', () => postTokenExpired({ kind }));
   }
 
-  function startEpisode() {
-    if (episode) return;
-    episode = { attempt: 0, timer: null };
-    askForToken();
-    scheduleRepost();
-  }
-
-  function scheduleRepost() {
-    if (!episode) return;
-    const ep = episode;
-    const delay = backoff[Math.min(ep.attempt, backoff.length - 1)];
-    ep.timer = clock.setTimeout(() => {
-      if (episode !== ep) return;
-      if (held.length === 0 || usable()) return endEpisode();
-      ep.attempt++;
-      askForToken();
-      scheduleRepost();
-    }, delay);
-  }
-
-  function endEpisode() {
-    if (!episode) return;
-    clock.clearTimeout(episode.timer);
-    episode = null;
-  }
-
   /**
    * @param {Call} call
    * @param {GateErrorCode} code
@@ -277,12 +254,12 @@ export function createTokenGate({
   function pump() {
     if (closed) return;
     if (!usable()) {
-      if (held.length > 0) startEpisode();
-      else endEpisode();
+      if (held.length > 0) episode.start();
+      else episode.end();
       updateState();
       return;
     }
-    endEpisode();
+    episode.end();
     for (const call of held.drain()) {
       if (call.write && call.epoch !== epoch) {
         fail(call, 'identity_changed');
@@ -464,7 +441,7 @@ export function createTokenGate({
   function destroy() {
     if (closed) return;
     closed = true;
-    endEpisode();
+    episode.end();
     for (const call of held.drain()) fail(call, 'closed');
     updateState();
   }
