@@ -1,15 +1,19 @@
 // token-gate.js: every API call of the planner goes through the gate.
 //
-// The gate holds the current token and the offset between the server's clock
-// and the browser's. A call made with no usable token is held; the first held
+// The gate holds the current token and judges it on the server's clock
+// (server-clock.js: the offset, Date-header correction, the expiry margin).
+// A call made with no usable token is held (hold-queue.js); the first held
 // call of an expiry episode asks the host for a token (TokenExpired) once, and
-// re-asks with backoff while calls wait. A fresh token releases held calls in
-// their original order. Writes are bound to the identity (kind + uid) and the
-// session they were made in and are never replayed under another one. Every
-// call resolves or rejects: held calls have a deadline and the queue a bound.
+// re-asks with backoff while calls wait (expiry-episode.js). A fresh token
+// releases held calls in their original order. Writes are bound to the
+// identity (kind + uid) and the session they were made in and are never
+// replayed under another one. Every call resolves or rejects: held calls have
+// a deadline and the queue a bound.
 //
 // The gate resolves with the HTTP response for every status it does not handle
 // itself (api.js turns non-2xx into ApiError); it rejects only with GateError.
+// The modules above keep time, order and timers; which call fails, and with
+// which GateError, is decided here.
 
 import { systemClock } from './clock.js';
 import { safely as logSafely } from './log.js';
