@@ -1,24 +1,27 @@
 // token-gate.js: every API call of the planner goes through the gate.
 //
-// The gate holds the current token and the offset between the server's clock
-// and the browser's. A call made with no usable token is held; the first held
+// The gate holds the current token and judges it on the server's clock
+// (server-clock.js: the offset, Date-header correction, the expiry margin).
+// A call made with no usable token is held (hold-queue.js); the first held
 // call of an expiry episode asks the host for a token (TokenExpired) once, and
-// re-asks with backoff while calls wait. A fresh token releases held calls in
-// their original order. Writes are bound to the identity (kind + uid) and the
-// session they were made in and are never replayed under another one. Every
-// call resolves or rejects: held calls have a deadline and the queue a bound.
+// re-asks with backoff while calls wait (expiry-episode.js). A fresh token
+// releases held calls in their original order. Writes are bound to the
+// identity (kind + uid) and the session they were made in and are never
+// replayed under another one. Every call resolves or rejects: held calls have
+// a deadline and the queue a bound.
 //
 // The gate resolves with the HTTP response for every status it does not handle
 // itself (api.js turns non-2xx into ApiError); it rejects only with GateError.
+// The modules above keep time, order and timers; which call fails, and with
+// which GateError, is decided here.
 
 import { systemClock } from './clock.js';
 import { safely as logSafely } from './log.js';
+import { createServerClock, isFresh } from './server-clock.js';
+import { createHoldQueue } from './hold-queue.js';
+import { createExpiryEpisode, DEFAULT_BACKOFF } from './expiry-episode.js';
 
-/** TOKEN_MARGIN_MS: a token counts as expired this long before its exp. */
-export const TOKEN_MARGIN_MS = 2000;
-
-/** DATE_SKEW_TOLERANCE_MS: a Date header moves the clock offset only when it disagrees by more. */
-export const DATE_SKEW_TOLERANCE_MS = 2000;
+export { TOKEN_MARGIN_MS, DATE_SKEW_TOLERANCE_MS } from './server-clock.js';
 
 /**
  * GateErrorCode names why the gate failed a call.
@@ -135,7 +138,6 @@ export class GateError extends Error {
  * @property {number} epoch identity epoch the call was made in
  * @property {string | undefined} idempotencyKey writes only; same on every attempt
  * @property {number} expiredRetries 401 token_expired answers seen
- * @property {unknown} timer hold deadline timer
  * @property {(r: GateResponse) => void} resolve
  * @property {(e: Error) => void} reject
  */
@@ -151,7 +153,6 @@ export class GateError extends Error {
  */
 
 const WRITE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-const DEFAULT_BACKOFF = Object.freeze([2000, 4000, 8000, 15000]);
 
 /**
  * createTokenGate returns the gate all API calls go through.
@@ -172,7 +173,6 @@ export function createTokenGate({
 }) {
   if (typeof fetchFn !== 'function') throw new TypeError('createTokenGate: fetch is required');
   if (typeof postTokenExpired !== 'function') throw new TypeError('createTokenGate: postTokenExpired is required');
-  const backoff = retryBackoffMs.length > 0 ? [...retryBackoffMs] : [...DEFAULT_BACKOFF];
 
   /** @type {CurrentToken | null} */
   let token = null;
@@ -183,22 +183,35 @@ export function createTokenGate({
   let epoch = 0;
   /** @type {string | null} kind to ask for in TokenExpired */
   let wantedKind = null;
-  // serverNow = browser now + offset; from /v1/me's serverTime, corrected by Date headers.
-  let offset = 0;
+  const serverClock = createServerClock(clock);
   let seq = 0;
-  /** @type {Call[]} held calls, by seq */
-  const held = [];
-  /** @type {{attempt: number, timer: unknown} | null} an expiry episode: TokenExpired posted */
-  let episode = null;
+  /** @type {ReturnType<typeof createHoldQueue<Call>>} */
+  const held = createHoldQueue({
+    clock,
+    deadlineMs: holdDeadlineMs,
+    max: maxHeld,
+    onTimeout: (/** @type {Call} */ call) => {
+      failed = true;
+      call.reject(new GateError('hold_timeout'));
+      if (held.length === 0) episode.end();
+      updateState();
+    },
+  });
+  const episode = createExpiryEpisode({
+    clock,
+    backoffMs: retryBackoffMs,
+    ask: askForToken,
+    settled: () => held.length === 0 || usable(),
+  });
   let failed = false;
   let closed = false;
   /** @type {GateState} */
   let state = 'ok';
 
-  const serverNow = () => clock.now() + offset;
+  const serverNow = serverClock.now;
 
   function usable() {
-    return token !== null && !token.serverExpired && !token.rejected && serverNow() < token.expiresAt - TOKEN_MARGIN_MS;
+    return token !== null && !token.serverExpired && !token.rejected && isFresh(token.expiresAt, serverNow());
   }
 
   /**
@@ -222,102 +235,43 @@ export function createTokenGate({
     safely('postTokenExpired', () => postTokenExpired({ kind }));
   }
 
-  function startEpisode() {
-    if (episode) return;
-    episode = { attempt: 0, timer: null };
-    askForToken();
-    scheduleRepost();
-  }
-
-  function scheduleRepost() {
-    if (!episode) return;
-    const ep = episode;
-    const delay = backoff[Math.min(ep.attempt, backoff.length - 1)];
-    ep.timer = clock.setTimeout(() => {
-      if (episode !== ep) return;
-      if (held.length === 0 || usable()) return endEpisode();
-      ep.attempt++;
-      askForToken();
-      scheduleRepost();
-    }, delay);
-  }
-
-  function endEpisode() {
-    if (!episode) return;
-    clock.clearTimeout(episode.timer);
-    episode = null;
-  }
-
   /**
    * @param {Call} call
    * @param {GateErrorCode} code
    */
   function fail(call, code) {
-    if (call.timer !== null) clock.clearTimeout(call.timer);
-    call.timer = null;
     call.reject(new GateError(code));
   }
 
   /**
-   * hold queues a call (in creation order) until a usable token arrives.
+   * hold queues a call (in creation order) until a usable token arrives; over
+   * the bound it fails at once.
    * @param {Call} call
    */
   function hold(call) {
-    if (held.length >= maxHeld) {
-      failed = true;
-      fail(call, 'queue_full');
-      return;
-    }
-    let i = held.length;
-    while (i > 0 && held[i - 1].seq > call.seq) i--;
-    held.splice(i, 0, call);
-    call.timer = clock.setTimeout(() => {
-      call.timer = null;
-      const at = held.indexOf(call);
-      if (at < 0) return;
-      held.splice(at, 1);
-      failed = true;
-      call.reject(new GateError('hold_timeout'));
-      if (held.length === 0) endEpisode();
-      updateState();
-    }, holdDeadlineMs);
+    if (held.add(call)) return;
+    failed = true;
+    fail(call, 'queue_full');
   }
 
   /** pump releases held calls when the token is usable, otherwise makes sure the host was asked. */
   function pump() {
     if (closed) return;
     if (!usable()) {
-      if (held.length > 0) startEpisode();
-      else endEpisode();
+      if (held.length > 0) episode.start();
+      else episode.end();
       updateState();
       return;
     }
-    endEpisode();
-    const calls = held.splice(0);
-    for (const call of calls) {
+    episode.end();
+    for (const call of held.drain()) {
       if (call.write && call.epoch !== epoch) {
         fail(call, 'identity_changed');
         continue;
       }
-      if (call.timer !== null) clock.clearTimeout(call.timer);
-      call.timer = null;
       void send(call);
     }
     updateState();
-  }
-
-  /**
-   * @param {ResponseLike} res
-   * @param {number} receivedAt
-   */
-  function checkDate(res, receivedAt) {
-    const date = res.headers.get('Date');
-    if (!date) return;
-    const t = Date.parse(date);
-    if (!Number.isFinite(t)) return;
-    const o = t - receivedAt;
-    // Date has 1 s resolution plus latency; only a real disagreement moves the offset.
-    if (Math.abs(o - offset) > DATE_SKEW_TOLERANCE_MS) offset = o;
   }
 
   /**
@@ -345,7 +299,7 @@ export function createTokenGate({
       const init = { method: call.method, headers };
       if (call.body !== undefined) init.body = call.body;
       res = await fetchFn(call.url, init);
-      checkDate(res, clock.now());
+      serverClock.checkDate(res.headers, clock.now());
       const text = await res.text();
       if (text !== '') {
         try {
@@ -421,7 +375,6 @@ export function createTokenGate({
         epoch,
         idempotencyKey: isWrite ? randomUUID() : undefined,
         expiredRetries: 0,
-        timer: null,
         resolve,
         reject,
       };
@@ -454,8 +407,8 @@ export function createTokenGate({
       throw new TypeError('setToken: expiresAt and serverTime must be ms epoch numbers');
     }
     if (closed) return false;
-    offset = serverTime - (receivedAt ?? clock.now());
-    if (serverTime >= expiresAt - TOKEN_MARGIN_MS) {
+    serverClock.sync(serverTime, receivedAt);
+    if (!isFresh(expiresAt, serverTime)) {
       logger.warn?.('token gate: ignoring a token that is already expired', { kind, expiresAt, serverTime });
       pump();
       return false;
@@ -484,10 +437,7 @@ export function createTokenGate({
       identity = null;
       epoch++;
     }
-    for (const call of held.filter((c) => c.write)) {
-      held.splice(held.indexOf(call), 1);
-      fail(call, 'identity_changed');
-    }
+    for (const call of held.removeWhere((c) => c.write)) fail(call, 'identity_changed');
     pump();
   }
 
@@ -495,8 +445,8 @@ export function createTokenGate({
   function destroy() {
     if (closed) return;
     closed = true;
-    endEpisode();
-    for (const call of held.splice(0)) fail(call, 'closed');
+    episode.end();
+    for (const call of held.drain()) fail(call, 'closed');
     updateState();
   }
 
@@ -516,7 +466,7 @@ export function createTokenGate({
     /** identity is who the current token speaks for, or null after logout / before the first token. */
     get identity() { return identity ? { ...identity } : null; },
     /** clockOffsetMs is server clock minus browser clock. */
-    get clockOffsetMs() { return offset; },
+    get clockOffsetMs() { return serverClock.offsetMs; },
   };
 }
 
