@@ -132,7 +132,9 @@ loginForm.addEventListener('submit', async (ev) => {
     body: new URLSearchParams(/** @type {any} */ (new FormData(loginForm))),
   });
   if (!res.ok) {
-    error.textContent = res.status === 401 ? 'Wrong user name or password.' : `Sign-in failed (${res.status}).`;
+    // A throttled sign-in (429) says when to try again.
+    const said = res.status === 429 ? (await res.json().catch(() => null))?.error : null;
+    error.textContent = res.status === 401 ? 'Wrong user name or password.' : said || `Sign-in failed (${res.status}).`;
     error.hidden = false;
     return;
   }

@@ -2,11 +2,16 @@ package site
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
+	"net/url"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/templates"
+	"github.com/roomplanner/planner/web/ratelimit"
 )
 
 func (s *Site) handleLoginPage(c echo.Context) error {
@@ -30,8 +35,15 @@ func (s *Site) handleLogin(c echo.Context) error {
 	if c.FormValue("csrf") != sess.CSRF {
 		return errFormExpired
 	}
-	u, err := s.store.Authenticate(c.Request().Context(), c.FormValue("username"), c.FormValue("password"))
+	username := c.FormValue("username")
+	// Refused before the password is checked (a bcrypt comparison each), by
+	// the name asked for whether or not such a user exists.
+	if wait, blocked := s.logins.blocked(c.RealIP(), username); blocked {
+		return s.tooManyLogins(c, sess, wait)
+	}
+	u, err := s.store.Authenticate(c.Request().Context(), username, c.FormValue("password"))
 	if errors.Is(err, ErrBadLogin) {
+		s.logins.failed(c.RealIP(), username)
 		if wantsJSON(c) {
 			return c.JSON(http.StatusUnauthorized, map[string]string{"error": ErrBadLogin.Error()})
 		}
@@ -80,10 +92,62 @@ func (s *Site) handleLogout(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, "/plan")
 }
 
-// safeNext keeps redirects on this site.
-func safeNext(next string) string {
-	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
-		return "/plan"
+// tooManyLogins answers a throttled sign-in: 429 with Retry-After and a
+// message that says when to try again, the same whether the user exists.
+func (s *Site) tooManyLogins(c echo.Context, sess Session, wait time.Duration) error {
+	secs := ratelimit.RetryAfterSeconds(wait)
+	c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+	msg := fmt.Sprintf("Too many sign-in attempts. Try again in %d seconds.", secs)
+	if wantsJSON(c) {
+		return c.JSON(http.StatusTooManyRequests, map[string]string{"error": msg})
 	}
-	return next
+	return templates.Render(c.Response(), c.Request(), http.StatusTooManyRequests, templates.LoginPage(templates.LoginPageProps{Layout: s.layout(c, sess, "Sign in"), Error: msg, Next: safeNext(c.FormValue("next"))}))
+}
+
+// loginThrottle limits failed sign-ins per client address and per account
+// name. Only failures spend; past either budget a sign-in is refused before
+// its password is checked.
+type loginThrottle struct {
+	byIP, byName *ratelimit.Keyed
+}
+
+// Sign-in failure budgets: an address may fail 10 times in a row, then once
+// every 6 s; an account name 5 times, then once every 30 s (from any
+// address, so spreading guesses over many addresses does not help).
+func newLoginThrottle(clock func() time.Time) loginThrottle {
+	return loginThrottle{byIP: ratelimit.New(1.0/6, 10, clock), byName: ratelimit.New(1.0/30, 5, clock)}
+}
+
+// account is the throttle's key for a user name: the store matches names
+// exactly, but case and surrounding space must not buy fresh budgets.
+func account(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
+
+func (l loginThrottle) blocked(ip, username string) (time.Duration, bool) {
+	b1, w1 := l.byIP.Blocked(ip)
+	b2, w2 := l.byName.Blocked(account(username))
+	return max(w1, w2), b1 || b2
+}
+
+func (l loginThrottle) failed(ip, username string) {
+	l.byIP.Allow(ip)
+	l.byName.Allow(account(username))
+}
+
+// safeNext keeps redirects on this site: next must parse as a bare path on
+// this host. Browsers drop tabs and newlines from URLs and read "\\" as
+// "/", so "/\t/evil.example/" would become "//evil.example/": any control
+// character or backslash is refused outright, then the parsed URL must have
+// no scheme, host or user and a path that starts with exactly one "/".
+func safeNext(next string) string {
+	const home = "/plan"
+	if strings.ContainsFunc(next, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '\\' }) {
+		return home
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" ||
+		!strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
+		return home
+	}
+	u.Fragment, u.RawFragment = "", ""
+	return u.RequestURI()
 }

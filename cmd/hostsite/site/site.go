@@ -15,6 +15,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
@@ -49,6 +50,8 @@ type Config struct {
 	Metrics http.Handler
 	// Logger receives request errors (default: discard).
 	Logger *slog.Logger
+	// Clock is the time source of the sign-in throttle (default time.Now).
+	Clock func() time.Time
 }
 
 // Site is the host site's HTTP handler.
@@ -58,6 +61,7 @@ type Site struct {
 	log    *slog.Logger
 	cookie string
 	e      *echo.Echo
+	logins loginThrottle
 }
 
 // New builds the site on an opened store.
@@ -71,7 +75,10 @@ func New(cfg Config, store *Store) (*Site, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Site{cfg: cfg, store: store, log: cfg.Logger, cookie: SessionCookieName(cfg.Secure)}
+	if cfg.Clock == nil {
+		cfg.Clock = time.Now
+	}
+	s := &Site{cfg: cfg, store: store, log: cfg.Logger, cookie: SessionCookieName(cfg.Secure), logins: newLoginThrottle(cfg.Clock)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)

@@ -44,6 +44,7 @@ type shopConfig struct {
 	trustedProxies []*net.IPNet
 	ipRate         float64 // 0: the BFF's default
 	ipBurst        int
+	clock          func() time.Time // the site's clock; nil: time.Now
 }
 
 func newShop(t *testing.T, secure bool) *shop {
@@ -86,7 +87,7 @@ func newShopWith(t *testing.T, sc shopConfig) *shop {
 	}
 	t.Cleanup(func() { b.Close() })
 	hs, err = site.New(site.Config{PlannerURL: sh.planner.URL, Distribution: r.DistributionID, Secure: sc.secure,
-		TokenHandler: b.Handler(), Metrics: b.MetricsHandler(), TrustedProxies: sc.trustedProxies,
+		TokenHandler: b.Handler(), Metrics: b.MetricsHandler(), TrustedProxies: sc.trustedProxies, Clock: sc.clock,
 		Forget: func(uid string) {
 			sh.mu.Lock()
 			sh.forgotten = append(sh.forgotten, uid)
@@ -113,9 +114,17 @@ type browser struct {
 	csrf string
 }
 
-func (sh *shop) browser() *browser {
+func (sh *shop) browser() *browser { return sh.browserFrom("") }
+
+// browserFrom is a browser whose connections come from the loopback address
+// ip (all of 127.0.0.0/8 is loopback on Linux); "" lets the system choose.
+func (sh *shop) browserFrom(ip string) *browser {
 	jar, _ := cookiejar.New(nil)
-	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if ip != "" {
+		tr.DialContext = (&net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}}).DialContext
+	}
+	c := &http.Client{Jar: jar, Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	b := &browser{sh: sh, c: c}
 	b.get("/plan") // starts a session and learns its CSRF token
 	return b
