@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -82,6 +83,41 @@ func BenchmarkCatalogProducts(b *testing.B) {
 				bc.h.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {
 					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkTokenCreate measures POST /v1/tokens for a genuine caller, a wrong
+// secret and an unknown key, limits off. The two failures should cost about
+// the same (no timing oracle on whether a key exists); compare their ns/op.
+func BenchmarkTokenCreate(b *testing.B) {
+	st, keys, issuer, verifier, _, _ := benchSetup(b)
+	cred, err := st.Credential(context.Background(), "pk_bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	srv := NewServer(Config{PublicURL: "http://localhost:8090", TokenRate: -1, TokenFailRate: -1}, log, st, issuer, verifier, keys)
+	for _, bc := range []struct {
+		name, key, secret string
+		want              int
+	}{
+		{"genuine", "pk_bench", string(cred.Secret), http.StatusOK},
+		{"wrong-secret", "pk_bench", "sk_wrong_wrong_wrong_wrong", http.StatusUnauthorized},
+		{"unknown-key", "pk_nobody", "sk_wrong_wrong_wrong_wrong", http.StatusUnauthorized},
+	} {
+		body := "api_key=" + bc.key + "&api_secret=" + bc.secret
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodPost, "/v1/tokens", strings.NewReader(body))
+				req.RemoteAddr = "127.0.0.1:40000"
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				if rec.Code != bc.want {
+					b.Fatalf("status %d, want %d: %s", rec.Code, bc.want, rec.Body)
 				}
 			}
 		})
