@@ -120,14 +120,14 @@ func (d *ProjectDoc) Validate() error {
 		if it.ID == "" {
 			return FieldErrorf(f+".id", "is required")
 		}
-		if len(it.ID) > MaxItemIDLen || !isToken(it.ID) {
+		if len(it.ID) > MaxItemIDLen || !IsToken(it.ID) {
 			return FieldErrorf(f+".id", "must be 1-%d letters, digits, '-', '_' or '.'", MaxItemIDLen)
 		}
 		if seen[it.ID] {
 			return FieldErrorf(f+".id", "%q is used twice", it.ID)
 		}
 		seen[it.ID] = true
-		if it.ProductID == "" || len(it.ProductID) > 64 || !isToken(it.ProductID) {
+		if it.ProductID == "" || len(it.ProductID) > 64 || !IsToken(it.ProductID) {
 			return FieldErrorf(f+".productId", "must be a product id")
 		}
 		for _, c := range []struct {
@@ -163,8 +163,10 @@ func (d ProjectDoc) ProductIDs() []string {
 	return ids
 }
 
-// isToken reports whether s is made of ASCII letters, digits, '-', '_' and '.'.
-func isToken(s string) bool {
+// IsToken reports whether s is a non-empty run of ASCII letters, digits,
+// '-', '_' and '.': the alphabet of product, category and item ids, shared
+// by project documents and catalog imports.
+func IsToken(s string) bool {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {

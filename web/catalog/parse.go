@@ -227,7 +227,7 @@ func kind(te *json.UnmarshalTypeError) string {
 // field name, as it is arbitrary client input.
 func unknownField(rec, id, key string) error {
 	field := rec
-	if isToken(key) && len(key) <= MaxIDLen {
+	if web.IsToken(key) && len(key) <= MaxIDLen {
 		field = strings.TrimPrefix(rec+"."+key, ".")
 	}
 	msg := fmt.Sprintf("unknown field %q", truncate(key, 40))

@@ -104,7 +104,7 @@ func checkID(rec, id string, folded map[string]string) error {
 	switch {
 	case id == "":
 		return recordError(rec, id, "id", "is required")
-	case len(id) > MaxIDLen || !isToken(id):
+	case len(id) > MaxIDLen || !web.IsToken(id):
 		return recordError(rec, id, "id", "must be 1-%d letters, digits, '-', '_' or '.', got %q", MaxIDLen, truncate(id, MaxIDLen+1))
 	case strings.Trim(id, ".") == "":
 		return recordError(rec, id, "id", "must not be made of dots only, got %q", id)
@@ -139,18 +139,7 @@ func checkText(s string, maxLen int, multiline bool) string {
 
 // validID reports whether id is a well-formed product or category id.
 func validID(id string) bool {
-	return len(id) <= MaxIDLen && isToken(id) && strings.Trim(id, ".") != ""
-}
-
-// isToken reports whether s is made of ASCII letters, digits, '-', '_' and '.'.
-func isToken(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
-			return false
-		}
-	}
-	return s != ""
+	return len(id) <= MaxIDLen && web.IsToken(id) && strings.Trim(id, ".") != ""
 }
 
 func isCurrency(s string) bool {
