@@ -108,3 +108,21 @@ func TestStaticServesOnlyBrowserFiles(t *testing.T) {
 		}
 	}
 }
+
+// A form body is read at most once and at most 64 KiB: a larger one is 413,
+// a broken one 400, not a form that looks empty.
+func TestFormBodiesAreBounded(t *testing.T) {
+	t.Parallel()
+	sh := newShop(t, false)
+	b := sh.browser()
+	big := url.Values{"csrf": {b.csrf}, "username": {strings.Repeat("a", 70<<10)}, "password": {"x"}}
+	if res, _ := b.postForm("/login", big, false); res.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("70 KiB sign-in form: %d, want 413", res.StatusCode)
+	}
+	req, _ := http.NewRequest("POST", sh.srv.URL+"/basket/clear", strings.NewReader("csrf=%zz"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if res, _ := b.do(req); res.StatusCode != http.StatusBadRequest {
+		t.Errorf("form with a bad escape: %d, want 400", res.StatusCode)
+	}
+}

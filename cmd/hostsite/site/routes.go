@@ -1,6 +1,8 @@
 package site
 
 import (
+	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"net/url"
@@ -16,7 +18,7 @@ import (
 // peers.
 func (s *Site) addRoutes(e *echo.Echo) {
 	cop := http.NewCrossOriginProtection()
-	e.Use(echo.WrapMiddleware(cop.Handler), s.headers)
+	e.Use(echo.WrapMiddleware(cop.Handler), s.headers, readForm)
 	e.GET("/static/*", func(c echo.Context) error {
 		if !static.Serve(c.Response(), c.Request(), strings.TrimPrefix(c.Request().URL.Path, "/static/")) {
 			return echo.ErrNotFound
@@ -35,6 +37,33 @@ func (s *Site) addRoutes(e *echo.Echo) {
 	e.POST("/bff/token", s.cfg.TokenHandler)
 	if s.cfg.Metrics != nil {
 		e.GET("/internal/metrics", echo.WrapHandler(s.cfg.Metrics), directLoopbackOnly(s.cfg.TrustedProxies))
+	}
+}
+
+// maxFormBody bounds a request body: the site's forms (sign-in, basket) are a
+// few hundred bytes.
+const maxFormBody = 64 << 10
+
+// readForm reads and parses a POST's form once, at most maxFormBody bytes,
+// so a handler's FormValue never reads an unbounded body (echo's would
+// accept 32 MiB of multipart) and a broken body is answered as such: 413
+// when too large, 400 when it cannot be parsed, instead of a form that looks
+// empty and fails its CSRF check.
+func readForm(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodPost {
+			return next(c)
+		}
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxFormBody)
+		if err := r.ParseForm(); err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				return echo.NewHTTPError(http.StatusRequestEntityTooLarge, fmt.Sprintf("the form is larger than %d KiB", maxFormBody>>10))
+			}
+			return echo.NewHTTPError(http.StatusBadRequest, "the form could not be read")
+		}
+		return next(c)
 	}
 }
 
