@@ -5,6 +5,7 @@
 
 import { createApp } from '../planner/app.js';
 import { fakeClock } from './fake-clock.js';
+import { fakeSockets as fakeLiveSockets } from './fake-socket.js';
 /**
  * @typedef {import('../planner/app.js').CatalogView} CatalogView
  * @typedef {import('../planner/app.js').ProjectsView} ProjectsView
@@ -255,41 +256,11 @@ export function fakeEditor() {
   };
 }
 
-/** fakeSockets records the live channel's sockets; the test drives them. */
-export function fakeSockets() {
-  /** @type {FakeSocket[]} */
-  const opened = [];
-  class FakeSocket {
-    /** @param {string} url */
-    constructor(url) {
-      this.url = url;
-      this.readyState = 0;
-      /** @type {any[]} */
-      this.sent = [];
-      /** @type {((ev: any) => void) | null} */
-      this.onopen = null;
-      /** @type {((ev: any) => void) | null} */
-      this.onmessage = null;
-      /** @type {((ev: any) => void) | null} */
-      this.onclose = null;
-      /** @type {((ev: any) => void) | null} */
-      this.onerror = null;
-      opened.push(this);
-    }
-    /** @param {string} data */
-    send(data) { this.sent.push(JSON.parse(data)); }
-    close() { this.readyState = 3; }
-    /** open opens the socket and answers its authenticate. */
-    open() {
-      this.readyState = 1;
-      this.onopen?.({});
-      this.receive({ type: 'authenticated', payload: {} });
-    }
-    /** @param {unknown} msg */
-    receive(msg) { this.onmessage?.({ data: JSON.stringify(msg) }); }
-  }
-  return { FakeSocket, opened };
-}
+/**
+ * fakeSockets is the shared fake WebSocket whose open() also answers the
+ * client's authenticate: the shell's tests drive events, not the handshake.
+ */
+export const fakeSockets = () => fakeLiveSockets({ authenticated: true });
 
 /**
  * @param {Partial<Omit<typeof CONFIG, "locale">> & {locale?: string, liveUrl?: string}} [configOverrides]

@@ -22,8 +22,8 @@ func TestFailedAuthenticateKeepsIdentity(t *testing.T) {
 	e.clock.Advance(2 * time.Second)
 
 	c := e.dial(shop)
-	c.authenticate(e.userToken(shop, "alice", time.Minute))
-	c.subscribe("projects")
+	c.Authenticate(e.userToken(shop, "alice", time.Minute))
+	c.Subscribe("projects")
 	tests := []struct {
 		name, message, code string
 	}{
@@ -33,8 +33,8 @@ func TestFailedAuthenticateKeepsIdentity(t *testing.T) {
 		{"no token", `{"type":"authenticate","payload":{}}`, web.EValidation},
 	}
 	for _, tt := range tests {
-		c.send(tt.message)
-		if m := c.expect("error"); m.Payload.Code != tt.code {
+		c.Send(tt.message)
+		if m := c.Expect("error"); m.Payload.Code != tt.code {
 			t.Errorf("%s: %+v, want %s", tt.name, m.Payload, tt.code)
 		}
 	}
@@ -45,10 +45,10 @@ func TestFailedAuthenticateKeepsIdentity(t *testing.T) {
 	}
 	e.publishProject(shop, "bob", live.EventProjectUpdated, "pb", 2)
 	e.publishProject(shop, "alice", live.EventProjectUpdated, "pa", 3)
-	c.expectEvent(live.EventProjectUpdated, "pa", 3)
+	c.ExpectEvent(live.EventProjectUpdated, "pa", 3)
 	// And alice's token still expires when it did.
 	e.clock.Advance(time.Minute)
-	c.expect("tokenExpired")
+	c.Expect("tokenExpired")
 }
 
 // TestPremiumAnswersFailedAuthenticate: before a successful authenticate a
@@ -59,14 +59,14 @@ func TestPremiumAnswersFailedAuthenticate(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanPremium)
 	c := e.dial(shop)
-	c.send(`{"type":"authenticate","payload":{}}`) // malformed: ignored like any other
-	c.send(`{"type":"authenticate","payload":{"token":"not.a.jwt"}}`)
-	if m := c.expect("error"); m.Payload.Code != web.EInvalidToken || m.Payload.Request != "authenticate" {
+	c.Send(`{"type":"authenticate","payload":{}}`) // malformed: ignored like any other
+	c.Send(`{"type":"authenticate","payload":{"token":"not.a.jwt"}}`)
+	if m := c.Expect("error"); m.Payload.Code != web.EInvalidToken || m.Payload.Request != "authenticate" {
 		t.Errorf("first message %+v, want invalid_token answering authenticate", m.Payload)
 	}
 	// Still unauthenticated: ignored again.
-	c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
-	if m := c.authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
+	c.Send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+	if m := c.Authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
 		t.Errorf("next message %+v, want authenticated", m)
 	}
 }
@@ -80,9 +80,9 @@ func TestMessageFloodCloses1008(t *testing.T) {
 	// The limiter starts full: a burst of DefaultMessageBurst passes however
 	// slowly it arrives.
 	for range live.DefaultMessageBurst - 1 {
-		c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+		c.Send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
 	}
-	if m := c.authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
+	if m := c.Authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
 		t.Fatalf("message %d: %+v, want authenticated", live.DefaultMessageBurst, m)
 	}
 	// The bucket is empty now and refills at DefaultMessageRate a second:
@@ -90,11 +90,11 @@ func TestMessageFloodCloses1008(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	for range 200 {
-		if err := c.ws.Write(ctx, websocket.MessageText, []byte(`{"type":"subscribe","payload":{"topic":"catalog"}}`)); err != nil {
+		if err := c.Conn().Write(ctx, websocket.MessageText, []byte(`{"type":"subscribe","payload":{"topic":"catalog"}}`)); err != nil {
 			break // closed under us
 		}
 	}
-	if ce := c.closed(); ce.Code != websocket.StatusPolicyViolation || ce.Reason != live.ReasonTooManyFrames {
+	if ce := c.Closed(); ce.Code != websocket.StatusPolicyViolation || ce.Reason != live.ReasonTooManyFrames {
 		t.Errorf("closed with %d %q, want 1008 %q", ce.Code, ce.Reason, live.ReasonTooManyFrames)
 	}
 }
@@ -109,16 +109,16 @@ func TestBurstOfRequestsIsAnswered(t *testing.T) {
 	e := newEnv(t, live.Config{SendBuffer: 1})
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.authenticate(e.leToken(shop, time.Hour))
+	c.Authenticate(e.leToken(shop, time.Hour))
 	for range live.DefaultMessageBurst - 1 {
-		c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+		c.Send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
 	}
 	for range live.DefaultMessageBurst - 1 {
-		c.expect("subscribed")
+		c.Expect("subscribed")
 	}
 	// Events still flow.
 	e.publishCatalog(shop, 0)
-	c.expect("event")
+	c.Expect("event")
 }
 
 // TestStuckWriteDropsSocket: a client that reads nothing is dropped by the
@@ -150,8 +150,8 @@ func TestStuckWriteDropsSocket(t *testing.T) {
 			e := newEnv(t, live.Config{SendBuffer: tt.sendBuffer, WriteTimeout: 250 * time.Millisecond})
 			shop := e.retailer(web.PlanFree)
 			c := e.dial(shop)
-			c.authenticate(e.userToken(shop, "alice", time.Hour))
-			c.subscribe("projects")
+			c.Authenticate(e.userToken(shop, "alice", time.Hour))
+			c.Subscribe("projects")
 			key := live.Key{Topic: live.TopicProjects, RetailerID: shop.ID, UID: "alice"}
 
 			title := strings.Repeat("x", eventSize)
@@ -177,7 +177,7 @@ func TestStuckWriteDropsSocket(t *testing.T) {
 			defer cancel()
 			got := 0
 			for {
-				_, data, err := c.ws.Read(ctx)
+				_, data, err := c.Conn().Read(ctx)
 				if err != nil {
 					if code := websocket.CloseStatus(err); code != -1 || errors.Is(err, context.DeadlineExceeded) {
 						t.Errorf("after %d events read: %v (close status %d), want the connection gone without a close frame", got, err, code)

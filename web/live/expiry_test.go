@@ -6,6 +6,7 @@ import (
 
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/live"
+	"github.com/roomplanner/planner/web/live/livetest"
 )
 
 // TestSwitchWhileExpiredDropsHeldEvents: events held for alice after her
@@ -20,7 +21,7 @@ func TestSwitchWhileExpiredDropsHeldEvents(t *testing.T) {
 		newToken func(r web.Retailer) string
 		// after checks the socket's first messages after "authenticated":
 		// they must be answers to its own requests, not alice's events.
-		after func(t *testing.T, c *client, r web.Retailer)
+		after func(t *testing.T, c *livetest.Client, r web.Retailer)
 	}{
 		{"another user", 2, func(r web.Retailer) string { return e.userToken(r, "bob", time.Hour) }, bobStartsAfresh(e)},
 		{"another user, hold overflowed", 3, func(r web.Retailer) string { return e.userToken(r, "bob", time.Hour) }, bobStartsAfresh(e)},
@@ -31,16 +32,16 @@ func TestSwitchWhileExpiredDropsHeldEvents(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			shop := e.retailer(web.PlanFree) // its own, so no other subtest's socket counts
 			c := e.dialT(t, shop)
-			c.authenticate(e.userToken(shop, "alice", time.Minute))
-			c.subscribe("projects") // answered under the lock that armed the expiry timer
-			c.subscribe("catalog")
+			c.Authenticate(e.userToken(shop, "alice", time.Minute))
+			c.Subscribe("projects") // answered under the lock that armed the expiry timer
+			c.Subscribe("catalog")
 			e.clock.Advance(time.Minute)
-			c.expect("tokenExpired")
+			c.Expect("tokenExpired")
 			for v := int64(1); v <= tt.held; v++ {
 				e.publishProject(shop, "alice", live.EventProjectUpdated, "pa", v)
 			}
 
-			if m := c.authenticate(tt.newToken(shop)); m.Type != "authenticated" {
+			if m := c.Authenticate(tt.newToken(shop)); m.Type != "authenticated" {
 				t.Fatalf("switch: %+v, want authenticated", m)
 			}
 			// Every subscription was dropped before the answer was sent.
@@ -61,26 +62,26 @@ func TestSwitchWhileExpiredDropsHeldEvents(t *testing.T) {
 
 // bobStartsAfresh checks that the socket, now bob's, answers his subscribe
 // first and then gets his events only.
-func bobStartsAfresh(e *env) func(t *testing.T, c *client, r web.Retailer) {
-	return func(t *testing.T, c *client, r web.Retailer) {
-		c.subscribe("projects")
+func bobStartsAfresh(e *env) func(t *testing.T, c *livetest.Client, r web.Retailer) {
+	return func(t *testing.T, c *livetest.Client, r web.Retailer) {
+		c.Subscribe("projects")
 		e.publishProject(r, "alice", live.EventProjectUpdated, "pa", 99)
 		e.publishProject(r, "bob", live.EventProjectUpdated, "pb", 5)
-		c.expectEvent(live.EventProjectUpdated, "pb", 5)
+		c.ExpectEvent(live.EventProjectUpdated, "pb", 5)
 	}
 }
 
 // leHasNoProjects checks that the socket, now a legal entity's, may not
 // follow projects and was told nothing held for alice.
-func leHasNoProjects(e *env) func(t *testing.T, c *client, r web.Retailer) {
-	return func(t *testing.T, c *client, r web.Retailer) {
-		c.send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
-		if m := c.expect("error"); m.Payload.Code != web.EForbidden {
+func leHasNoProjects(e *env) func(t *testing.T, c *livetest.Client, r web.Retailer) {
+	return func(t *testing.T, c *livetest.Client, r web.Retailer) {
+		c.Send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
+		if m := c.Expect("error"); m.Payload.Code != web.EForbidden {
 			t.Errorf("projects with a legal-entity token: %+v, want forbidden", m.Payload)
 		}
-		c.subscribe("catalog")
+		c.Subscribe("catalog")
 		e.publishCatalog(r, 0)
-		if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported {
+		if m := c.Expect("event"); m.Payload.Event != live.EventCatalogImported {
 			t.Errorf("event %+v, want catalog.imported", m.Payload)
 		}
 	}
@@ -91,32 +92,32 @@ func TestPremiumExpiryHoldsCatalog(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanPremium)
 	c := e.dial(shop)
-	c.authenticate(e.leToken(shop, time.Minute))
-	c.subscribe("catalog")
+	c.Authenticate(e.leToken(shop, time.Minute))
+	c.Subscribe("catalog")
 	e.clock.Advance(time.Minute)
-	c.expect("tokenExpired")
+	c.Expect("tokenExpired")
 
 	e.publishCatalog(shop, 0)
 	// The event was held: the next message answers the subscribe.
-	c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
-	if m := c.expect("error"); m.Payload.Code != web.ETokenExpired || m.Payload.Request != "subscribe" {
+	c.Send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+	if m := c.Expect("error"); m.Payload.Code != web.ETokenExpired || m.Payload.Request != "subscribe" {
 		t.Errorf("subscribe catalog while expired: %+v, want token_expired", m.Payload)
 	}
 	// The refused subscribe left the subscription in place: still held.
 	e.publishCatalog(shop, 1)
 
-	if m := c.authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
+	if m := c.Authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
 		t.Fatalf("re-authenticate: %+v, want authenticated first", m)
 	}
 	for _, want := range []int{0, 1} {
-		m := c.expect("event")
+		m := c.Expect("event")
 		if m.Payload.Event != live.EventCatalogImported || m.Payload.Products == nil || *m.Payload.Products != want {
 			t.Errorf("held event %+v, want catalog.imported of %d products", m.Payload, want)
 		}
 	}
 	// Live again.
 	e.publishCatalog(shop, 0)
-	if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported || *m.Payload.Products != 0 {
+	if m := c.Expect("event"); m.Payload.Event != live.EventCatalogImported || *m.Payload.Products != 0 {
 		t.Errorf("after re-authentication: %+v, want catalog.imported", m.Payload)
 	}
 }
@@ -139,25 +140,25 @@ func TestHoldWindow(t *testing.T) {
 			e := newEnv(t, live.Config{})
 			shop := e.retailer(web.PlanFree)
 			c := e.dial(shop)
-			c.authenticate(e.userToken(shop, "alice", time.Minute))
-			c.subscribe("projects")
+			c.Authenticate(e.userToken(shop, "alice", time.Minute))
+			c.Subscribe("projects")
 			e.clock.Advance(time.Minute)
-			c.expect("tokenExpired")
+			c.Expect("tokenExpired")
 			e.publishProject(shop, "alice", live.EventProjectUpdated, "p1", 2)
 			e.clock.Advance(tt.wait)
 			e.publishProject(shop, "alice", live.EventProjectUpdated, "p1", 3)
 
-			if m := c.authenticate(e.userToken(shop, "alice", time.Minute)); m.Type != "authenticated" {
+			if m := c.Authenticate(e.userToken(shop, "alice", time.Minute)); m.Type != "authenticated" {
 				t.Fatalf("re-authenticate: %+v, want authenticated", m)
 			}
 			if tt.resync {
-				c.expect("resync")
+				c.Expect("resync")
 			} else {
-				c.expectEvent(live.EventProjectUpdated, "p1", 2)
-				c.expectEvent(live.EventProjectUpdated, "p1", 3)
+				c.ExpectEvent(live.EventProjectUpdated, "p1", 2)
+				c.ExpectEvent(live.EventProjectUpdated, "p1", 3)
 			}
 			e.publishProject(shop, "alice", live.EventProjectUpdated, "p1", 4)
-			c.expectEvent(live.EventProjectUpdated, "p1", 4)
+			c.ExpectEvent(live.EventProjectUpdated, "p1", 4)
 		})
 	}
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/live"
+	"github.com/roomplanner/planner/web/live/livetest"
 )
 
 func TestAuthenticate(t *testing.T) {
@@ -25,7 +26,7 @@ func TestAuthenticate(t *testing.T) {
 
 	t.Run("success", func(t *testing.T) {
 		c := e.dialT(t, shop)
-		m := c.authenticate(e.userToken(shop, "alice", time.Minute))
+		m := c.Authenticate(e.userToken(shop, "alice", time.Minute))
 		want := e.clock.Now().Add(time.Minute).UTC().Format(time.RFC3339)
 		if m.Type != "authenticated" || m.Payload.Kind != web.KindUser || m.Payload.ExpiresAt != want {
 			t.Errorf("answer %+v, want authenticated user expiring %s", m, want)
@@ -45,13 +46,13 @@ func TestAuthenticate(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := e.dialT(t, shop)
-			c.send(tt.message)
-			m := c.expect("error")
+			c.Send(tt.message)
+			m := c.Expect("error")
 			if m.Payload.Code != tt.code || m.Payload.Field != tt.field || m.Payload.Message == "" {
 				t.Errorf("error %+v, want code %q field %q and a message", m.Payload, tt.code, tt.field)
 			}
 			// A failed attempt leaves the socket usable.
-			if m := c.authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
+			if m := c.Authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
 				t.Errorf("after the failure: %+v, want authenticated", m)
 			}
 		})
@@ -64,23 +65,23 @@ func TestPremiumIgnoresUnauthenticatedFrames(t *testing.T) {
 	shop := e.retailer(web.PlanPremium)
 	c := e.dial(shop)
 	waitTimer(t, e.clock) // the authentication deadline
-	c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
-	c.send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
-	c.send(`garbage`)
-	c.send(`{"type":"unsubscribe","payload":{"topic":"catalog"}}`)
+	c.Send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+	c.Send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
+	c.Send(`garbage`)
+	c.Send(`{"type":"unsubscribe","payload":{"topic":"catalog"}}`)
 	// The ignored frames got no answer: the first message is the answer to
 	// authenticate, and no subscription was made.
-	if m := c.authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
+	if m := c.Authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
 		t.Fatalf("first message %+v, want authenticated", m)
 	}
 	if n := e.svc.Hub.Subscribers(live.Key{Topic: live.TopicCatalog, RetailerID: shop.ID}); n != 0 {
 		t.Errorf("catalog subscribers = %d, want 0", n)
 	}
 	// Authenticated, the socket is answered, and the deadline no longer applies.
-	c.subscribe("catalog")
+	c.Subscribe("catalog")
 	e.clock.Advance(live.DefaultAuthTimeout + time.Second)
 	e.publishCatalog(shop, 0)
-	if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported {
+	if m := c.Expect("event"); m.Payload.Event != live.EventCatalogImported {
 		t.Errorf("after the deadline: %+v, want the catalog event on the still-open socket", m.Payload)
 	}
 }
@@ -91,10 +92,10 @@ func TestPremiumDeadlineClosesUnauthenticatedSocket(t *testing.T) {
 	shop := e.retailer(web.PlanPremium)
 	c := e.dial(shop)
 	waitTimer(t, e.clock)
-	c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+	c.Send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
 	e.clock.Advance(2 * time.Second)
 	e.clock.Advance(time.Second)
-	ce := c.closed()
+	ce := c.Closed()
 	if ce.Code != websocket.StatusPolicyViolation || ce.Reason != live.ReasonAuthRequired {
 		t.Errorf("closed with %d %q, want %d %q", ce.Code, ce.Reason, websocket.StatusPolicyViolation, live.ReasonAuthRequired)
 	}
@@ -106,15 +107,15 @@ func TestFreePlanCatalogIsPublic(t *testing.T) {
 	shop := e.retailer(web.PlanFree)
 	other := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.subscribe("catalog")
+	c.Subscribe("catalog")
 	// Projects always need a user token: none, then a legal-entity token.
-	c.send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
-	if m := c.expect("error"); m.Payload.Code != web.EForbidden || m.Payload.Request != "subscribe" {
+	c.Send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
+	if m := c.Expect("error"); m.Payload.Code != web.EForbidden || m.Payload.Request != "subscribe" {
 		t.Errorf("projects without a token: %+v, want forbidden", m.Payload)
 	}
-	c.authenticate(e.leToken(shop, time.Minute))
-	c.send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
-	if m := c.expect("error"); m.Payload.Code != web.EForbidden {
+	c.Authenticate(e.leToken(shop, time.Minute))
+	c.Send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
+	if m := c.Expect("error"); m.Payload.Code != web.EForbidden {
 		t.Errorf("projects with a legal-entity token: %+v, want forbidden", m.Payload)
 	}
 
@@ -132,7 +133,7 @@ func TestFreePlanCatalogIsPublic(t *testing.T) {
 	}
 	e.pollCatalog()
 	for _, id := range []string{"p1", "p2"} {
-		m := c.expect("event")
+		m := c.Expect("event")
 		if m.Payload.Topic != "catalog" || m.Payload.Event != live.EventProductUpdated || m.Payload.ID != id || m.Payload.Removed {
 			t.Errorf("event %+v, want product.updated of this retailer's %s", m.Payload, id)
 		}
@@ -145,15 +146,15 @@ func TestProjectEventsReachOnlyTheirUser(t *testing.T) {
 	shop := e.retailer(web.PlanFree)
 	other := e.retailer(web.PlanFree)
 	alice := e.dial(shop)
-	alice.authenticate(e.userToken(shop, "alice", time.Hour))
-	alice.subscribe("projects")
+	alice.Authenticate(e.userToken(shop, "alice", time.Hour))
+	alice.Subscribe("projects")
 	bob := e.dial(shop)
-	bob.authenticate(e.userToken(shop, "bob", time.Hour))
-	bob.subscribe("projects")
+	bob.Authenticate(e.userToken(shop, "bob", time.Hour))
+	bob.Subscribe("projects")
 	// "alice" at another retailer is another person.
 	otherAlice := e.dial(other)
-	otherAlice.authenticate(e.userToken(other, "alice", time.Hour))
-	otherAlice.subscribe("projects")
+	otherAlice.Authenticate(e.userToken(other, "alice", time.Hour))
+	otherAlice.Subscribe("projects")
 
 	// Alice saves through the API, as the planner does.
 	tok := e.userToken(shop, "alice", time.Hour)
@@ -168,24 +169,24 @@ func TestProjectEventsReachOnlyTheirUser(t *testing.T) {
 	if resp.StatusCode != http.StatusCreated {
 		t.Fatalf("POST /v1/projects = %d, want 201", resp.StatusCode)
 	}
-	m := alice.expect("event")
+	m := alice.Expect("event")
 	if m.Payload.Topic != "projects" || m.Payload.Event != live.EventProjectCreated || m.Payload.ID == "" || m.Payload.Version != 1 || m.Payload.Name != "Living room" {
 		t.Errorf("alice got %+v, want project.created v1 \"Living room\"", m.Payload)
 	}
 	id := m.Payload.ID
 	e.updateProject(shop, "alice", id, 1)
-	alice.expectEvent(live.EventProjectUpdated, id, 2)
+	alice.ExpectEvent(live.EventProjectUpdated, id, 2)
 	if err := e.svc.Data.DeleteProject(context.Background(), shop.ID, "alice", id, 2); err != nil {
 		t.Fatal(err)
 	}
-	alice.expectEvent(live.EventProjectDeleted, id, 2)
+	alice.ExpectEvent(live.EventProjectDeleted, id, 2)
 
 	// Bob and the other retailer's alice got none of it: their next message
 	// is their own.
 	e.createProject(shop, "bob", "pb")
-	bob.expectEvent(live.EventProjectCreated, "pb", 1)
+	bob.ExpectEvent(live.EventProjectCreated, "pb", 1)
 	e.createProject(other, "alice", "po")
-	otherAlice.expectEvent(live.EventProjectCreated, "po", 1)
+	otherAlice.ExpectEvent(live.EventProjectCreated, "po", 1)
 }
 
 func TestExpiryHoldsEventsUntilReauthentication(t *testing.T) {
@@ -193,38 +194,38 @@ func TestExpiryHoldsEventsUntilReauthentication(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.authenticate(e.userToken(shop, "alice", time.Minute))
-	c.subscribe("projects") // subscribe waits for authenticate: the expiry timer is armed
-	c.subscribe("catalog")
+	c.Authenticate(e.userToken(shop, "alice", time.Minute))
+	c.Subscribe("projects") // subscribe waits for authenticate: the expiry timer is armed
+	c.Subscribe("catalog")
 	e.createProject(shop, "alice", "p1")
-	c.expectEvent(live.EventProjectCreated, "p1", 1)
+	c.ExpectEvent(live.EventProjectCreated, "p1", 1)
 
 	e.clock.Advance(time.Minute)
-	c.expect("tokenExpired")
+	c.Expect("tokenExpired")
 	// While expired: private events are held; the free catalog still flows.
 	e.updateProject(shop, "alice", "p1", 1)
 	e.updateProject(shop, "alice", "p1", 2)
 	e.publishCatalog(shop, 0)
-	if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported {
+	if m := c.Expect("event"); m.Payload.Event != live.EventCatalogImported {
 		t.Fatalf("while expired got %+v, want only the public catalog event", m.Payload)
 	}
-	c.send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
-	if m := c.expect("error"); m.Payload.Code != web.ETokenExpired {
+	c.Send(`{"type":"subscribe","payload":{"topic":"projects"}}`)
+	if m := c.Expect("error"); m.Payload.Code != web.ETokenExpired {
 		t.Errorf("subscribe while expired: %+v, want token_expired", m.Payload)
 	}
 
-	if m := c.authenticate(e.userToken(shop, "alice", time.Minute)); m.Type != "authenticated" {
+	if m := c.Authenticate(e.userToken(shop, "alice", time.Minute)); m.Type != "authenticated" {
 		t.Fatalf("re-authenticate: %+v", m)
 	}
 	// None lost, in order, then live again.
-	c.expectEvent(live.EventProjectUpdated, "p1", 2)
-	c.expectEvent(live.EventProjectUpdated, "p1", 3)
+	c.ExpectEvent(live.EventProjectUpdated, "p1", 2)
+	c.ExpectEvent(live.EventProjectUpdated, "p1", 3)
 	e.updateProject(shop, "alice", "p1", 3)
-	c.expectEvent(live.EventProjectUpdated, "p1", 4)
+	c.ExpectEvent(live.EventProjectUpdated, "p1", 4)
 
 	// The second token expires too: its own timer fires.
 	e.clock.Advance(time.Minute)
-	c.expect("tokenExpired")
+	c.Expect("tokenExpired")
 }
 
 func TestExpiryOverflowAsksForResync(t *testing.T) {
@@ -232,17 +233,17 @@ func TestExpiryOverflowAsksForResync(t *testing.T) {
 	e := newEnv(t, live.Config{HoldLimit: 2})
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.authenticate(e.userToken(shop, "alice", time.Minute))
-	c.subscribe("projects")
+	c.Authenticate(e.userToken(shop, "alice", time.Minute))
+	c.Subscribe("projects")
 	e.clock.Advance(time.Minute)
-	c.expect("tokenExpired")
+	c.Expect("tokenExpired")
 	for v := int64(1); v <= 3; v++ {
 		e.publishProject(shop, "alice", live.EventProjectUpdated, "p1", v)
 	}
-	c.authenticate(e.userToken(shop, "alice", time.Minute))
-	c.expect("resync")
+	c.Authenticate(e.userToken(shop, "alice", time.Minute))
+	c.Expect("resync")
 	e.publishProject(shop, "alice", live.EventProjectUpdated, "p1", 4)
-	c.expectEvent(live.EventProjectUpdated, "p1", 4)
+	c.ExpectEvent(live.EventProjectUpdated, "p1", 4)
 }
 
 func TestUserSwitchDropsSubscriptions(t *testing.T) {
@@ -250,13 +251,13 @@ func TestUserSwitchDropsSubscriptions(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.authenticate(e.userToken(shop, "alice", time.Hour))
-	c.subscribe("projects")
+	c.Authenticate(e.userToken(shop, "alice", time.Hour))
+	c.Subscribe("projects")
 	aliceKey := live.Key{Topic: live.TopicProjects, RetailerID: shop.ID, UID: "alice"}
 	if n := e.svc.Hub.Subscribers(aliceKey); n != 1 {
 		t.Fatalf("alice's subscribers = %d, want 1", n)
 	}
-	if m := c.authenticate(e.userToken(shop, "bob", time.Hour)); m.Type != "authenticated" {
+	if m := c.Authenticate(e.userToken(shop, "bob", time.Hour)); m.Type != "authenticated" {
 		t.Fatalf("switch: %+v", m)
 	}
 	// Dropped before the answer was sent.
@@ -264,9 +265,9 @@ func TestUserSwitchDropsSubscriptions(t *testing.T) {
 		t.Errorf("alice's subscribers after the switch = %d, want 0", n)
 	}
 	e.publishProject(shop, "alice", live.EventProjectUpdated, "pa", 7)
-	c.subscribe("projects")
+	c.Subscribe("projects")
 	e.publishProject(shop, "bob", live.EventProjectUpdated, "pb", 3)
-	c.expectEvent(live.EventProjectUpdated, "pb", 3)
+	c.ExpectEvent(live.EventProjectUpdated, "pb", 3)
 }
 
 func TestOversizedFrameCloses1009(t *testing.T) {
@@ -274,8 +275,8 @@ func TestOversizedFrameCloses1009(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.send(`{"type":"authenticate","payload":{"token":"` + strings.Repeat("a", live.DefaultReadLimit) + `"}}`)
-	if ce := c.closed(); ce.Code != websocket.StatusMessageTooBig {
+	c.Send(`{"type":"authenticate","payload":{"token":"` + strings.Repeat("a", live.DefaultReadLimit) + `"}}`)
+	if ce := c.Closed(); ce.Code != websocket.StatusMessageTooBig {
 		t.Errorf("closed with %d %q, want 1009", ce.Code, ce.Reason)
 	}
 }
@@ -302,7 +303,7 @@ func TestOriginPolicy(t *testing.T) {
 				if err != nil {
 					t.Fatalf("dial: %v", err)
 				}
-				c.ws.Close(websocket.StatusNormalClosure, "")
+				c.Conn().Close(websocket.StatusNormalClosure, "")
 				return
 			}
 			if err == nil {
@@ -347,11 +348,11 @@ func TestSlowConsumerIsClosedWithoutStallingOthers(t *testing.T) {
 	shop := e.retailer(web.PlanFree)
 	tok := e.userToken(shop, "alice", time.Hour)
 	slow := e.dial(shop)
-	slow.authenticate(tok)
-	slow.subscribe("projects")
+	slow.Authenticate(tok)
+	slow.Subscribe("projects")
 	fast := e.dial(shop)
-	fast.authenticate(tok)
-	fast.subscribe("projects")
+	fast.Authenticate(tok)
+	fast.Subscribe("projects")
 	key := live.Key{Topic: live.TopicProjects, RetailerID: shop.ID, UID: "alice"}
 
 	// Big events fill the slow reader's socket buffers, then its queue. Each
@@ -364,17 +365,17 @@ func TestSlowConsumerIsClosedWithoutStallingOthers(t *testing.T) {
 		if err := e.svc.Hub.Publish(context.Background(), live.Event{Topic: live.TopicProjects, Name: live.EventProjectUpdated, RetailerID: shop.ID, UID: "alice", ID: "p1", Version: int64(n), Title: title}); err != nil {
 			t.Fatal(err)
 		}
-		fast.expectEvent(live.EventProjectUpdated, "p1", int64(n))
+		fast.ExpectEvent(live.EventProjectUpdated, "p1", int64(n))
 	}
 	if n == max {
 		t.Fatalf("the slow consumer was still subscribed after %d events", max)
 	}
 	// The fast one is still live.
 	e.publishProject(shop, "alice", live.EventProjectUpdated, "p1", int64(n+1))
-	fast.expectEvent(live.EventProjectUpdated, "p1", int64(n+1))
+	fast.ExpectEvent(live.EventProjectUpdated, "p1", int64(n+1))
 	// The slow one, once it reads, finds the policy-violation close after
 	// what was already queued.
-	if ce := slow.closed(); ce.Code != websocket.StatusPolicyViolation || ce.Reason != live.ReasonTooSlow {
+	if ce := slow.Closed(); ce.Code != websocket.StatusPolicyViolation || ce.Reason != live.ReasonTooSlow {
 		t.Errorf("slow consumer closed with %d %q, want 1008 %q", ce.Code, ce.Reason, live.ReasonTooSlow)
 	}
 	t.Logf("slow consumer dropped after %d events of 256 KiB", n)
@@ -385,10 +386,10 @@ func TestShutdownClosesSockets(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.authenticate(e.leToken(shop, time.Minute))
+	c.Authenticate(e.leToken(shop, time.Minute))
 	done := make(chan error, 1)
 	go func() { done <- e.svc.CloseLive() }()
-	if ce := c.closed(); ce.Code != websocket.StatusGoingAway || ce.Reason != live.ReasonShutdown {
+	if ce := c.Closed(); ce.Code != websocket.StatusGoingAway || ce.Reason != live.ReasonShutdown {
 		t.Errorf("closed with %d %q, want 1001 %q", ce.Code, ce.Reason, live.ReasonShutdown)
 	}
 	if err := <-done; err != nil {
@@ -399,7 +400,7 @@ func TestShutdownClosesSockets(t *testing.T) {
 	if err != nil {
 		return // refused outright is fine too
 	}
-	if ce := late.closed(); ce.Code != websocket.StatusGoingAway {
+	if ce := late.Closed(); ce.Code != websocket.StatusGoingAway {
 		t.Errorf("socket opened after shutdown closed with %d %q, want 1001", ce.Code, ce.Reason)
 	}
 }
@@ -409,21 +410,21 @@ func TestKeepaliveDropsSilentPeer(t *testing.T) {
 	e := newEnv(t, live.Config{PingInterval: 20 * time.Millisecond, PongTimeout: 50 * time.Millisecond})
 	shop := e.retailer(web.PlanFree)
 	reader := e.dial(shop) // answers pings: it keeps reading
-	reader.authenticate(e.leToken(shop, time.Hour))
-	got := make(chan msg, 1)
+	reader.Authenticate(e.leToken(shop, time.Hour))
+	got := make(chan livetest.Msg, 1)
 	go func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		_, data, err := reader.ws.Read(ctx)
+		_, data, err := reader.Conn().Read(ctx)
 		if err == nil {
-			var m msg
+			var m livetest.Msg
 			_ = json.Unmarshal(data, &m)
 			got <- m
 		}
 		close(got)
 	}()
 	silent := e.dial(shop) // never reads again, so never answers a ping
-	silent.authenticate(e.leToken(shop, time.Hour))
+	silent.Authenticate(e.leToken(shop, time.Hour))
 	if n := e.svc.Live.Conns(); n != 2 {
 		t.Fatalf("open sockets = %d, want 2", n)
 	}
@@ -437,7 +438,7 @@ func TestKeepaliveDropsSilentPeer(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	// The reading one survived the same pings and still works.
-	reader.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+	reader.Send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
 	if m, ok := <-got; !ok || m.Type != "subscribed" {
 		t.Errorf("reader after the pings: %+v, want subscribed", m)
 	}
@@ -447,15 +448,15 @@ func TestPlanChangeReachesNewSocketsWithinRetailerTTL(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, live.Config{RetailerTTL: 10 * time.Second})
 	shop := e.retailer(web.PlanFree)
-	e.dial(shop).subscribe("catalog") // free: answered unauthenticated
+	e.dial(shop).Subscribe("catalog") // free: answered unauthenticated
 	if err := e.svc.Store.SetPlan(context.Background(), shop.ID, web.PlanPremium); err != nil {
 		t.Fatal(err)
 	}
-	e.dial(shop).subscribe("catalog") // still the remembered plan
+	e.dial(shop).Subscribe("catalog") // still the remembered plan
 	e.clock.Advance(10 * time.Second)
 	c := e.dial(shop)
-	c.send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
-	if m := c.authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
+	c.Send(`{"type":"subscribe","payload":{"topic":"catalog"}}`)
+	if m := c.Authenticate(e.leToken(shop, time.Minute)); m.Type != "authenticated" {
 		t.Errorf("after the TTL the socket answered %+v first, want the premium silence", m)
 	}
 }

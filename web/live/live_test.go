@@ -2,20 +2,16 @@ package live_test
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/coder/websocket"
 
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/clocktest"
 	"github.com/roomplanner/planner/web/live"
+	"github.com/roomplanner/planner/web/live/livetest"
 	"github.com/roomplanner/planner/web/service"
 	"github.com/roomplanner/planner/web/token"
 )
@@ -109,143 +105,28 @@ func (e *env) leToken(r web.Retailer, ttl time.Duration) string {
 	return is.Token
 }
 
-type client struct {
-	t  *testing.T
-	ws *websocket.Conn
-}
-
 type dialOpts struct {
 	origin string
 }
 
-func (e *env) dial(r web.Retailer) *client {
+// dial opens a socket of r's distribution from the service's own origin.
+func (e *env) dial(r web.Retailer) *livetest.Client {
 	e.t.Helper()
-	return e.dialT(e.t, r)
+	return livetest.Dial(e.t, e.url, r.DistributionID)
 }
 
 // dialT dials for test t (a subtest of e's).
-func (e *env) dialT(t *testing.T, r web.Retailer) *client {
+func (e *env) dialT(t *testing.T, r web.Retailer) *livetest.Client {
 	t.Helper()
-	c, resp, err := e.tryDialT(t, r, dialOpts{origin: e.url})
-	if err != nil {
-		t.Fatalf("dial: %v (%v)", err, resp)
-	}
-	return c
+	return livetest.Dial(t, e.url, r.DistributionID)
 }
 
-func (e *env) tryDial(r web.Retailer, o dialOpts) (*client, *http.Response, error) {
+func (e *env) tryDial(r web.Retailer, o dialOpts) (*livetest.Client, *http.Response, error) {
 	return e.tryDialT(e.t, r, o)
 }
 
-func (e *env) tryDialT(t *testing.T, r web.Retailer, o dialOpts) (*client, *http.Response, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	h := http.Header{}
-	if o.origin != "" {
-		h.Set("Origin", o.origin)
-	}
-	ws, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.url, "http")+"/ws?d="+r.DistributionID,
-		&websocket.DialOptions{HTTPHeader: h})
-	if err != nil {
-		return nil, resp, err
-	}
-	ws.SetReadLimit(1 << 20)
-	cl := &client{t: t, ws: ws}
-	t.Cleanup(func() { ws.CloseNow() })
-	return cl, resp, nil
-}
-
-// msg is any server message.
-type msg struct {
-	Type    string `json:"type"`
-	Payload struct {
-		Kind, ExpiresAt               string
-		Code, Message, Field, Request string
-		Topic, Event, ID, Name        string
-		Version                       int64
-		Products, Categories          *int
-		Removed                       bool
-	} `json:"payload"`
-}
-
-func (c *client) send(v string) {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, []byte(v)); err != nil {
-		c.t.Fatalf("write %s: %v", v, err)
-	}
-}
-
-// next reads the next message. Tests prove that nothing else arrived by
-// checking that the next message is the expected later one; a read that
-// times out closes the socket, so "no message" is never waited for.
-func (c *client) next() msg {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	typ, data, err := c.ws.Read(ctx)
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	if typ != websocket.MessageText {
-		c.t.Fatalf("message type %v, want text", typ)
-	}
-	var m msg
-	if err := json.Unmarshal(data, &m); err != nil {
-		c.t.Fatalf("message %s: %v", data, err)
-	}
-	return m
-}
-
-func (c *client) expect(typ string) msg {
-	c.t.Helper()
-	m := c.next()
-	if m.Type != typ {
-		c.t.Fatalf("message %+v, want type %q", m, typ)
-	}
-	return m
-}
-
-func (c *client) authenticate(tok string) msg {
-	c.t.Helper()
-	c.send(`{"type":"authenticate","payload":{"token":"` + tok + `"}}`)
-	return c.next()
-}
-
-func (c *client) subscribe(topic string) {
-	c.t.Helper()
-	c.send(`{"type":"subscribe","payload":{"topic":"` + topic + `"}}`)
-	if m := c.expect("subscribed"); m.Payload.Topic != topic {
-		c.t.Fatalf("subscribed %+v, want topic %q", m, topic)
-	}
-}
-
-// closed reads until the socket closes and returns the close error.
-func (c *client) closed() websocket.CloseError {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	for {
-		_, _, err := c.ws.Read(ctx)
-		if err == nil {
-			continue
-		}
-		var ce websocket.CloseError
-		if !errors.As(err, &ce) {
-			c.t.Fatalf("read: %v, want a close frame", err)
-		}
-		return ce
-	}
-}
-
-func (c *client) expectEvent(name, id string, version int64) msg {
-	c.t.Helper()
-	m := c.expect("event")
-	if m.Payload.Event != name || m.Payload.ID != id || m.Payload.Version != version {
-		c.t.Fatalf("event %+v, want %s %s v%d", m.Payload, name, id, version)
-	}
-	return m
+func (e *env) tryDialT(t *testing.T, r web.Retailer, o dialOpts) (*livetest.Client, *http.Response, error) {
+	return livetest.TryDial(t, e.url, r.DistributionID, o.origin)
 }
 
 // publishProject publishes a project event as the storage layer would.

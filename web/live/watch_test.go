@@ -12,6 +12,7 @@ import (
 
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/live"
+	"github.com/roomplanner/planner/web/live/livetest"
 	"github.com/roomplanner/planner/web/service"
 	"github.com/roomplanner/planner/web/sqlite"
 )
@@ -271,12 +272,13 @@ func testProduct(id, name string) web.Product {
 
 var testCategories = []web.Category{{ID: "sofas", Name: "Sofas"}}
 
-// expectProduct reads the next message: product.updated of id.
-func (c *client) expectProduct(id string, wantRemoved bool) {
-	c.t.Helper()
-	m := c.expect("event")
+// expectProduct reads c's next message, failing t unless it is
+// product.updated of id.
+func expectProduct(t *testing.T, c *livetest.Client, id string, wantRemoved bool) {
+	t.Helper()
+	m := c.Expect("event")
 	if m.Payload.Topic != "catalog" || m.Payload.Event != live.EventProductUpdated || m.Payload.ID != id || m.Payload.Removed != wantRemoved {
-		c.t.Fatalf("event %+v, want product.updated %s removed=%v", m.Payload, id, wantRemoved)
+		t.Fatalf("event %+v, want product.updated %s removed=%v", m.Payload, id, wantRemoved)
 	}
 }
 
@@ -290,9 +292,9 @@ func TestCLIImportReachesSockets(t *testing.T) {
 	shop := e.retailer(web.PlanFree)
 	other := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.subscribe("catalog")
+	c.Subscribe("catalog")
 	o := e.dial(other)
-	o.subscribe("catalog")
+	o.Subscribe("catalog")
 	cli := e.cli()
 	ctx := context.Background()
 
@@ -302,7 +304,7 @@ func TestCLIImportReachesSockets(t *testing.T) {
 	}
 	e.pollCatalog()
 	for _, p := range catalog {
-		c.expectProduct(p.ID, false)
+		expectProduct(t, c, p.ID, false)
 	}
 
 	// Two of three change; the third is imported as it was.
@@ -312,8 +314,8 @@ func TestCLIImportReachesSockets(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.pollCatalog()
-	c.expectProduct("oslo", false)
-	c.expectProduct("lund", false)
+	expectProduct(t, c, "oslo", false)
+	expectProduct(t, c, "lund", false)
 
 	// The other retailer's socket heard none of it: its first event is its
 	// own import's; and shop's socket hears nothing of that import (its next
@@ -322,9 +324,9 @@ func TestCLIImportReachesSockets(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.pollCatalog()
-	o.expectProduct("troll", false)
+	expectProduct(t, o, "troll", false)
 	e.publishCatalog(shop, 99)
-	if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported || *m.Payload.Products != 99 {
+	if m := c.Expect("event"); m.Payload.Event != live.EventCatalogImported || *m.Payload.Products != 99 {
 		t.Fatalf("event %+v, want the marker: nothing of the other retailer's import", m.Payload)
 	}
 }
@@ -336,7 +338,7 @@ func TestUnchangedImportPublishesNothing(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.subscribe("catalog")
+	c.Subscribe("catalog")
 	cli := e.cli()
 	ctx := context.Background()
 	catalog := []web.Product{testProduct("oslo", "Oslo sofa"), testProduct("bergen", "Bergen sofa")}
@@ -344,8 +346,8 @@ func TestUnchangedImportPublishesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.pollCatalog()
-	c.expectProduct("oslo", false)
-	c.expectProduct("bergen", false)
+	expectProduct(t, c, "oslo", false)
+	expectProduct(t, c, "bergen", false)
 
 	if err := cli.ImportCatalog(ctx, shop.ID, testCategories, catalog, true); err != nil {
 		t.Fatal(err)
@@ -360,7 +362,7 @@ func TestUnchangedImportPublishesNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.pollCatalog()
-	c.expectProduct("bergen", false)
+	expectProduct(t, c, "bergen", false)
 }
 
 // TestReplaceRemovalIsReported: products a --replace import removes are
@@ -370,7 +372,7 @@ func TestReplaceRemovalIsReported(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.subscribe("catalog")
+	c.Subscribe("catalog")
 	cli := e.cli()
 	ctx := context.Background()
 	catalog := []web.Product{testProduct("oslo", "Oslo sofa"), testProduct("bergen", "Bergen sofa"), testProduct("lund", "Lund sofa")}
@@ -379,15 +381,15 @@ func TestReplaceRemovalIsReported(t *testing.T) {
 	}
 	e.pollCatalog()
 	for _, p := range catalog {
-		c.expectProduct(p.ID, false)
+		expectProduct(t, c, p.ID, false)
 	}
 	kept := testProduct("lund", "Lund sofa, linen")
 	if err := cli.ImportCatalog(ctx, shop.ID, testCategories, []web.Product{catalog[0], kept}, true); err != nil {
 		t.Fatal(err)
 	}
 	e.pollCatalog()
-	c.expectProduct("lund", false)
-	c.expectProduct("bergen", true)
+	expectProduct(t, c, "lund", false)
+	expectProduct(t, c, "bergen", true)
 }
 
 // TestBulkImportIsOneEvent: an import changing more than 20 products of a
@@ -398,7 +400,7 @@ func TestBulkImportIsOneEvent(t *testing.T) {
 	e := newEnv(t, live.Config{})
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.subscribe("catalog")
+	c.Subscribe("catalog")
 	var catalog []web.Product
 	for i := range live.DefaultBulkProducts + 5 {
 		catalog = append(catalog, testProduct(fmt.Sprintf("p%02d", i), "Sofa"))
@@ -407,13 +409,13 @@ func TestBulkImportIsOneEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.pollCatalog()
-	m := c.expect("event")
+	m := c.Expect("event")
 	if m.Payload.Event != live.EventCatalogImported || m.Payload.Products == nil || *m.Payload.Products != len(catalog) ||
 		m.Payload.Categories == nil || *m.Payload.Categories != 1 {
 		t.Fatalf("event %+v, want catalog.imported of %d products in 1 category", m.Payload, len(catalog))
 	}
 	e.publishCatalog(shop, 99)
-	if m := c.expect("event"); m.Payload.Event != live.EventCatalogImported || *m.Payload.Products != 99 {
+	if m := c.Expect("event"); m.Payload.Event != live.EventCatalogImported || *m.Payload.Products != 99 {
 		t.Fatalf("event %+v, want the marker: one event for the bulk import", m.Payload)
 	}
 }
@@ -439,13 +441,13 @@ func TestWatcherDoesNotReplayHistory(t *testing.T) {
 
 	e := newEnvWith(t, live.Config{}, path, 0)
 	c := e.dial(shop)
-	c.subscribe("catalog")
+	c.Subscribe("catalog")
 	e.pollCatalog() // would publish "old" if the watcher replayed the log
 	if err := e.cli().ImportCatalog(ctx, shop.ID, nil, []web.Product{testProduct("new", "New sofa")}, false); err != nil {
 		t.Fatal(err)
 	}
 	e.pollCatalog()
-	c.expectProduct("new", false)
+	expectProduct(t, c, "new", false)
 }
 
 // TestServicePollsChangeLog: the service reads the change log on its own,
@@ -455,9 +457,9 @@ func TestServicePollsChangeLog(t *testing.T) {
 	e := newEnvWith(t, live.Config{}, t.TempDir()+"/planner.db", 10*time.Millisecond)
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.subscribe("catalog")
+	c.Subscribe("catalog")
 	if err := e.cli().ImportCatalog(context.Background(), shop.ID, testCategories, []web.Product{testProduct("oslo", "Oslo sofa")}, false); err != nil {
 		t.Fatal(err)
 	}
-	c.expectProduct("oslo", false) // next waits up to 5 s
+	expectProduct(t, c, "oslo", false) // next waits up to 5 s
 }

@@ -52,16 +52,16 @@ func TestSecretRotationRevokesPartnerTokensAndSockets(t *testing.T) {
 		t.Fatalf("/v1/me with the partner token = %d, want 200", got)
 	}
 	c := e.dial(r)
-	if m := c.authenticate(old); m.Type != "authenticated" {
+	if m := c.Authenticate(old); m.Type != "authenticated" {
 		t.Fatalf("authenticate: %+v", m)
 	}
-	c.subscribe("projects")
+	c.Subscribe("projects")
 	p, _, err := e.svc.Data.CreateProject(ctx, web.Project{ID: web.NewID("p_"), RetailerID: r.ID, OwnerUID: "alice",
 		ProjectDoc: web.ProjectDoc{Name: "Room", Room: web.Room{Width: 500, Depth: 300}}, CreatedAt: now, UpdatedAt: now}, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	c.expectEvent(live.EventProjectCreated, p.ID, p.Version)
+	c.ExpectEvent(live.EventProjectCreated, p.ID, p.Version)
 
 	newSecret := []byte(web.NewSecret())
 	if _, err := e.svc.Store.RotateSecret(ctx, r.ID, newSecret); err != nil {
@@ -71,23 +71,23 @@ func TestSecretRotationRevokesPartnerTokensAndSockets(t *testing.T) {
 		t.Fatalf("Refresh: %v", err)
 	}
 
-	c.expect("tokenExpired")
+	c.Expect("tokenExpired")
 	p = e.updateProject(r, "alice", p.ID, p.Version)
-	if m := c.authenticate(old); m.Type != "error" {
+	if m := c.Authenticate(old); m.Type != "error" {
 		t.Errorf("re-authenticate with the old-secret token: %+v, want error", m)
 	}
 	if got := me(old); got != http.StatusUnauthorized {
 		t.Errorf("/v1/me with the old-secret token after the rotation = %d, want 401", got)
 	}
 	// The same user with a token of the new secret gets what was held.
-	if m := c.authenticate(partner(newSecret)); m.Type != "authenticated" {
+	if m := c.Authenticate(partner(newSecret)); m.Type != "authenticated" {
 		t.Fatalf("authenticate with the new secret: %+v", m)
 	}
-	c.expectEvent(live.EventProjectUpdated, p.ID, p.Version)
+	c.ExpectEvent(live.EventProjectUpdated, p.ID, p.Version)
 	// A second Refresh with nothing new expires nothing.
 	if err := e.svc.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.updateProject(r, "alice", p.ID, p.Version)
-	c.expectEvent(live.EventProjectUpdated, p.ID, p.Version+1)
+	c.ExpectEvent(live.EventProjectUpdated, p.ID, p.Version+1)
 }

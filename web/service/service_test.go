@@ -2,18 +2,14 @@ package service_test
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/coder/websocket"
-
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/clocktest"
+	"github.com/roomplanner/planner/web/live/livetest"
 	"github.com/roomplanner/planner/web/service"
 	"github.com/roomplanner/planner/web/token"
 )
@@ -87,95 +83,9 @@ func (e *env) updateProject(r web.Retailer, uid, id string, version int64) web.P
 	return p
 }
 
-// client is a live socket of r's distribution, opened from the service's own
+// dial opens a live socket of r's distribution from the service's own
 // origin.
-type client struct {
-	t  *testing.T
-	ws *websocket.Conn
-}
-
-func (e *env) dial(r web.Retailer) *client {
+func (e *env) dial(r web.Retailer) *livetest.Client {
 	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	h := http.Header{}
-	h.Set("Origin", e.url)
-	ws, resp, err := websocket.Dial(ctx, "ws"+strings.TrimPrefix(e.url, "http")+"/ws?d="+r.DistributionID,
-		&websocket.DialOptions{HTTPHeader: h})
-	if err != nil {
-		e.t.Fatalf("dial: %v (%v)", err, resp)
-	}
-	ws.SetReadLimit(1 << 20)
-	e.t.Cleanup(func() { ws.CloseNow() })
-	return &client{t: e.t, ws: ws}
-}
-
-// msg is any server message, with the payload fields these tests read.
-type msg struct {
-	Type    string `json:"type"`
-	Payload struct {
-		Topic, Event, ID string
-		Version          int64
-	} `json:"payload"`
-}
-
-func (c *client) send(v string) {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := c.ws.Write(ctx, websocket.MessageText, []byte(v)); err != nil {
-		c.t.Fatalf("write %s: %v", v, err)
-	}
-}
-
-// next reads the next message. Tests prove that nothing else arrived by
-// checking that the next message is the expected later one.
-func (c *client) next() msg {
-	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	typ, data, err := c.ws.Read(ctx)
-	if err != nil {
-		c.t.Fatalf("read: %v", err)
-	}
-	if typ != websocket.MessageText {
-		c.t.Fatalf("message type %v, want text", typ)
-	}
-	var m msg
-	if err := json.Unmarshal(data, &m); err != nil {
-		c.t.Fatalf("message %s: %v", data, err)
-	}
-	return m
-}
-
-func (c *client) expect(typ string) msg {
-	c.t.Helper()
-	m := c.next()
-	if m.Type != typ {
-		c.t.Fatalf("message %+v, want type %q", m, typ)
-	}
-	return m
-}
-
-func (c *client) authenticate(tok string) msg {
-	c.t.Helper()
-	c.send(`{"type":"authenticate","payload":{"token":"` + tok + `"}}`)
-	return c.next()
-}
-
-func (c *client) subscribe(topic string) {
-	c.t.Helper()
-	c.send(`{"type":"subscribe","payload":{"topic":"` + topic + `"}}`)
-	if m := c.expect("subscribed"); m.Payload.Topic != topic {
-		c.t.Fatalf("subscribed %+v, want topic %q", m, topic)
-	}
-}
-
-func (c *client) expectEvent(name, id string, version int64) msg {
-	c.t.Helper()
-	m := c.expect("event")
-	if m.Payload.Event != name || m.Payload.ID != id || m.Payload.Version != version {
-		c.t.Fatalf("event %+v, want %s %s v%d", m.Payload, name, id, version)
-	}
-	return m
+	return livetest.Dial(e.t, e.url, r.DistributionID)
 }

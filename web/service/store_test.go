@@ -17,8 +17,8 @@ func TestIdempotentCreatePublishesOnce(t *testing.T) {
 	e := newEnv(t)
 	shop := e.retailer(web.PlanFree)
 	c := e.dial(shop)
-	c.authenticate(e.userToken(shop, "alice", time.Hour))
-	c.subscribe("projects")
+	c.Authenticate(e.userToken(shop, "alice", time.Hour))
+	c.Subscribe("projects")
 
 	tok := e.userToken(shop, "alice", time.Hour)
 	post := func() *http.Response {
@@ -46,9 +46,9 @@ func TestIdempotentCreatePublishesOnce(t *testing.T) {
 		t.Fatalf("repeat answered Location %q replayed %q, want %q replayed", again.Header.Get("Location"), again.Header.Get("Idempotent-Replayed"), first.Header.Get("Location"))
 	}
 	id := strings.TrimPrefix(first.Header.Get("Location"), "/v1/projects/")
-	c.expectEvent(live.EventProjectCreated, id, 1)
+	c.ExpectEvent(live.EventProjectCreated, id, 1)
 	// The repeat's answer came after any event it published: the next one
 	// is this update's.
 	e.updateProject(shop, "alice", id, 1)
-	c.expectEvent(live.EventProjectUpdated, id, 2)
+	c.ExpectEvent(live.EventProjectUpdated, id, 2)
 }
