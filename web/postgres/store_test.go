@@ -154,18 +154,20 @@ func TestOpenConfiguresPool(t *testing.T) {
 	}{
 		{"defaults", "", DefaultMaxConns, "15s"},
 		{"from the URL", "pool_max_conns=3&statement_timeout=2500", 3, "2500ms"},
+		{"from the URL's options", "options=-c%20statement_timeout%3D3s", DefaultMaxConns, "3s"},
 	}
 	dbURL := newDatabase(t)
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			u, _ := url.Parse(dbURL)
-			q := u.Query()
-			extra, _ := url.ParseQuery(tc.query)
-			for k, v := range extra {
-				q[k] = v
+			u := dbURL
+			if tc.query != "" {
+				sep := "?"
+				if strings.Contains(u, "?") {
+					sep = "&"
+				}
+				u += sep + tc.query
 			}
-			u.RawQuery = q.Encode()
-			s, err := Open(t.Context(), u.String(), testBox(t))
+			s, err := Open(t.Context(), u, testBox(t))
 			if err != nil {
 				t.Fatalf("Open: %v", err)
 			}
