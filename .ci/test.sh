@@ -3,7 +3,9 @@
 # kind it installs what is missing (Debian chromium when running as root, npm
 # packages), then runs every check: templ freshness, gofmt, go vet, the Go tests
 # with the race detector, the browser-code unit tests, the JS type check and the
-# Playwright browser suite.
+# Playwright browser suite. The web/postgres tests run against a throwaway
+# PostgreSQL cluster (.ci/postgres.sh; Debian postgresql is installed when
+# running as root) unless PLANNER_TEST_POSTGRES_URL is already set.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -40,6 +42,10 @@ if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 
 step "go vet"
 go vet ./...
+
+step "PostgreSQL for the web/postgres tests"
+source .ci/postgres.sh
+start_postgres
 
 step "go test -race"
 go test -race -count=1 ./...

@@ -1,5 +1,5 @@
 // Package storetest is the conformance suite of the planner's storage. Every
-// store (SQLite now, PostgreSQL later) runs it from its own tests:
+// store (web/sqlite, web/postgres) runs it from its own tests:
 //
 //	func TestConformance(t *testing.T) {
 //		storetest.Run(t, func(t *testing.T) storetest.Store { return openTestStore(t) })
@@ -93,6 +93,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"CatalogChangeLog", testCatalogChangeLog},
 		{"CatalogChangeLogPaging", testCatalogChangeLogPaging},
 		{"CatalogChangePurge", testCatalogChangePurge},
+		{"CatalogChangeFeedIsCommitOrdered", testCatalogChangeFeedIsCommitOrdered},
+		{"CredentialRotationFeedIsCommitOrdered", testCredentialRotationFeedIsCommitOrdered},
 		{"RetailerIsolation", testRetailerIsolation},
 		{"ProjectOwnerIsolation", testProjectOwnerIsolation},
 		{"ProjectLifecycle", testProjectLifecycle},

@@ -1,0 +1,241 @@
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/roomplanner/planner/web"
+)
+
+// Projects returns the summaries of a user's projects at one retailer, most
+// recently updated first.
+func (s *Store) Projects(ctx context.Context, retailerID, uid string) ([]web.ProjectSummary, error) {
+	rows, err := s.pool.Query(ctx, `
+		SELECT id, name, room_width, room_depth, jsonb_array_length(items), version, updated_at
+		FROM projects WHERE retailer_id = $1 AND owner_uid = $2
+		ORDER BY updated_at DESC, id`, retailerID, uid)
+	if err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	defer rows.Close()
+	var out []web.ProjectSummary
+	for rows.Next() {
+		var (
+			p       web.ProjectSummary
+			updated int64
+		)
+		if err := rows.Scan(&p.ID, &p.Name, &p.Room.Width, &p.Room.Depth, &p.ItemCount, &p.Version, &updated); err != nil {
+			return nil, fmt.Errorf("list projects: %w", err)
+		}
+		p.UpdatedAt = fromMillis(updated)
+		out = append(out, p)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list projects: %w", err)
+	}
+	return out, nil
+}
+
+// Project returns a user's project. A project of another owner or retailer is
+// not_found, exactly like one that does not exist.
+func (s *Store) Project(ctx context.Context, retailerID, uid, id string) (web.Project, error) {
+	return loadProject(ctx, s.pool, retailerID, uid, id)
+}
+
+// loadProject reads a project through q (the pool or a transaction).
+func loadProject(ctx context.Context, q interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, retailerID, uid, id string) (web.Project, error) {
+	p := web.Project{ID: id, RetailerID: retailerID, OwnerUID: uid}
+	var (
+		items            string
+		created, updated int64
+	)
+	err := q.QueryRow(ctx, `
+		SELECT name, room_width, room_depth, items::text, version, created_at, updated_at
+		FROM projects WHERE id = $1 AND retailer_id = $2 AND owner_uid = $3`, id, retailerID, uid,
+	).Scan(&p.Name, &p.Room.Width, &p.Room.Depth, &items, &p.Version, &created, &updated)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return web.Project{}, projectNotFound(id)
+	}
+	if err != nil {
+		return web.Project{}, fmt.Errorf("load project %q: %w", id, err)
+	}
+	if err := json.Unmarshal([]byte(items), &p.Items); err != nil {
+		return web.Project{}, fmt.Errorf("load project %q: items: %w", id, err)
+	}
+	if p.Items == nil {
+		p.Items = []web.Item{}
+	}
+	p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
+	return p, nil
+}
+
+func projectNotFound(id string) error {
+	return web.Errorf(web.ENotFound, "project %q not found", id)
+}
+
+func marshalItems(items []web.Item) (string, error) {
+	if items == nil {
+		items = []web.Item{}
+	}
+	b, err := json.Marshal(items)
+	return string(b), err
+}
+
+// CreateProject stores a new project p; the caller sets its ID, RetailerID,
+// OwnerUID, document, Version (1; zero means 1) and times. It returns the
+// project as stored (times in UTC, whole milliseconds) and created = true.
+//
+// With an idempotencyKey, the call is remembered under (retailer, owner, key)
+// with requestHash. Repeating it with the same hash returns the project the
+// first call created and created = false (not_found if that project has been
+// deleted since); with another hash it fails with validation_failed. Concurrent
+// calls with one key create exactly one project.
+func (s *Store) CreateProject(ctx context.Context, p web.Project, idempotencyKey, requestHash string) (web.Project, bool, error) {
+	if p.ID == "" || p.RetailerID == "" || p.OwnerUID == "" {
+		return web.Project{}, false, fmt.Errorf("create project: id, retailer and owner are required")
+	}
+	if p.Version <= 0 {
+		p.Version = 1
+	}
+	p.CreatedAt = stored(nowIfZero(p.CreatedAt))
+	p.UpdatedAt = stored(nowIfZero(p.UpdatedAt))
+	if p.Items == nil {
+		p.Items = []web.Item{}
+	}
+	items, err := marshalItems(p.Items)
+	if err != nil {
+		return web.Project{}, false, fmt.Errorf("create project %q: %w", p.ID, err)
+	}
+	var (
+		out     web.Project
+		created bool
+	)
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		out, created = p, false
+		if idempotencyKey != "" {
+			// Claim the key first. A concurrent call with the same key
+			// waits here until the first one commits (then finds its
+			// record) or rolls back (then claims the key itself).
+			tag, err := tx.Exec(ctx, `
+				INSERT INTO idempotency (retailer_id, owner_uid, key, request_hash, project_id, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
+				p.RetailerID, p.OwnerUID, idempotencyKey, requestHash, p.ID, toMillis(p.CreatedAt))
+			if err != nil {
+				return fmt.Errorf("remember Idempotency-Key: %w", err)
+			}
+			if tag.RowsAffected() == 0 {
+				var hash, projectID string
+				if err := tx.QueryRow(ctx, `
+					SELECT request_hash, project_id FROM idempotency
+					WHERE retailer_id = $1 AND owner_uid = $2 AND key = $3`, p.RetailerID, p.OwnerUID, idempotencyKey,
+				).Scan(&hash, &projectID); err != nil {
+					return fmt.Errorf("look up Idempotency-Key: %w", err)
+				}
+				if hash != requestHash {
+					return web.Errorf(web.EValidation, "Idempotency-Key %q was already used for a different request", idempotencyKey)
+				}
+				out, err = loadProject(ctx, tx, p.RetailerID, p.OwnerUID, projectID)
+				return err
+			}
+		}
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO projects (id, retailer_id, owner_uid, name, room_width, room_depth, items, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
+			p.ID, p.RetailerID, p.OwnerUID, p.Name, p.Room.Width, p.Room.Depth, items, p.Version,
+			toMillis(p.CreatedAt), toMillis(p.UpdatedAt)); err != nil {
+			if isConstraint(err) {
+				return web.Errorf(web.EConflict, "project %q already exists", p.ID)
+			}
+			return err
+		}
+		created = true
+		return nil
+	})
+	if err != nil {
+		return web.Project{}, false, wrap(err, "create project %q", p.ID)
+	}
+	return out, created, nil
+}
+
+// checkVersion locks a user's project row in tx (SELECT ... FOR UPDATE, so a
+// concurrent writer waits and then reads this one's version) and returns
+// not_found, or a conflict carrying currentVersion if it is not ifVersion.
+func checkVersion(ctx context.Context, tx pgx.Tx, retailerID, uid, id string, ifVersion int64) error {
+	var current int64
+	err := tx.QueryRow(ctx,
+		`SELECT version FROM projects WHERE id = $1 AND retailer_id = $2 AND owner_uid = $3 FOR UPDATE`, id, retailerID, uid,
+	).Scan(&current)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return projectNotFound(id)
+	}
+	if err != nil {
+		return err
+	}
+	if current != ifVersion {
+		return &web.Error{
+			Code:    web.EConflict,
+			Message: fmt.Sprintf("project changed since version %d; current version is %d", ifVersion, current),
+			Extra:   map[string]any{"currentVersion": current},
+		}
+	}
+	return nil
+}
+
+// UpdateProject replaces the document of a user's project if its version is
+// still ifVersion, increments the version and sets UpdatedAt to now. It
+// returns not_found, or conflict with Extra["currentVersion"] when the
+// project has changed since ifVersion.
+func (s *Store) UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error) {
+	items, err := marshalItems(doc.Items)
+	if err != nil {
+		return web.Project{}, fmt.Errorf("update project %q: %w", id, err)
+	}
+	var p web.Project
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := checkVersion(ctx, tx, retailerID, uid, id, ifVersion); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `
+			UPDATE projects SET name = $1, room_width = $2, room_depth = $3, items = $4::jsonb, version = version + 1, updated_at = $5
+			WHERE id = $6`, doc.Name, doc.Room.Width, doc.Room.Depth, items, toMillis(nowIfZero(now)), id); err != nil {
+			return err
+		}
+		p, err = loadProject(ctx, tx, retailerID, uid, id)
+		return err
+	})
+	if err != nil {
+		return web.Project{}, wrap(err, "update project %q", id)
+	}
+	return p, nil
+}
+
+// DeleteProject deletes a user's project if its version is still ifVersion,
+// with the same not_found and conflict errors as UpdateProject.
+func (s *Store) DeleteProject(ctx context.Context, retailerID, uid, id string, ifVersion int64) error {
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		if err := checkVersion(ctx, tx, retailerID, uid, id, ifVersion); err != nil {
+			return err
+		}
+		_, err := tx.Exec(ctx, `DELETE FROM projects WHERE id = $1`, id)
+		return err
+	})
+	if err != nil {
+		return wrap(err, "delete project %q", id)
+	}
+	return nil
+}
+
+// PurgeIdempotency forgets Idempotency-Keys recorded before before; a repeat
+// of such a call creates a new project.
+func (s *Store) PurgeIdempotency(ctx context.Context, before time.Time) error {
+	if _, err := s.pool.Exec(ctx, `DELETE FROM idempotency WHERE created_at < $1`, toMillis(before)); err != nil {
+		return fmt.Errorf("purge idempotency records before %s: %w", before.UTC().Format(time.RFC3339), err)
+	}
+	return nil
+}
