@@ -34,7 +34,7 @@ type realPlanner struct {
 func startPlanner(t *testing.T, clock func() time.Time) *realPlanner {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := service.Open(ctx, service.Config{DBPath: filepath.Join(t.TempDir(), "planner.db"), PublicURL: "http://localhost", Clock: clock})
+	svc, err := service.Open(ctx, service.Config{DB: filepath.Join(t.TempDir(), "planner.db"), Migrate: true, PublicURL: "http://localhost", Clock: clock})
 	if err != nil {
 		t.Fatal(err)
 	}

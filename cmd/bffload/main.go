@@ -53,7 +53,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	defer os.RemoveAll(dir)
 
 	// The planner service, counting mints.
-	svc, err := service.Open(ctx, service.Config{DBPath: filepath.Join(dir, "planner.db"), PublicURL: "http://localhost"})
+	svc, err := service.Open(ctx, service.Config{DB: filepath.Join(dir, "planner.db"), Migrate: true, PublicURL: "http://localhost"})
 	if err != nil {
 		return err
 	}

@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	plannerURL := urlOf(o.plannerAddr, plannerLn)
 	hostURL := urlOf(o.hostAddr, hostLn)
 
-	svc, err := service.Open(ctx, service.Config{DBPath: filepath.Join(o.dataDir, "planner.db"), PublicURL: plannerURL, Getenv: getenv, Logger: log})
+	svc, err := service.Open(ctx, service.Config{DB: filepath.Join(o.dataDir, "planner.db"), Migrate: true, PublicURL: plannerURL, Getenv: getenv, Logger: log})
 	if err != nil {
 		return err
 	}

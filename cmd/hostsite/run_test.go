@@ -25,7 +25,7 @@ import (
 func planner(t *testing.T) (u, key, secret, distribution string) {
 	t.Helper()
 	ctx := context.Background()
-	svc, err := service.Open(ctx, service.Config{DBPath: filepath.Join(t.TempDir(), "planner.db"), PublicURL: "http://localhost"})
+	svc, err := service.Open(ctx, service.Config{DB: filepath.Join(t.TempDir(), "planner.db"), Migrate: true, PublicURL: "http://localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -49,7 +49,7 @@ func serve(in io.Reader, out io.Writer, args []string) error {
 		return err
 	}
 	url := "http://" + ln.Addr().String()
-	svc, err := service.Open(ctx, service.Config{DBPath: filepath.Join(dir, "planner.db"), PublicURL: url})
+	svc, err := service.Open(ctx, service.Config{DB: filepath.Join(dir, "planner.db"), Migrate: true, PublicURL: url})
 	if err != nil {
 		return err
 	}

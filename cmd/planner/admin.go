@@ -13,22 +13,24 @@ import (
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/catalog"
 	"github.com/roomplanner/planner/web/service"
-	"github.com/roomplanner/planner/web/sqlite"
 	"github.com/roomplanner/planner/web/token"
 )
 
 // adminFlags makes a flag set with the --db flag every admin command takes.
 func adminFlags(name string, getenv func(string) string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet("planner "+name, flag.ContinueOnError)
-	db := fs.String("db", cli.EnvOr(getenv, "PLANNER_DB", "planner.db"), "SQLite database file (env PLANNER_DB)")
+	db := fs.String("db", cli.EnvOr(getenv, "PLANNER_DB", "planner.db"), dbUsage)
 	return fs, db
 }
 
-// withStore opens the database for one admin command.
-func withStore(ctx context.Context, path string, getenv func(string) string, f func(*sqlite.Store) error) error {
-	st, err := service.OpenStore(ctx, path, getenv)
+// withStore opens the database for one admin command. Like serve, it refuses a
+// database that does not exist or is not at this build's schema: only
+// "planner migrate" creates or upgrades one, so a mistyped --db never leaves
+// an empty database (and a key file) behind.
+func withStore(ctx context.Context, db string, getenv func(string) string, f func(service.Store) error) error {
+	st, err := service.OpenExistingStore(ctx, db, getenv)
 	if err != nil {
-		return err
+		return migrateHint(db, err)
 	}
 	defer st.Close()
 	return f(st)
@@ -64,7 +66,7 @@ func runEntityCreate(ctx context.Context, args []string, getenv func(string) str
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+	return withStore(ctx, *db, getenv, func(st service.Store) error {
 		if err := st.CreateRetailer(ctx, r, cred); err != nil {
 			return err
 		}
@@ -103,7 +105,7 @@ func runEntityList(ctx context.Context, args []string, getenv func(string) strin
 	if err := wantArgs(pos, 0, "entity list"); err != nil {
 		return err
 	}
-	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+	return withStore(ctx, *db, getenv, func(st service.Store) error {
 		rs, err := st.Retailers(ctx)
 		if err != nil {
 			return err
@@ -128,7 +130,7 @@ func runEntityOrigins(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+	return withStore(ctx, *db, getenv, func(st service.Store) error {
 		switch pos[0] {
 		case "add":
 			err = st.AddOrigin(ctx, pos[1], origin)
@@ -161,7 +163,7 @@ func runEntityPlan(ctx context.Context, args []string, getenv func(string) strin
 	if err != nil {
 		return err
 	}
-	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+	return withStore(ctx, *db, getenv, func(st service.Store) error {
 		if err := st.SetPlan(ctx, pos[0], plan); err != nil {
 			return err
 		}
@@ -183,7 +185,7 @@ func runKeyRotate(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	secret := web.NewSecret()
-	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+	return withStore(ctx, *db, getenv, func(st service.Store) error {
 		key, err := st.RotateSecret(ctx, pos[0], []byte(secret))
 		if err != nil {
 			return err
@@ -201,7 +203,7 @@ func runSigningKeyRotate(ctx context.Context, args []string, getenv func(string)
 	if err := wantArgs(pos, 0, "signing-key rotate"); err != nil {
 		return err
 	}
-	return withStore(ctx, *db, getenv, func(st *sqlite.Store) error {
+	return withStore(ctx, *db, getenv, func(st service.Store) error {
 		keys := token.NewKeyring(st, time.Now, service.KeyWindow)
 		if err := keys.Load(ctx); err != nil {
 			return err
@@ -249,7 +251,7 @@ func runCatalogSeed(ctx context.Context, args []string, getenv func(string) stri
 }
 
 func importCatalog(ctx context.Context, db string, getenv func(string) string, id string, file catalog.File, replace bool, stdout io.Writer) error {
-	return withStore(ctx, db, getenv, func(st *sqlite.Store) error {
+	return withStore(ctx, db, getenv, func(st service.Store) error {
 		if _, err := st.Retailer(ctx, id); err != nil {
 			return err
 		}

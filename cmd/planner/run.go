@@ -12,6 +12,7 @@ import (
 const usage = `planner: the embeddable room planner's service and admin tool
 
 Usage:
+  planner migrate [--db planner.db]
   planner serve [--addr 127.0.0.1:8090] [--db planner.db] [--public-url http://localhost:8090]
                 [--tls-cert F --tls-key F] [--trusted-proxy CIDR]...
   planner entity create --name NAME --origin ORIGIN [--origin ORIGIN]... [--plan free|premium]
@@ -23,9 +24,12 @@ Usage:
   planner catalog import ENTITY_ID FILE.json [--replace]
   planner catalog seed ENTITY_ID
 
-Every command takes --db (env PLANNER_DB, default planner.db). Secrets are sealed
-with PLANNER_MASTER_KEY (base64, 32 bytes) or, when unset, a key file created
-beside the database (FILE.key, mode 0600).
+Every command takes --db (env PLANNER_DB, default planner.db): a SQLite file
+path or a postgres:// URL. "migrate" creates the database or upgrades its
+schema; every other command refuses one that is missing or not at this
+build's schema. Secrets are sealed with PLANNER_MASTER_KEY (base64, 32 bytes)
+or, for SQLite when it is unset, a key file created beside the database
+(FILE.key, mode 0600); PostgreSQL needs PLANNER_MASTER_KEY.
 `
 
 // run is the whole program; main only wires it to the process.
@@ -42,6 +46,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	switch {
 	case cmd == "serve":
 		return runServe(ctx, rest, getenv, stdout, stderr)
+	case cmd == "migrate":
+		return runMigrate(ctx, rest, getenv, stdout)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

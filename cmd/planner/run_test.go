@@ -36,6 +36,7 @@ func mustCLI(t *testing.T, db string, args ...string) string {
 func TestEntityLifecycle(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "planner.db")
+	mustCLI(t, db, "migrate")
 	var created struct {
 		ID, DistributionID, APIKey, APISecret string
 		Origins                               []string
@@ -93,6 +94,7 @@ func TestCatalogImport(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	db := filepath.Join(dir, "planner.db")
+	mustCLI(t, db, "migrate")
 	var e struct{ ID string }
 	_ = json.Unmarshal([]byte(mustCLI(t, db, "entity", "create", "--name", "Shop", "--origin", "https://shop.example")), &e)
 

@@ -33,7 +33,7 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs := flag.NewFlagSet("planner serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", cli.EnvOr(getenv, "PLANNER_ADDR", "127.0.0.1:8090"), "listen address (env PLANNER_ADDR)")
-	fs.StringVar(&c.db, "db", cli.EnvOr(getenv, "PLANNER_DB", "planner.db"), "SQLite database file (env PLANNER_DB)")
+	fs.StringVar(&c.db, "db", cli.EnvOr(getenv, "PLANNER_DB", "planner.db"), dbUsage)
 	fs.StringVar(&c.publicURL, "public-url", getenv("PLANNER_PUBLIC_URL"), "external base URL, the tokens' issuer (env PLANNER_PUBLIC_URL; default http://localhost:PORT)")
 	fs.StringVar(&c.tlsCert, "tls-cert", getenv("PLANNER_TLS_CERT"), "TLS certificate file; serve HTTPS with HSTS (env PLANNER_TLS_CERT)")
 	fs.StringVar(&c.tlsKey, "tls-key", getenv("PLANNER_TLS_KEY"), "TLS key file (env PLANNER_TLS_KEY)")
@@ -80,11 +80,11 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 		c.publicURL = fmt.Sprintf("%s://localhost:%s", scheme, port)
 	}
 	svc, err := service.Open(ctx, service.Config{
-		DBPath: c.db, PublicURL: strings.TrimRight(c.publicURL, "/"), TrustedProxies: proxies,
+		DB: c.db, PublicURL: strings.TrimRight(c.publicURL, "/"), TrustedProxies: proxies,
 		TLS: c.tlsCert != "", Getenv: getenv, Logger: log,
 	})
 	if err != nil {
-		return err
+		return migrateHint(c.db, err)
 	}
 	defer svc.Close()
 	return serveHTTP(ctx, ln, svc, c, log, stdout)
@@ -112,7 +112,7 @@ func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c ser
 	if c.tlsCert != "" {
 		scheme = "https"
 	}
-	fmt.Fprintf(stdout, "planner: listening on %s://%s (public URL %s, database %s)\n", scheme, ln.Addr(), c.publicURL, c.db)
+	fmt.Fprintf(stdout, "planner: listening on %s://%s (public URL %s, database %s)\n", scheme, ln.Addr(), c.publicURL, service.DisplayName(c.db))
 	return serve.Run(ctx, 10*time.Second, serve.Server{HTTP: srv, Listener: ln, CertFile: c.tlsCert, KeyFile: c.tlsKey,
 		Streaming: service.LiveRoute})
 }

@@ -18,6 +18,7 @@ import (
 func TestServeLiveChannel(t *testing.T) {
 	t.Parallel()
 	db := filepath.Join(t.TempDir(), "planner.db")
+	mustCLI(t, db, "migrate")
 	var e struct{ ID, DistributionID string }
 	_ = json.Unmarshal([]byte(mustCLI(t, db, "entity", "create", "--name", "Shop", "--origin", "https://shop.example", "--plan", "premium")), &e)
 	base, stop := startServe(t, db)

@@ -60,7 +60,7 @@ func newHarness(t *testing.T) *harness {
 	t.Helper()
 	h := &harness{t: t, clock: clocktest.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)), logs: &syncBuffer{}}
 	svc, err := service.Open(context.Background(), service.Config{
-		DBPath:    filepath.Join(t.TempDir(), "planner.db"),
+		DB: filepath.Join(t.TempDir(), "planner.db"), Migrate: true,
 		PublicURL: "http://localhost:8090",
 		Clock:     h.clock.Now,
 		Logger:    slog.New(slog.NewJSONHandler(h.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),

@@ -22,7 +22,7 @@ func TestTLSRequiredBehindLoopbackProxy(t *testing.T) {
 	t.Parallel()
 	_, loopback, _ := net.ParseCIDR("127.0.0.1/32")
 	svc, err := service.Open(context.Background(), service.Config{
-		DBPath:         filepath.Join(t.TempDir(), "planner.db"),
+		DB: filepath.Join(t.TempDir(), "planner.db"), Migrate: true,
 		PublicURL:      "https://planner.example",
 		TrustedProxies: []*net.IPNet{loopback},
 		Clock:          func() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) },

@@ -57,7 +57,7 @@ func newEnvWith(t *testing.T, cfg live.Config, dbPath string, poll time.Duration
 	clock := clocktest.New(time.Time{})
 	cfg.Clock = clock
 	svc, err := service.Open(context.Background(), service.Config{
-		DBPath: dbPath, PublicURL: url, Clock: clock.Now,
+		DB: dbPath, Migrate: true, PublicURL: url, Clock: clock.Now,
 		Getenv: testGetenv, Live: cfg, CatalogPoll: poll,
 	})
 	if err != nil {

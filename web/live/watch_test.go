@@ -14,7 +14,6 @@ import (
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/live/livetest"
 	"github.com/roomplanner/planner/web/service"
-	"github.com/roomplanner/planner/web/sqlite"
 )
 
 // fakeChangeLog is a live.ChangeLog over a slice; its function fields, when
@@ -256,7 +255,7 @@ func (e *env) pollCatalog() {
 
 // cli opens a second store on the service's file, as the admin CLI does in
 // its own process.
-func (e *env) cli() *sqlite.Store {
+func (e *env) cli() service.Store {
 	e.t.Helper()
 	st, err := service.OpenStore(context.Background(), e.dbPath, testGetenv)
 	if err != nil {

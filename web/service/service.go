@@ -1,5 +1,5 @@
-// Package service assembles the planner service from its parts: the SQLite
-// store, the signing keyring, the token issuer and verifier, the live channel
+// Package service assembles the planner service from its parts: the store
+// (SQLite, or PostgreSQL), the signing keyring, the token issuer and verifier, the live channel
 // (hub, publishing store, /ws handler) and the HTTP API.
 // cmd/planner, cmd/demo and integration tests all build the service here.
 package service
@@ -17,8 +17,6 @@ import (
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
 	"github.com/roomplanner/planner/web/live"
-	"github.com/roomplanner/planner/web/secretbox"
-	"github.com/roomplanner/planner/web/sqlite"
 	"github.com/roomplanner/planner/web/token"
 )
 
@@ -38,7 +36,14 @@ const changeLogRetention = 24 * time.Hour
 
 // Config configures a Service.
 type Config struct {
-	DBPath         string              // SQLite file
+	// DB is the database: a SQLite file path, or a postgres:// (or
+	// postgresql://) URL. See OpenStore.
+	DB string
+	// Migrate creates the database if it is a SQLite file that does not
+	// exist and applies pending migrations, as the demo and tests want.
+	// Default false: Open refuses a missing file or a schema other than
+	// this build's, which an operator upgrades with "planner migrate".
+	Migrate        bool
 	PublicURL      string              // external base URL; the tokens' issuer
 	TrustedProxies []*net.IPNet        // see api.Config.TrustedProxies
 	TLS            bool                // the server terminates TLS (adds HSTS)
@@ -59,7 +64,7 @@ type Config struct {
 
 // Service is an assembled planner service. Close it when done.
 type Service struct {
-	// Store is the raw SQLite store: project writes made through it publish
+	// Store is the raw store: project writes made through it publish
 	// no live events. Data is the same store with its project writes
 	// published to Hub; the API writes through Data. Catalog imports through
 	// either (or through another process's store on the same file) are
@@ -68,7 +73,7 @@ type Service struct {
 	// Programs use Store, Issuer, Live and Handler. Data, Hub, Catalog and
 	// Keyring are reached only by the tests of web/live and web/api, which
 	// drive the assembled service from outside this package.
-	Store   *sqlite.Store
+	Store   Store
 	Data    *PublishingStore
 	Hub     *live.Hub
 	Live    *live.Handler
@@ -88,27 +93,6 @@ type Service struct {
 	stopWatch func() // stops Catalog and waits for it
 }
 
-// OpenStore opens the SQLite store at path with the master key from getenv
-// (PLANNER_MASTER_KEY) or the key file beside the database.
-func OpenStore(ctx context.Context, path string, getenv func(string) string) (*sqlite.Store, error) {
-	if getenv == nil {
-		getenv = func(string) string { return "" }
-	}
-	key, err := secretbox.LoadKey(getenv, path)
-	if err != nil {
-		return nil, fmt.Errorf("load master key: %w", err)
-	}
-	box, err := secretbox.New(key)
-	if err != nil {
-		return nil, fmt.Errorf("master key: %w", err)
-	}
-	st, err := sqlite.Open(ctx, path, box)
-	if err != nil {
-		return nil, fmt.Errorf("open database %s: %w", path, err)
-	}
-	return st, nil
-}
-
 // Open opens the database and builds the service.
 func Open(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.Clock == nil {
@@ -120,7 +104,11 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.PublicURL == "" {
 		return nil, fmt.Errorf("public URL is required")
 	}
-	st, err := OpenStore(ctx, cfg.DBPath, cfg.Getenv)
+	open := OpenExistingStore
+	if cfg.Migrate {
+		open = OpenStore
+	}
+	st, err := open(ctx, cfg.DB, cfg.Getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -29,7 +29,7 @@ func newEnv(t *testing.T) *env {
 	url := "http://" + ts.Listener.Addr().String()
 	clock := clocktest.New(time.Time{})
 	svc, err := service.Open(context.Background(), service.Config{
-		DBPath: filepath.Join(t.TempDir(), "planner.db"), PublicURL: url, Clock: clock.Now,
+		DB: filepath.Join(t.TempDir(), "planner.db"), Migrate: true, PublicURL: url, Clock: clock.Now,
 		Getenv: func(k string) string {
 			if k == "PLANNER_MASTER_KEY" {
 				return "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8="

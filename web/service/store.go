@@ -8,14 +8,65 @@ import (
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
 	"github.com/roomplanner/planner/web/live"
+	"github.com/roomplanner/planner/web/sqlite"
+	"github.com/roomplanner/planner/web/token"
 )
 
-// Store is the storage PublishingStore decorates: what the API needs, plus
-// catalog imports.
+// Store is the storage the service and its commands use: what the API, the
+// live channel and the token keyring read and write, the two change logs
+// other processes' writes reach this one through, and the purges of
+// RunMaintenance. web/sqlite implements it, and so will web/postgres;
+// web/storetest holds the behaviour both must have.
 type Store interface {
-	api.Store
+	Ping(ctx context.Context) error
+	Close() error
+
+	// Retailers and their embedding origins.
+	CreateRetailer(ctx context.Context, r web.Retailer, c web.Credential) error
+	Retailer(ctx context.Context, id string) (web.Retailer, error)
+	RetailerByDistribution(ctx context.Context, distributionID string) (web.Retailer, error)
+	Retailers(ctx context.Context) ([]web.Retailer, error)
+	AddOrigin(ctx context.Context, retailerID, origin string) error
+	RemoveOrigin(ctx context.Context, retailerID, origin string) error
+	SetPlan(ctx context.Context, retailerID string, p web.Plan) error
+
+	// API credentials and the log of their rotations.
+	Credential(ctx context.Context, apiKey string) (web.Credential, error)
+	RotateSecret(ctx context.Context, retailerID string, secret []byte) (apiKey string, err error)
+	CredentialRotations(ctx context.Context, after int64) ([]web.CredentialRotation, error)
+	LastCredentialRotation(ctx context.Context) (int64, error)
+	PurgeCredentialRotations(ctx context.Context, before time.Time) error
+
+	// Token signing keys.
+	SigningKeys(ctx context.Context) ([]web.SigningKey, error)
+	RotateSigningKey(ctx context.Context, k web.SigningKey) error
+	PurgeSigningKeys(ctx context.Context, before time.Time) error
+
+	// Catalogs and their change log.
 	ImportCatalog(ctx context.Context, retailerID string, cats []web.Category, products []web.Product, replace bool) error
+	Categories(ctx context.Context, retailerID string) ([]web.Category, error)
+	Products(ctx context.Context, retailerID string, q web.ProductQuery) (products []web.Product, nextCursor string, err error)
+	Product(ctx context.Context, retailerID, id string) (web.Product, error)
+	MissingProducts(ctx context.Context, retailerID string, ids []string) ([]string, error)
+	CatalogChanges(ctx context.Context, after int64, limit int) ([]web.CatalogChange, error)
+	LastCatalogChange(ctx context.Context) (int64, error)
+	PurgeCatalogChanges(ctx context.Context, before time.Time) error
+
+	// Users' projects.
+	Projects(ctx context.Context, retailerID, uid string) ([]web.ProjectSummary, error)
+	Project(ctx context.Context, retailerID, uid, id string) (web.Project, error)
+	CreateProject(ctx context.Context, p web.Project, idempotencyKey, requestHash string) (stored web.Project, created bool, err error)
+	UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error)
+	DeleteProject(ctx context.Context, retailerID, uid, id string, ifVersion int64) error
+	PurgeIdempotency(ctx context.Context, before time.Time) error
 }
+
+var (
+	_ Store          = (*sqlite.Store)(nil)
+	_ api.Store      = Store(nil)
+	_ token.KeyStore = Store(nil)
+	_ live.ChangeLog = Store(nil)
+)
 
 // PublishingStore is a Store whose successful project writes publish live
 // events: project.created (only when CreateProject really created the project,

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"runtime"
 	"strings"
 	"time"
@@ -54,6 +55,22 @@ type Store struct {
 // Open opens (creating if needed) the SQLite database at path and applies any
 // pending migrations. box seals and opens the stored secrets.
 func Open(ctx context.Context, path string, box *secretbox.Box) (*Store, error) {
+	return open(ctx, path, box, true)
+}
+
+// OpenExisting opens the SQLite database at path without creating or
+// migrating it: a missing file is an error that wraps fs.ErrNotExist. Its
+// schema may be older or newer than this build's; callers check
+// SchemaVersion before using it.
+func OpenExisting(ctx context.Context, path string, box *secretbox.Box) (*Store, error) {
+	if _, err := os.Stat(path); err != nil {
+		// Opening would create the file: refuse before the driver does.
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	return open(ctx, path, box, false)
+}
+
+func open(ctx context.Context, path string, box *secretbox.Box, migrating bool) (*Store, error) {
 	if box == nil {
 		return nil, errors.New("sqlite: Open needs a secretbox.Box")
 	}
@@ -87,9 +104,11 @@ func Open(ctx context.Context, path string, box *secretbox.Box) (*Store, error) 
 		wdb.Close()
 		return nil, fmt.Errorf("open %s: journal mode is %q, want wal (is the file on a network file system?)", path, mode)
 	}
-	if err := migrate(ctx, wdb); err != nil {
-		wdb.Close()
-		return nil, fmt.Errorf("migrate %s: %w", path, err)
+	if migrating {
+		if err := migrate(ctx, wdb); err != nil {
+			wdb.Close()
+			return nil, fmt.Errorf("migrate %s: %w", path, err)
+		}
 	}
 
 	r := cloneValues(common)
@@ -140,6 +159,32 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		}
 	}
 	return err
+}
+
+// SchemaVersion reports the database's schema version (the newest migration
+// applied to it; 0 for a file never migrated) and the newest embedded
+// migration's. It changes nothing, so it may be asked of a file opened with
+// OpenExisting whatever its schema.
+func (s *Store) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
+	p, err := goose.NewProvider(goose.DialectSQLite3, s.rdb, Migrations())
+	if err != nil {
+		return 0, 0, err
+	}
+	srcs := p.ListSources()
+	latest = srcs[len(srcs)-1].Version
+	// goose's own version query fails on a file without its table, which
+	// is what a never-migrated file is.
+	var n int
+	if err := s.rdb.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'goose_db_version'").Scan(&n); err != nil {
+		return 0, 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if n == 0 {
+		return 0, latest, nil
+	}
+	if current, err = p.GetDBVersion(ctx); err != nil {
+		return 0, 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return current, latest, nil
 }
 
 // Close closes the database. WAL content is checkpointed into the main file

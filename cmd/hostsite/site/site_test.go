@@ -57,7 +57,7 @@ func newShopWith(t *testing.T, sc shopConfig) *shop {
 	ctx := context.Background()
 	dir := t.TempDir()
 	sh := &shop{t: t}
-	svc, err := service.Open(ctx, service.Config{DBPath: filepath.Join(dir, "planner.db"), PublicURL: "http://localhost"})
+	svc, err := service.Open(ctx, service.Config{DB: filepath.Join(dir, "planner.db"), Migrate: true, PublicURL: "http://localhost"})
 	if err != nil {
 		t.Fatal(err)
 	}
