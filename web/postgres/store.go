@@ -83,6 +83,17 @@ type Store struct {
 // DefaultStatementTimeout, unless connString sets pool_max_conns or
 // statement_timeout.
 func Open(ctx context.Context, connString string, box *secretbox.Box) (*Store, error) {
+	return open(ctx, connString, box, true)
+}
+
+// OpenExisting connects as Open does but applies no migration: `planner
+// serve` and the admin commands use it, so only `planner migrate` changes a
+// schema (check SchemaVersion).
+func OpenExisting(ctx context.Context, connString string, box *secretbox.Box) (*Store, error) {
+	return open(ctx, connString, box, false)
+}
+
+func open(ctx context.Context, connString string, box *secretbox.Box, migrateNow bool) (*Store, error) {
 	if box == nil {
 		return nil, errors.New("postgres: Open needs a secretbox.Box")
 	}
@@ -115,11 +126,39 @@ func Open(ctx context.Context, connString string, box *secretbox.Box) (*Store, e
 		pool.Close()
 		return nil, connectError(addr, cc, err)
 	}
+	if !migrateNow {
+		return s, nil
+	}
 	if err := migrate(ctx, cc); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("migrate PostgreSQL database %q at %s: %w", cc.Database, addr, err)
 	}
 	return s, nil
+}
+
+// SchemaVersion returns the database's schema version (0 when it was never
+// migrated) and the latest of this build's migrations.
+func (s *Store) SchemaVersion(ctx context.Context) (current, latest int64, err error) {
+	db := stdlib.OpenDBFromPool(s.pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, Migrations())
+	if err != nil {
+		return 0, 0, err
+	}
+	srcs := p.ListSources()
+	latest = srcs[len(srcs)-1].Version
+	// goose's own version query fails on a database without its table.
+	var exists bool
+	if err := s.pool.QueryRow(ctx, `SELECT to_regclass('goose_db_version') IS NOT NULL`).Scan(&exists); err != nil {
+		return 0, 0, fmt.Errorf("read schema version: %w", err)
+	}
+	if !exists {
+		return 0, latest, nil
+	}
+	if current, err = p.GetDBVersion(ctx); err != nil {
+		return 0, 0, fmt.Errorf("read schema version: %w", err)
+	}
+	return current, latest, nil
 }
 
 // connectError explains a failed first connection: unreachable (network),

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/roomplanner/planner/web/postgres"
 	"github.com/roomplanner/planner/web/secretbox"
 	"github.com/roomplanner/planner/web/sqlite"
 )
@@ -97,9 +98,11 @@ func openStore(ctx context.Context, db string, getenv func(string) string, migra
 		if err != nil {
 			return nil, err
 		}
-		// TODO(issue 11): postgres.Open migrates; when web/postgres offers
-		// an open that does not, use it when !migrate, as for SQLite.
-		if st, err = openPostgres(ctx, db, box); err != nil {
+		open := postgres.OpenExisting
+		if migrate {
+			open = postgres.Open
+		}
+		if st, err = open(ctx, db, box); err != nil {
 			return nil, fmt.Errorf("open database %s: %w", DisplayName(db), err)
 		}
 	} else {
@@ -125,15 +128,6 @@ func openStore(ctx context.Context, db string, getenv func(string) string, migra
 		return nil, err
 	}
 	return st, nil
-}
-
-// openPostgres opens the PostgreSQL database at url.
-//
-// PostgreSQL: wire to web/postgres here once it is merged:
-//
-//	return postgres.Open(ctx, url, box)
-func openPostgres(ctx context.Context, url string, box *secretbox.Box) (Store, error) {
-	return nil, fmt.Errorf("PostgreSQL support is not built in yet")
 }
 
 // checkSQLitePath reports a missing directory as such, rather than as the
