@@ -2,12 +2,7 @@ package postgres
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +11,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
+	"github.com/roomplanner/planner/web/postgres/pgtest"
 	"github.com/roomplanner/planner/web/secretbox"
 	"github.com/roomplanner/planner/web/storetest"
 	"github.com/roomplanner/planner/web/token"
@@ -29,10 +25,6 @@ var (
 	_ token.ClientStore = (*Store)(nil)
 )
 
-// envURL names the variable that points the tests at a PostgreSQL server. Its
-// user must be allowed to create databases: each test gets its own.
-const envURL = "PLANNER_TEST_POSTGRES_URL"
-
 func testBox(t *testing.T) *secretbox.Box {
 	t.Helper()
 	box, err := secretbox.New(bytes.Repeat([]byte{7}, secretbox.KeySize))
@@ -43,51 +35,10 @@ func testBox(t *testing.T) *secretbox.Box {
 }
 
 // adminURL returns the server's URL, or skips t when none is set.
-func adminURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv(envURL)
-	if u == "" {
-		t.Skip("PostgreSQL tests skipped: set " + envURL + "=postgres://... (bash .ci/test.sh starts a throwaway cluster and sets it)")
-	}
-	return u
-}
+func adminURL(t *testing.T) string { return pgtest.AdminURL(t) }
 
-// newDatabase creates an empty database for t, dropped when t ends, and
-// returns its URL.
-func newDatabase(t *testing.T) string {
-	t.Helper()
-	admin := adminURL(t)
-	u, err := url.Parse(admin)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("%s must be a postgres:// URL", envURL)
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "planner_t_" + hex.EncodeToString(b)
-
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", envURL, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
+// newDatabase creates an empty database for t, dropped when t ends.
+func newDatabase(t *testing.T) string { return pgtest.NewDatabase(t) }
 
 // openTest opens a store on a new database and returns it with its URL.
 func openTest(t *testing.T) (*Store, string) {
