@@ -312,6 +312,27 @@ func (h *Handler) ExpirePartnerTokens(retailerID string) int {
 	return n
 }
 
+// ResyncAll sends resync to every open socket that may be sent anything (all
+// but a premium one that has not authenticated yet): events may have been
+// missed, so the client refetches what it shows. The service calls it when
+// the shared event backend (PostgreSQL LISTEN/NOTIFY) reconnects after a
+// drop. It returns how many sockets it told.
+func (h *Handler) ResyncAll() int {
+	h.mu.Lock()
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	n := 0
+	for _, c := range conns {
+		if c.resync() {
+			n++
+		}
+	}
+	return n
+}
+
 // Close closes every socket with 1001 "server shutting down", refuses new
 // ones, and waits (at most about 15 s, the close handshake's bound) for them
 // to finish.

@@ -491,3 +491,40 @@ func TestMissingDistributionIsValidationFailed(t *testing.T) {
 		t.Errorf("GET /ws = %d %+v, want 400 validation_failed field d", resp.StatusCode, body.Error)
 	}
 }
+
+// TestResyncAll: every socket that may be sent anything is told to resync; a
+// socket whose token expired is told again when it re-authenticates, instead
+// of a replay of held events that may have a gap; an unauthenticated premium
+// socket is sent nothing.
+func TestResyncAll(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, live.Config{AuthTimeout: time.Hour})
+	free := e.retailer(web.PlanFree)
+	premium := e.retailer(web.PlanPremium)
+	waiting := e.dial(premium)
+	waitTimer(t, e.clock) // its authentication deadline: the socket is registered
+	following := e.dial(free)
+	following.Authenticate(e.userToken(free, "alice", time.Hour))
+	following.Subscribe("projects")
+	expired := e.dial(free)
+	expired.Authenticate(e.userToken(free, "bob", time.Minute))
+	expired.Subscribe("projects")
+	e.clock.Advance(time.Minute)
+	expired.Expect("tokenExpired")
+	e.publishProject(free, "bob", live.EventProjectUpdated, "p1", 2) // held
+
+	if n, want := e.svc.Live.ResyncAll(), 2; n != want {
+		t.Errorf("ResyncAll() = %d, want %d", n, want)
+	}
+	following.Expect("resync")
+	expired.Expect("resync")
+	if m := expired.Authenticate(e.userToken(free, "bob", time.Hour)); m.Type != "authenticated" {
+		t.Fatalf("re-authenticate: %+v, want authenticated", m)
+	}
+	expired.Expect("resync") // not the held event
+	if m := waiting.Authenticate(e.leToken(premium, time.Hour)); m.Type != "authenticated" {
+		t.Errorf("premium socket's first message %+v, want authenticated (no resync before it)", m)
+	}
+	e.publishProject(free, "alice", live.EventProjectUpdated, "p2", 3)
+	following.ExpectEvent(live.EventProjectUpdated, "p2", 3)
+}

@@ -8,9 +8,11 @@
 // store and builds them with ProjectEvent); catalog events come from the
 // store's change log (CatalogWatcher), so imports made by another process are
 // published too. A Hub fans them out to the sockets that subscribed to the
-// event's Key. The Hub is the in-process implementation of Publisher and Subscriber; a shared backend
-// (PostgreSQL LISTEN/NOTIFY) can replace the publishing side later so events
-// cross instances.
+// event's Key. The Hub is the in-process implementation of Publisher and
+// Subscriber. On PostgreSQL, web/postgres's Notifier replaces the publishing
+// side so project events cross instances (NOTIFY), and its listener feeds
+// the Hub; after a reconnection Handler.ResyncAll tells the sockets that they
+// may have missed events.
 package live
 
 import (

@@ -114,3 +114,20 @@ func (c *conn) holdLocked(t Topic, msg []byte) {
 	}
 	c.hold.events = append(c.hold.events, heldEvent{topic: t, msg: msg})
 }
+
+// resync queues resync for the socket and reports whether it did. A socket
+// whose token has expired also marks its held events incomplete, so it is
+// told to resync again when it re-authenticates instead of trusting a replay
+// with a gap in it.
+func (c *conn) resync() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.closed || c.kicked() || (c.premium && !c.auth.accepted) {
+		return false
+	}
+	if c.auth.expired {
+		c.hold = holdState{lost: true}
+	}
+	c.enqueueLocked(batchResync)
+	return true
+}

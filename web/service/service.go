@@ -17,6 +17,7 @@ import (
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
 	"github.com/roomplanner/planner/web/live"
+	"github.com/roomplanner/planner/web/postgres"
 	"github.com/roomplanner/planner/web/token"
 )
 
@@ -66,19 +67,24 @@ type Config struct {
 type Service struct {
 	// Store is the raw store: project writes made through it publish
 	// no live events. Data is the same store with its project writes
-	// published to Hub; the API writes through Data. Catalog imports through
-	// either (or through another process's store on the same file) are
-	// published by Catalog from the change log.
+	// published to Hub (on PostgreSQL, through Notifier to the Hub of every
+	// instance on the database); the API writes through Data. Catalog
+	// imports through either (or through another process's store on the
+	// same database) are published by Catalog from the change log.
 	//
-	// Programs use Store, Issuer, Live and Handler. Data, Hub, Catalog and
-	// Keyring are reached only by the tests of web/live and web/api, which
-	// drive the assembled service from outside this package.
-	Store   Store
-	Data    *PublishingStore
-	Hub     *live.Hub
-	Live    *live.Handler
-	Keyring *token.Keyring
-	Issuer  *token.Issuer
+	// Programs use Store, Issuer, Live and Handler. Data, Hub, Notifier,
+	// Catalog and Keyring are reached only by tests, which drive the
+	// assembled service from outside this package.
+	Store Store
+	Data  *PublishingStore
+	Hub   *live.Hub
+	// Notifier is nil on SQLite. On PostgreSQL Data publishes through it
+	// (NOTIFY) and its listener alone delivers to Hub, from Open until Close;
+	// a reconnected listener tells every socket of Live to resync.
+	Notifier *postgres.Notifier
+	Live     *live.Handler
+	Keyring  *token.Keyring
+	Issuer   *token.Issuer
 	// Catalog tails the store's catalog change log and publishes catalog
 	// events to Hub; it runs from Open until Close.
 	Catalog *live.CatalogWatcher
@@ -90,7 +96,7 @@ type Service struct {
 	rotationsMu sync.Mutex // serialises Refresh's reading of the rotation log
 	rotationSeq int64      // the credential rotation log's last entry acted on
 
-	stopWatch func() // stops Catalog and waits for it
+	stop func() // stops Notifier's listener and Catalog, and waits for them
 }
 
 // Open opens the database and builds the service.
@@ -130,7 +136,6 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	// The hub is the in-process Publisher/Subscriber; the API writes through
 	// the publishing store so every committed change reaches the sockets.
 	hub := live.NewHub()
-	data := NewPublishingStore(st, hub, cfg.Logger)
 	lcfg := cfg.Live
 	if lcfg.PublicURL == "" {
 		lcfg.PublicURL = cfg.PublicURL
@@ -143,11 +148,43 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		st.Close()
 		return nil, err
 	}
+	// On PostgreSQL, instances share the database: project events go out
+	// through NOTIFY and come back, to every instance, through the
+	// notifier's listener, which alone feeds the hub. On SQLite (one
+	// process) the hub is published to directly.
+	var (
+		pub      live.Publisher = hub
+		notifier *postgres.Notifier
+	)
+	if pst, ok := st.(*postgres.Store); ok {
+		notifier = pst.NewNotifier(hub, postgres.NotifierConfig{
+			// Real timers on the service's time: the backoff must pass
+			// even when a test's fake live clock is only moved for expiry.
+			Clock: web.ClockFunc(cfg.Clock),
+			OnReconnect: func() {
+				n := lh.ResyncAll()
+				cfg.Logger.Info("live events may have been missed: sockets told to resync", "sockets", n)
+			},
+		}, cfg.Logger)
+		if err := notifier.Listen(ctx); err != nil {
+			lh.Close()
+			st.Close()
+			return nil, err
+		}
+		pub = notifier
+	}
+	data := NewPublishingStore(st, pub, cfg.Logger)
+	closeNotifier := func() {
+		if notifier != nil {
+			notifier.Close()
+		}
+	}
 	// The watcher starts after the change log's newest entry (no replay) and
 	// runs on a context of the service's own, not Open's: a caller may bound
 	// Open with a timeout, and the watcher must live until Close.
 	watcher, err := live.NewCatalogWatcher(ctx, st, hub, live.WatcherConfig{Interval: cfg.CatalogPoll}, cfg.Logger)
 	if err != nil {
+		closeNotifier()
 		lh.Close()
 		st.Close()
 		return nil, err
@@ -163,9 +200,9 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		watcher.Run(wctx)
 	}()
 	var once sync.Once
-	stop := func() { once.Do(func() { cancel(); <-done }) }
-	return &Service{Store: st, Data: data, Hub: hub, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
-		verifier: verifier, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stopWatch: stop}, nil
+	stop := func() { once.Do(func() { closeNotifier(); cancel(); <-done }) }
+	return &Service{Store: st, Data: data, Hub: hub, Notifier: notifier, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
+		verifier: verifier, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stop: stop}, nil
 }
 
 // LiveRoute reports whether r is the live channel's WebSocket upgrade, the
@@ -253,10 +290,10 @@ func (s *Service) RunMaintenance(ctx context.Context) {
 // RegisterOnShutdown; calling it again is harmless.
 func (s *Service) CloseLive() error { return s.Live.Close() }
 
-// Close stops the catalog watcher, closes the live sockets, then releases the
-// database.
+// Close stops the live listener and the catalog watcher, closes the live
+// sockets, then releases the database.
 func (s *Service) Close() error {
-	s.stopWatch()
+	s.stop()
 	lerr := s.Live.Close()
 	if err := s.Store.Close(); err != nil {
 		return err
