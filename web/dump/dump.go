@@ -485,7 +485,9 @@ func (r *Reader) next() (web.DumpRecord, error) {
 	var peek struct {
 		Type string `json:"type"`
 	}
-	if err := json.Unmarshal(line, &peek); err != nil {
+	// Only the first JSON value, leniently: the strict decoding of its type
+	// says what else is wrong with the line.
+	if err := json.NewDecoder(bytes.NewReader(line)).Decode(&peek); err != nil {
 		return web.DumpRecord{}, r.errorf("%v", err)
 	}
 	if peek.Type == "end" {
