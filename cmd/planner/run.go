@@ -23,6 +23,8 @@ Usage:
   planner signing-key rotate
   planner catalog import ENTITY_ID FILE.json [--replace]
   planner catalog seed ENTITY_ID
+  planner export [--out FILE] > dump.jsonl
+  planner import [--in FILE] [--into-nonempty] < dump.jsonl
 
 Every command takes --db (env PLANNER_DB, default planner.db): a SQLite file
 path or a postgres:// URL. "migrate" creates the database or upgrades its
@@ -30,6 +32,11 @@ schema; every other command refuses one that is missing or not at this
 build's schema. Secrets are sealed with PLANNER_MASTER_KEY (base64, 32 bytes)
 or, for SQLite when it is unset, a key file created beside the database
 (FILE.key, mode 0600); PostgreSQL needs PLANNER_MASTER_KEY.
+
+"export" and "import" move a deployment between databases, SQLite or
+PostgreSQL: secrets move sealed, so run the target with the source's master
+key. "import" wants a migrated, empty database (--into-nonempty adds to one
+with data; it never overwrites).
 `
 
 // run is the whole program; main only wires it to the process.
@@ -48,6 +55,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runServe(ctx, rest, getenv, stdout, stderr)
 	case cmd == "migrate":
 		return runMigrate(ctx, rest, getenv, stdout)
+	case cmd == "export":
+		return runExport(ctx, rest, getenv, stdout, stderr)
+	case cmd == "import":
+		return runImport(ctx, rest, getenv, stdout, stderr)
 	case cmd == "help" || cmd == "-h" || cmd == "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

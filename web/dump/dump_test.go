@@ -1,0 +1,198 @@
+package dump
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/roomplanner/planner/web"
+)
+
+// sample returns one record of every type, in dump order.
+func sample() []web.DumpRecord {
+	at := time.UnixMilli(1_700_000_000_123).UTC()
+	return []web.DumpRecord{
+		{Retailer: &web.Retailer{ID: "le_a", Name: "Shop <&>", Plan: web.PlanPremium, Origins: []string{"https://a.example", "https://b.example"}, DistributionID: "d_a", CreatedAt: at}},
+		{Retailer: &web.Retailer{ID: "le_b", Name: "Zweiter Läden", Plan: web.PlanFree, Origins: []string{}, DistributionID: "d_b", CreatedAt: at}},
+		{Credential: &web.SealedCredential{APIKey: "pk_a", RetailerID: "le_a", SecretSealed: []byte{1, 2, 3, 0xff}, CreatedAt: at}},
+		{SigningKey: &web.SealedSigningKey{KID: "k1", PrivateSealed: []byte("sealed-1"), CreatedAt: at, RetiredAt: at.Add(time.Hour)}},
+		{SigningKey: &web.SealedSigningKey{KID: "k2", PrivateSealed: []byte("sealed-2"), CreatedAt: at.Add(time.Hour)}},
+		{Category: &web.DumpCategory{RetailerID: "le_a", ID: "sofas", Name: "Sofas", Position: 1}},
+		{Product: &web.DumpProduct{Product: web.Product{ID: "p1", RetailerID: "le_a", Name: "Sofa", Category: "sofas", Description: "line\nbreak", Width: 200, Depth: 90, Height: 80, Price: 49900, Currency: "EUR", Color: "#aabbcc"}, UpdatedAt: at}},
+		{Project: &web.Project{ProjectDoc: web.ProjectDoc{Name: "Living room", Room: web.Room{Width: 400, Depth: 300},
+			Items: []web.Item{{ID: "i1", ProductID: "p1", X: 12.5, Y: -3, Rotation: 90}}}, ID: "prj_1", RetailerID: "le_a", OwnerUID: "u1", Version: 3, CreatedAt: at, UpdatedAt: at.Add(time.Minute)}},
+		{Idempotency: &web.IdempotencyRecord{RetailerID: "le_a", OwnerUID: "u1", Key: "k", RequestHash: "h", ProjectID: "prj_gone", CreatedAt: at}},
+	}
+}
+
+func write(t testing.TB, recs []web.DumpRecord) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	w, err := NewWriter(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs {
+		if err := w.Write(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// readAll reads a whole dump and writes what it read again.
+func readAll(data []byte) ([]web.DumpRecord, []TypeStats, error) {
+	r, err := NewReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, nil, err
+	}
+	var recs []web.DumpRecord
+	for rec, err := range r.All() {
+		if err != nil {
+			return nil, nil, err
+		}
+		recs = append(recs, rec)
+	}
+	if _, err := r.Next(); !errors.Is(err, io.EOF) {
+		return nil, nil, err
+	}
+	return recs, r.Stats(), nil
+}
+
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	data := write(t, sample())
+	recs, stats, err := readAll(data)
+	if err != nil {
+		t.Fatalf("read: %v\n%s", err, data)
+	}
+	if again := write(t, recs); !bytes.Equal(again, data) {
+		t.Errorf("written again:\n%s\nwant:\n%s", again, data)
+	}
+	var w bytes.Buffer
+	dw, _ := NewWriter(&w)
+	for _, r := range recs {
+		dw.Write(r)
+	}
+	if d := Compare(stats, dw.Stats()); d != "" {
+		t.Errorf("stats of read and written differ at %s", d)
+	}
+	if got := recs[3].SigningKey.RetiredAt; !got.Equal(time.UnixMilli(1_700_000_000_123 + 3_600_000)) {
+		t.Errorf("retiredAt = %v", got)
+	}
+	if !recs[4].SigningKey.RetiredAt.IsZero() {
+		t.Errorf("a current key read back retired at %v", recs[4].SigningKey.RetiredAt)
+	}
+}
+
+func TestWriterRefusesDisorder(t *testing.T) {
+	t.Parallel()
+	s := sample()
+	for _, tc := range []struct {
+		name string
+		recs []web.DumpRecord
+	}{
+		{"type order", []web.DumpRecord{s[2], s[0]}},
+		{"key order", []web.DumpRecord{s[1], s[0]}},
+		{"repeat", []web.DumpRecord{s[0], s[0]}},
+		{"empty", []web.DumpRecord{{}}},
+		{"two fields", []web.DumpRecord{{Retailer: s[0].Retailer, Credential: s[2].Credential}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			w, _ := NewWriter(io.Discard)
+			var err error
+			for _, r := range tc.recs {
+				if err = w.Write(r); err != nil {
+					break
+				}
+			}
+			if err == nil {
+				t.Errorf("Write accepted %s", tc.name)
+			}
+		})
+	}
+}
+
+func TestReaderRefuses(t *testing.T) {
+	t.Parallel()
+	good := string(write(t, sample()))
+	lines := strings.SplitAfter(good, "\n")
+	lines = lines[:len(lines)-1] // the empty string after the last "\n"
+	replace := func(i int, old, new string) string {
+		c := append([]string(nil), lines...)
+		c[i] = strings.Replace(c[i], old, new, 1)
+		return strings.Join(c, "")
+	}
+	for _, tc := range []struct{ name, data, want string }{
+		{"empty", "", "no header line"},
+		{"not a dump", "hello\n", "dump line 1: not a planner dump"},
+		{"newer version", replace(0, `"version":1`, `"version":2`), "dump line 1: dump format version 2"},
+		{"unknown field", replace(1, `"id":"le_a"`, `"id":"le_a","extra":1`), `dump line 2: retailer: json: unknown field "extra"`},
+		{"trailing data", replace(1, "}\n", "} {}\n"), "dump line 2: retailer: unexpected data after the JSON object"},
+		{"spaces", replace(1, `"id":"le_a"`, `"id": "le_a"`), "dump line 2: not in the canonical form"},
+		{"unknown type", replace(1, `"type":"retailer"`, `"type":"shop"`), `dump line 2: unknown record type "shop"`},
+		{"bad plan", replace(1, `"plan":"premium"`, `"plan":"gold"`), "dump line 2: retailer: validation_failed: plan: must be free or premium"},
+		{"edited value", replace(7, `"price":49900`, `"price":1`), "dump line 11: the end line says 1 product records"},
+		{"cut short", strings.Join(lines[:5], ""), "dump ends after line 5 without its end line"},
+		{"no final newline", strings.TrimSuffix(good, "\n"), "no newline at its end"},
+		{"after the end", good + "{}\n", "dump line 12: data after the end line"},
+		{"crlf", strings.ReplaceAll(good, "\n", "\r\n"), "dump line 1: not in the canonical form"},
+		{"out of order", strings.Join([]string{lines[0], lines[2], lines[1]}, "") + strings.Join(lines[3:], ""), "dump line 3: retailer"},
+		{"type order", strings.Join([]string{lines[0], lines[3], lines[1]}, "") + strings.Join(lines[4:], ""), "dump line 3: a retailer record after the credential records"},
+		{"bad base64", replace(3, `"secretSealed":"`, `"secretSealed":"!`), "dump line 4: credential: illegal base64"},
+		{"null items", replace(8, `"items":[{"id":"i1","productId":"p1","x":12.5,"y":-3,"rotation":90}]`, `"items":null`), "dump line 9: project: items must be a list"},
+		{"too long", lines[0] + strings.Repeat("x", MaxLine+1) + "\n", "dump line 2: longer than"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, _, err := readAll([]byte(tc.data))
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("read = %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// FuzzReadDump checks that the reader never panics and that whatever it
+// accepts is exactly what the writer writes for the records it returned.
+func FuzzReadDump(f *testing.F) {
+	good := write(f, sample())
+	f.Add(good)
+	f.Add(write(f, nil))
+	f.Add([]byte(""))
+	f.Add([]byte("{\"type\":\"header\",\"format\":\"planner-dump\",\"version\":1}\n"))
+	f.Add(bytes.Replace(good, []byte(`"price":49900`), []byte(`"price":-1`), 1))
+	f.Add(bytes.Replace(good, []byte(`"retiredAtMs":null`), []byte(`"retiredAtMs":0`), 1))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		recs, stats, err := readAll(data)
+		if err != nil {
+			return
+		}
+		var b bytes.Buffer
+		w, err := NewWriter(&b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range recs {
+			if err := w.Write(r); err != nil {
+				t.Fatalf("accepted a dump whose records the writer refuses: %v", err)
+			}
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(b.Bytes(), data) {
+			t.Fatalf("accepted\n%q\nbut it writes back as\n%q", data, b.Bytes())
+		}
+		if d := Compare(stats, w.Stats()); d != "" {
+			t.Fatalf("stats differ at %s", d)
+		}
+	})
+}
