@@ -142,10 +142,10 @@ func databaseUnavailable(err error) bool {
 	if errors.As(err, &ne) {
 		return true // a read or write on the connection failed
 	}
-	// A connection lost mid-call: pgconn's own error (the one that knows
-	// whether it is safe to retry) wrapping the end of the stream.
-	var pgconnErr interface{ SafeToRetry() bool }
-	return errors.As(err, &pgconnErr) && (errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF))
+	// A connection lost mid-call: pgconn returns the read's end of stream
+	// as it is, unwrapped. Nothing else in a request's path can: bodies are
+	// read and decoded into web errors (readBody, web.ParseProjectDoc).
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // quote makes s safe inside a quoted-string of an HTTP header.

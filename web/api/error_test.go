@@ -20,14 +20,6 @@ import (
 	"github.com/roomplanner/planner/web"
 )
 
-// pgconnLost stands for pgconn's unexported connection error: it knows
-// whether a retry is safe and wraps what the read returned.
-type pgconnLost struct{ err error }
-
-func (e *pgconnLost) Error() string     { return "failed to receive message: " + e.err.Error() }
-func (e *pgconnLost) Unwrap() error     { return e.err }
-func (e *pgconnLost) SafeToRetry() bool { return false }
-
 // A database outage is a 503 with Retry-After and the unavailable code, one
 // warning line in the log and no stack; a bug stays a logged 500.
 func TestDatabaseUnavailable(t *testing.T) {
@@ -44,8 +36,8 @@ func TestDatabaseUnavailable(t *testing.T) {
 		{"server shutting down", fmt.Errorf("list projects: %w", &pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}), web.EUnavailable},
 		{"server starting", &pgconn.PgError{Code: "57P03"}, web.EUnavailable},
 		{"connection failure", &pgconn.PgError{Code: "08006"}, web.EUnavailable},
-		{"connection lost mid-call", fmt.Errorf("load: %w", &pgconnLost{io.ErrUnexpectedEOF}), web.EUnavailable},
-		{"a bare EOF is a bug", fmt.Errorf("decode: %w", io.EOF), web.EInternal},
+		{"connection lost mid-message", fmt.Errorf("load project %q: %w", "p_1", io.ErrUnexpectedEOF), web.EUnavailable},
+		{"connection lost between messages", fmt.Errorf("load project %q: %w", "p_1", io.EOF), web.EUnavailable},
 		{"a constraint is a bug", &pgconn.PgError{Code: "23505"}, web.EInternal},
 		{"a stray error", errors.New("boom"), web.EInternal},
 	} {
@@ -56,7 +48,9 @@ func TestDatabaseUnavailable(t *testing.T) {
 			rec := httptest.NewRecorder()
 			c := echo.New().NewContext(httptest.NewRequest(http.MethodGet, "/v1/projects", nil), rec)
 			s.handleError(tc.err, c)
-			var body struct{ Error struct{ Code, Message string } }
+			var body struct {
+				Error struct{ Code, Message string }
+			}
 			if err := json.Unmarshal(rec.Body.Bytes(), &body); err != nil {
 				t.Fatalf("body %q: %v", rec.Body, err)
 			}
