@@ -22,6 +22,7 @@ const (
 	ETLSRequired         = "tls_required"         // 403: plain HTTP from a non-loopback peer
 	EInternal            = "internal"             // 500
 	EUpstreamUnavailable = "upstream_unavailable" // 503 (BFF only)
+	EUnavailable         = "unavailable"          // 503 with Retry-After: the service's database is unreachable
 )
 
 // Error is the one error type of the service. Code is one of the E* constants;

@@ -39,6 +39,8 @@ type options struct {
 	plannerAddr, hostAddr, dataDir, tokenMode string
 	tokenTTL                                  time.Duration
 	verbose                                   bool
+	db                                        string // default DATA/planner.db
+	instances                                 int
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -51,8 +53,17 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.tokenTTL, "token-ttl", 15*time.Minute, "lifetime of the tokens the BFF mints (10s to 1h); e.g. 30s to watch TokenExpired happen")
 	fs.StringVar(&o.tokenMode, "token-mode", "remote", "how the BFF mints tokens: remote (POST /v1/tokens) or partner-signed (HS256, no network hop)")
 	fs.BoolVar(&o.verbose, "v", false, "log every request")
+	fs.StringVar(&o.db, "db", "", "planner database: a SQLite file or a postgres:// URL (needs PLANNER_MASTER_KEY); default DATA/planner.db")
+	fs.IntVar(&o.instances, "instances", 1, "planner instances on the database; more than 1 (PostgreSQL only) serves them\n"+
+		"behind a round-robin reverse proxy at --planner-addr and prints each instance's port")
 	if err := fs.Parse(args); err != nil {
 		return o, err
+	}
+	if o.instances < 1 || o.instances > 8 {
+		return o, fmt.Errorf("--instances must be from 1 to 8, got %d", o.instances)
+	}
+	if o.instances > 1 && !service.IsPostgres(o.db) {
+		return o, errors.New("--instances above 1 needs a shared database: --db postgres://...")
 	}
 	if o.tokenTTL < 10*time.Second || o.tokenTTL > time.Hour {
 		return o, fmt.Errorf("--token-ttl must be from 10s to 1h, got %s", o.tokenTTL)
@@ -91,11 +102,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	plannerURL := urlOf(o.plannerAddr, plannerLn)
 	hostURL := urlOf(o.hostAddr, hostLn)
 
-	svc, err := service.Open(ctx, service.Config{DB: filepath.Join(o.dataDir, "planner.db"), Migrate: true, PublicURL: plannerURL, Getenv: getenv, Logger: log})
+	db := o.db
+	if db == "" {
+		db = filepath.Join(o.dataDir, "planner.db")
+	}
+	insts, closeInstances, err := openInstances(ctx, o.instances, db, plannerURL, getenv, log)
 	if err != nil {
 		return err
 	}
-	defer svc.Close()
+	defer closeInstances()
+	svc := insts[0].svc
 	users, err := site.OpenStore(ctx, filepath.Join(o.dataDir, "hostsite.db"))
 	if err != nil {
 		return err
@@ -125,21 +141,28 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return err
 	}
 
-	plannerSrv := &http.Server{Handler: svc.Handler()}
-	// The live channel's sockets are upgraded connections Shutdown ignores.
-	plannerSrv.RegisterOnShutdown(func() { _ = svc.CloseLive() })
-	go svc.RunMaintenance(ctx)
+	servers, err := plannerServers(insts, plannerLn, log)
+	if err != nil {
+		return err
+	}
+	for _, in := range insts {
+		go in.svc.RunMaintenance(ctx)
+	}
 
 	fmt.Fprintf(stdout, "Room planner demo (data in %s)\n", o.dataDir)
 	fmt.Fprintf(stdout, "  Open the host site:   %s/plan\n", hostURL)
 	fmt.Fprintf(stdout, "  Planner service:      %s\n", plannerURL)
+	if len(insts) > 1 {
+		fmt.Fprintf(stdout, "  Planner database:     %s\n", service.DisplayName(db))
+		for i, in := range insts {
+			fmt.Fprintf(stdout, "  Planner instance %d:   %s (round-robin behind %s)\n", i+1, in.url, plannerURL)
+		}
+	}
 	fmt.Fprintf(stdout, "  Demo sign-ins:        alice / %s    bob / %s\n", st.Passwords["alice"], st.Passwords["bob"])
 	fmt.Fprintf(stdout, "  Tokens:               %s, minted %s\n", o.tokenTTL, o.tokenMode)
 	fmt.Fprintln(stdout, "Press Ctrl+C to stop.")
 
-	return serve.Run(ctx, 5*time.Second,
-		serve.Server{HTTP: plannerSrv, Listener: plannerLn, Streaming: service.LiveRoute},
-		serve.Server{HTTP: &http.Server{Handler: hs}, Listener: hostLn})
+	return serve.Run(ctx, 5*time.Second, append(servers, serve.Server{HTTP: &http.Server{Handler: hs}, Listener: hostLn})...)
 }
 
 // urlOf is the http URL of a listener, keeping the host name asked for

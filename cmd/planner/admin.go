@@ -212,7 +212,7 @@ func runSigningKeyRotate(ctx context.Context, args []string, getenv func(string)
 		if err != nil {
 			return err
 		}
-		return printJSON(stdout, map[string]string{"kid": kid, "note": "running servers switch to the new key within 30 s; tokens signed with the old key verify until they expire"})
+		return printJSON(stdout, map[string]string{"kid": kid, "note": "running servers switch to the new key within their --refresh-interval (30 s by default); tokens signed with the old key verify until they expire"})
 	})
 }
 

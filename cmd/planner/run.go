@@ -14,7 +14,7 @@ const usage = `planner: the embeddable room planner's service and admin tool
 Usage:
   planner migrate [--db planner.db]
   planner serve [--addr 127.0.0.1:8090] [--db planner.db] [--public-url http://localhost:8090]
-                [--tls-cert F --tls-key F] [--trusted-proxy CIDR]...
+                [--tls-cert F --tls-key F] [--trusted-proxy CIDR]... [--refresh-interval 30s]
   planner entity create --name NAME --origin ORIGIN [--origin ORIGIN]... [--plan free|premium]
   planner entity list
   planner entity origins add|remove ENTITY_ID ORIGIN
@@ -37,6 +37,12 @@ or, for SQLite when it is unset, a key file created beside the database
 PostgreSQL: secrets move sealed, so run the target with the source's master
 key. "import" wants a migrated, empty database (--into-nonempty adds to one
 with data; it never overwrites).
+
+Several "serve" processes may share one PostgreSQL database behind one
+address. Each re-reads signing keys and API-secret rotations every
+--refresh-interval (env PLANNER_REFRESH_INTERVAL, default and maximum 30s):
+that bounds how long a rotation made by "planner signing-key rotate", "planner
+key rotate" or another process takes to take effect in this one.
 `
 
 // run is the whole program; main only wires it to the process.

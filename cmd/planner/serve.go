@@ -26,6 +26,7 @@ type serveConfig struct {
 	tlsCert, tlsKey     string
 	trustedProxies      cli.StringList
 	logFormat           string
+	refreshInterval     time.Duration
 }
 
 func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer) (serveConfig, error) {
@@ -39,9 +40,17 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.StringVar(&c.tlsKey, "tls-key", getenv("PLANNER_TLS_KEY"), "TLS key file (env PLANNER_TLS_KEY)")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-* headers are trusted; repeatable (env PLANNER_TRUSTED_PROXY, comma separated)")
 	fs.StringVar(&c.logFormat, "log-format", cli.EnvOr(getenv, "PLANNER_LOG_FORMAT", "text"), "log format: text or json (env PLANNER_LOG_FORMAT)")
+	refresh := cli.EnvOr(getenv, "PLANNER_REFRESH_INTERVAL", service.RefreshInterval.String())
+	fs.StringVar(&refresh, "refresh-interval", refresh, "how often to re-read signing keys and API-secret rotations, a `duration`: the most another\n"+
+		"process's (the admin CLI's, another instance's) rotation takes to take effect here; at most "+service.RefreshInterval.String()+" (env PLANNER_REFRESH_INTERVAL)")
 	if _, err := parseInterspersed(fs, args); err != nil {
 		return c, err
 	}
+	d, err := time.ParseDuration(refresh)
+	if err != nil || d <= 0 || d > service.RefreshInterval {
+		return c, fmt.Errorf("--refresh-interval must be a duration above 0 and at most %s (a retired signing key verifies that much longer than a token lives), got %q", service.RefreshInterval, refresh)
+	}
+	c.refreshInterval = d
 	c.trustedProxies = c.trustedProxies.OrEnv(getenv, "PLANNER_TRUSTED_PROXY")
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		return c, errors.New("--tls-cert and --tls-key go together")
@@ -81,7 +90,7 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	svc, err := service.Open(ctx, service.Config{
 		DB: c.db, PublicURL: strings.TrimRight(c.publicURL, "/"), TrustedProxies: proxies,
-		TLS: c.tlsCert != "", Getenv: getenv, Logger: log,
+		TLS: c.tlsCert != "", Getenv: getenv, Logger: log, RefreshInterval: c.refreshInterval,
 	})
 	if err != nil {
 		return migrateHint(c.db, err)

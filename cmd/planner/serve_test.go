@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -11,6 +12,8 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+
+	"github.com/roomplanner/planner/web/service"
 )
 
 // TestServeLiveChannel checks that "planner serve" serves /ws and closes its
@@ -63,4 +66,38 @@ func TestServeLiveChannel(t *testing.T) {
 		t.Errorf("on shutdown the socket got %v, want close 1001", err)
 	}
 	<-done
+}
+
+func TestServeRefreshInterval(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		env  string
+		args []string
+		want time.Duration // 0: refused
+	}{
+		{name: "default", want: service.RefreshInterval},
+		{name: "flag", args: []string{"--refresh-interval", "200ms"}, want: 200 * time.Millisecond},
+		{name: "env", env: "5s", want: 5 * time.Second},
+		{name: "flag over env", env: "5s", args: []string{"--refresh-interval", "1s"}, want: time.Second},
+		{name: "the maximum", args: []string{"--refresh-interval", "30s"}, want: 30 * time.Second},
+		{name: "above the key window's margin", args: []string{"--refresh-interval", "31s"}},
+		{name: "zero", args: []string{"--refresh-interval", "0s"}},
+		{name: "not a duration", env: "often"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			env := map[string]string{"PLANNER_REFRESH_INTERVAL": tc.env}
+			c, err := parseServeFlags(tc.args, func(k string) string { return env[k] }, io.Discard)
+			if tc.want == 0 {
+				if err == nil || !strings.Contains(err.Error(), "--refresh-interval") {
+					t.Errorf("refresh interval %q %v: err = %v, want it refused", tc.env, tc.args, err)
+				}
+				return
+			}
+			if err != nil || c.refreshInterval != tc.want {
+				t.Errorf("refresh interval = %s, %v; want %s", c.refreshInterval, err, tc.want)
+			}
+		})
+	}
 }

@@ -3,10 +3,13 @@ package api
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
 )
@@ -27,7 +30,13 @@ var statusOf = map[string]int{
 	web.ETLSRequired:         http.StatusForbidden,
 	web.EInternal:            http.StatusInternalServerError,
 	web.EUpstreamUnavailable: http.StatusServiceUnavailable,
+	web.EUnavailable:         http.StatusServiceUnavailable,
 }
+
+// unavailableRetryAfter is the Retry-After, in seconds, of an unavailable
+// database: about as long as a PostgreSQL restart or fail-over takes; the
+// pool reconnects on the first request after it.
+const unavailableRetryAfter = 5
 
 // handleError is the one place where errors become responses: status, JSON
 // body, WWW-Authenticate and Retry-After. Only internal errors are logged here.
@@ -56,6 +65,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		h.Set("WWW-Authenticate", `Basic realm="planner-api"`)
 	case web.EInternal:
 		s.log.ErrorContext(c.Request().Context(), "request failed", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
+	case web.EUnavailable:
+		// Not a bug of ours, but an operator must see it: no stack, one line.
+		s.log.WarnContext(c.Request().Context(), "database unavailable", "err", err, "request_id", c.Response().Header().Get(echo.HeaderXRequestID))
 	}
 	if ra, ok := e.Extra["retryAfter"].(int); ok {
 		h.Set("Retry-After", strconv.Itoa(ra))
@@ -100,7 +112,40 @@ func toWebError(err error) *web.Error {
 	if errors.As(err, &mbe) {
 		return web.Errorf(web.EPayloadTooLarge, "request body is larger than %d KiB", mbe.Limit>>10)
 	}
+	if databaseUnavailable(err) {
+		return &web.Error{Code: web.EUnavailable, Message: "the planner's database is unavailable; retry later",
+			Extra: map[string]any{"retryAfter": unavailableRetryAfter}, Err: err}
+	}
 	return &web.Error{Code: web.EInternal, Message: "internal error", Err: err}
+}
+
+// databaseUnavailable reports whether err says the database could not be
+// reached, or went away during the call, rather than that the call was
+// wrong: the stores pass the driver's errors up wrapped, and this is the one
+// place that tells an outage (503, retry) from a bug (500). SQLite has no
+// such errors; these are PostgreSQL's (pgx) and the network's.
+func databaseUnavailable(err error) bool {
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return true // no connection could be made: down, restarting, refused
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "57P01", "57P02", "57P03", // admin_shutdown, crash_shutdown, cannot_connect_now
+			"53300": // too_many_connections
+			return true
+		}
+		return strings.HasPrefix(pe.Code, "08") // connection_exception
+	}
+	var ne net.Error
+	if errors.As(err, &ne) {
+		return true // a read or write on the connection failed
+	}
+	// A connection lost mid-call: pgconn returns the read's end of stream
+	// as it is, unwrapped. Nothing else in a request's path can: bodies are
+	// read and decoded into web errors (readBody, web.ParseProjectDoc).
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 // quote makes s safe inside a quoted-string of an HTTP header.

@@ -61,6 +61,13 @@ type Config struct {
 	// publish catalog events, including those of imports made by the admin
 	// CLI in another process: the most such an event waits. Default 1 s.
 	CatalogPoll time.Duration
+	// RefreshInterval is how often RunMaintenance calls Refresh: the most a
+	// signing-key or API-secret rotation made by another process (the admin
+	// CLI, another instance) takes to reach this one, so the longest an old
+	// API secret keeps verifying partner-signed tokens here. Default, and
+	// maximum, the package's RefreshInterval: KeyWindow assumes no process
+	// signs with a retired key for longer, so a larger value is lowered.
+	RefreshInterval time.Duration
 }
 
 // Service is an assembled planner service. Close it when done.
@@ -92,6 +99,8 @@ type Service struct {
 	api      *api.Server // served by Handler
 	verifier *token.Verifier
 	log      *slog.Logger
+
+	refreshEvery time.Duration // Config.RefreshInterval, defaulted
 
 	rotationsMu sync.Mutex // serialises Refresh's reading of the rotation log
 	rotationSeq int64      // the credential rotation log's last entry acted on
@@ -202,7 +211,8 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	var once sync.Once
 	stop := func() { once.Do(func() { closeNotifier(); cancel(); <-done }) }
 	return &Service{Store: st, Data: data, Hub: hub, Notifier: notifier, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
-		verifier: verifier, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stop: stop}, nil
+		verifier: verifier, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stop: stop,
+		refreshEvery: cfg.RefreshInterval}, nil
 }
 
 // LiveRoute reports whether r is the live channel's WebSocket upgrade, the
@@ -251,10 +261,14 @@ func (s *Service) Refresh(ctx context.Context) error {
 	return kerr
 }
 
-// RunMaintenance calls Refresh every RefreshInterval and purges idempotency
-// records and change log entries older than a day until ctx ends.
+// RunMaintenance calls Refresh every Config.RefreshInterval and purges
+// idempotency records and change log entries older than a day until ctx ends.
 func (s *Service) RunMaintenance(ctx context.Context) {
-	t := time.NewTicker(refreshInterval)
+	every := s.refreshEvery
+	if every <= 0 || every > refreshInterval {
+		every = refreshInterval
+	}
+	t := time.NewTicker(every)
 	defer t.Stop()
 	purged := time.Time{}
 	for {
