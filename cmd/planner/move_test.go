@@ -5,16 +5,14 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
-	"net/url"
+	"github.com/roomplanner/planner/web/postgres/pgtest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/service"
 )
@@ -229,44 +227,8 @@ func TestMoveSQLiteToSQLite(t *testing.T) {
 	}
 }
 
-// postgresDB creates a database for t on PLANNER_TEST_POSTGRES_URL (skipping
-// loudly without it), dropped when t ends, and returns its URL.
-func postgresDB(t *testing.T) string {
-	t.Helper()
-	admin := os.Getenv("PLANNER_TEST_POSTGRES_URL")
-	if admin == "" {
-		t.Skip("PostgreSQL move tests skipped: set PLANNER_TEST_POSTGRES_URL=postgres://... (bash .ci/test.sh starts a throwaway cluster and sets it)")
-	}
-	u, err := url.Parse(admin)
-	if err != nil {
-		t.Fatal("PLANNER_TEST_POSTGRES_URL must be a postgres:// URL")
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "planner_t_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatalf("connect to PLANNER_TEST_POSTGRES_URL: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
+// postgresDB is a fresh PostgreSQL database for t (skipped without a server).
+func postgresDB(t *testing.T) string { return pgtest.NewDatabase(t) }
 
 func TestMoveSQLiteToPostgres(t *testing.T) {
 	t.Parallel()

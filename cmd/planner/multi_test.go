@@ -3,10 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,7 +11,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -26,7 +22,8 @@ import (
 	"time"
 
 	"github.com/golang-jwt/jwt/v5"
-	"github.com/jackc/pgx/v5"
+	"github.com/roomplanner/planner/web/live/livetest"
+	"github.com/roomplanner/planner/web/postgres/pgtest"
 )
 
 // The multi-instance test runs real "planner serve" processes, so that a
@@ -39,52 +36,6 @@ const (
 	refreshEvery = 200 * time.Millisecond
 	settleWithin = refreshEvery + 3*time.Second
 )
-
-// pgAdminURL returns PLANNER_TEST_POSTGRES_URL or skips t.
-func pgAdminURL(t *testing.T) string {
-	t.Helper()
-	u := os.Getenv("PLANNER_TEST_POSTGRES_URL")
-	if u == "" {
-		t.Skip("PostgreSQL tests skipped: set PLANNER_TEST_POSTGRES_URL=postgres://... (bash .ci/test.sh starts a throwaway cluster and sets it)")
-	}
-	return u
-}
-
-// newPostgresDB creates an empty database for t, dropped when t ends, and
-// returns its URL (as web/postgres/store_test.go does).
-func newPostgresDB(t *testing.T) string {
-	t.Helper()
-	admin := pgAdminURL(t)
-	u, err := url.Parse(admin)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatal("PLANNER_TEST_POSTGRES_URL must be a postgres:// URL")
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "planner_t_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatalf("connect to PLANNER_TEST_POSTGRES_URL: %v", err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
 
 // buildPlanner builds this package's binary into a temporary directory.
 func buildPlanner(t *testing.T) string {
@@ -384,11 +335,11 @@ func (f *forwarder) Restore() {
 // and B answers 503 unavailable while its database is unreachable, then
 // recovers without a restart.
 func TestTwoInstancesOneDatabase(t *testing.T) {
-	db := newPostgresDB(t)
+	db := pgtest.NewDatabase(t)
 	bin := buildPlanner(t)
 	env := []string{"PLANNER_MASTER_KEY=" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{9}, 32)), "PLANNER_DB=" + db}
 	runBinary(t, bin, env, "migrate")
-	var e struct{ ID, APIKey, APISecret string }
+	var e struct{ ID, APIKey, APISecret, DistributionID string }
 	if err := json.Unmarshal([]byte(runBinary(t, bin, env, "entity", "create", "--name", "Shop", "--origin", "https://shop.example", "--plan", "premium")), &e); err != nil || e.APISecret == "" {
 		t.Fatalf("entity create: %+v, %v", e, err)
 	}
@@ -414,8 +365,19 @@ func TestTwoInstancesOneDatabase(t *testing.T) {
 		t.Fatalf("POST through A = %d %s", res.status, res.body)
 	}
 	p := decodeProject(t, res)
+	// A socket on B hears of a save made through A (LISTEN/NOTIFY). The
+	// instances' public URL is localhost:8090, the origin sockets must come from.
+	ws, _, err := livetest.TryDial(t, b.base, e.DistributionID, "http://localhost:8090")
+	if err != nil {
+		t.Fatalf("socket on B: %v", err)
+	}
+	if m := ws.Authenticate(tok); m.Type != "authenticated" {
+		t.Fatalf("authenticate on B: %+v", m)
+	}
+	ws.Subscribe("projects")
 	res = mustSend(t, "PUT", a.base+"/v1/projects/"+p.ID, tok, projectDoc("Living room 2"), map[string]string{"If-Match": strconv.Quote(strconv.FormatInt(p.Version, 10))})
 	p = decodeProject(t, res)
+	ws.ExpectEvent("project.updated", p.ID, p.Version)
 	res = mustSend(t, "GET", b.base+"/v1/projects/"+p.ID, tok, "", nil)
 	if got := decodeProject(t, res); res.status != http.StatusOK || got != p || res.header.Get("ETag") != strconv.Quote(strconv.FormatInt(p.Version, 10)) {
 		t.Errorf("B reads %d %+v ETag %s, want %+v as A saved it", res.status, got, res.header.Get("ETag"), p)

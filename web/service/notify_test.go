@@ -2,12 +2,8 @@ package service_test
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -20,51 +16,12 @@ import (
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/live/livetest"
 	"github.com/roomplanner/planner/web/postgres"
+	"github.com/roomplanner/planner/web/postgres/pgtest"
 	"github.com/roomplanner/planner/web/service"
 )
 
-// envPostgres names the variable that points the tests at a PostgreSQL
-// server whose user may create databases (as in web/postgres).
-const envPostgres = "PLANNER_TEST_POSTGRES_URL"
-
-// newDatabase creates an empty PostgreSQL database for t, dropped when t
-// ends, and returns its URL; it skips t when no server is configured.
-func newDatabase(t *testing.T) string {
-	t.Helper()
-	admin := os.Getenv(envPostgres)
-	if admin == "" {
-		t.Skip("PostgreSQL tests skipped: set " + envPostgres + "=postgres://... (bash .ci/test.sh starts a throwaway cluster and sets it)")
-	}
-	u, err := url.Parse(admin)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		t.Fatalf("%s must be a postgres:// URL", envPostgres)
-	}
-	b := make([]byte, 8)
-	rand.Read(b)
-	name := "planner_t_" + hex.EncodeToString(b)
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, admin)
-	if err != nil {
-		t.Fatalf("connect to %s: %v", envPostgres, err)
-	}
-	defer conn.Close(ctx)
-	if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("create database %s: %v", name, err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, "DROP DATABASE "+name+" WITH (FORCE)"); err != nil {
-			t.Errorf("drop database %s: %v", name, err)
-		}
-	})
-	u.Path = "/" + name
-	return u.String()
-}
+// newDatabase is a fresh PostgreSQL database for t (skipped without a server).
+func newDatabase(t *testing.T) string { return pgtest.NewDatabase(t) }
 
 // newInstance is newEnv on the PostgreSQL database at dbURL: one of several
 // stateless instances sharing it.
