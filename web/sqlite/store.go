@@ -95,10 +95,22 @@ func open(ctx context.Context, path string, box *secretbox.Box, migrating bool) 
 	wdb.SetConnMaxLifetime(0)
 	wdb.SetConnMaxIdleTime(0)
 
+	// The first connection turns a new file to WAL, which needs the file's
+	// exclusive lock; SQLite answers SQLITE_BUSY at once, without waiting
+	// out busy_timeout, when another opener of the new file holds a lock it
+	// would deadlock on. There is nothing to wait on but time, so retry a
+	// few times with a short pause.
 	var mode string
-	if err := wdb.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
-		wdb.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
+	for attempt := 1; ; attempt++ {
+		err := wdb.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+		if err == nil {
+			break
+		}
+		if !isBusy(err) || attempt == 20 || ctx.Err() != nil {
+			wdb.Close()
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+		time.Sleep(time.Duration(attempt) * 10 * time.Millisecond)
 	}
 	if !strings.EqualFold(mode, "wal") {
 		wdb.Close()
@@ -238,6 +250,12 @@ func nowIfZero(t time.Time) time.Time {
 		return time.Now()
 	}
 	return t
+}
+
+// isBusy reports whether err is SQLITE_BUSY (the database is locked).
+func isBusy(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_BUSY
 }
 
 // isConstraint reports whether err is an SQLite constraint violation
