@@ -39,6 +39,11 @@ type Config struct {
 	TokenFailBurst int
 	// RequestTimeout bounds each API request's context (default 15 s).
 	RequestTimeout time.Duration
+	// Credentials answers POST /v1/tokens' API key look-ups. Default nil: the
+	// Store, read on every mint; web/service passes its per-instance
+	// credential cache (web/credcache), which the credential rotation log
+	// keeps within the refresh interval.
+	Credentials CredentialStore
 	// Live serves the live channel at GET /ws. Default nil: no /ws route.
 	Live LiveHandler
 }

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"net/http"
@@ -134,20 +135,46 @@ func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits tokenLi
 // costs the same as a wrong secret.
 var dummySecret = sha256.Sum256([]byte("no such client"))
 
+// credentialReloader is a CredentialStore that caches (web/credcache.Cache)
+// and can re-read one key.
+type credentialReloader interface {
+	Reload(ctx context.Context, apiKey string) (web.Credential, error)
+}
+
 // authenticateClient checks key and secret, giving the same answer whichever is wrong.
 func authenticateClient(c echo.Context, creds CredentialStore, key, secret string) (web.Credential, error) {
-	cred, err := creds.Credential(c.Request().Context(), key)
-	want := dummySecret
-	if err == nil {
-		want = sha256.Sum256(cred.Secret)
-	} else if web.ErrorCode(err) != web.ENotFound {
+	ctx := c.Request().Context()
+	got := sha256.Sum256([]byte(secret))
+	cred, err := creds.Credential(ctx, key)
+	if err == nil && !secretMatches(got, cred.Secret) {
+		// A cached secret may predate a rotation made by another process:
+		// re-read it (at most once a second per key) so the new secret
+		// works at once. Unknown keys are not re-read: the cache answers
+		// them for a bounded time so they cannot make every request read
+		// the database.
+		if r, ok := creds.(credentialReloader); ok {
+			cred, err = r.Reload(ctx, key)
+		}
+	}
+	if err != nil && web.ErrorCode(err) != web.ENotFound {
 		return web.Credential{}, err
 	}
-	got := sha256.Sum256([]byte(secret))
-	if subtle.ConstantTimeCompare(got[:], want[:]) != 1 || err != nil {
+	var ok bool
+	if err == nil {
+		ok = secretMatches(got, cred.Secret)
+	} else {
+		secretMatches(got, dummySecret[:]) // same work as a known key
+	}
+	if !ok {
 		return web.Credential{}, web.Errorf(web.EInvalidClient, "unknown API key or wrong API secret")
 	}
 	return cred, nil
+}
+
+// secretMatches reports in constant time whether got is the SHA-256 of want.
+func secretMatches(got [sha256.Size]byte, want []byte) bool {
+	w := sha256.Sum256(want)
+	return subtle.ConstantTimeCompare(got[:], w[:]) == 1
 }
 
 // parseTokenRequest validates the token parameters.

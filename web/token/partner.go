@@ -1,7 +1,9 @@
 package token
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -47,13 +49,19 @@ func (v *Verifier) verifyPartner(ctx context.Context, raw string, now time.Time)
 	if len(cred.Secret) == 0 || cred.RetailerID == "" {
 		return fail(invalid("partner token cannot be verified for this client"))
 	}
-	var c tokenClaims
-	tok, err := v.partnerParser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
-		if t.Method.Alg() != jwt.SigningMethodHS256.Alg() {
-			return nil, fmt.Errorf("unexpected signing method")
+	c, tok, err := v.parsePartner(raw, cred.Secret)
+	if errors.Is(err, jwt.ErrTokenSignatureInvalid) {
+		// The secret may have been rotated by another process since it was
+		// cached: a reloading store (web/credcache) re-reads it, at most
+		// once a second per key, so the new secret works at once.
+		if r, ok := v.clients.(reloader); ok {
+			if fresh, rerr := r.Reload(ctx, uc.ClientID); rerr == nil && len(fresh.Secret) > 0 && fresh.RetailerID != "" &&
+				!bytes.Equal(fresh.Secret, cred.Secret) {
+				cred = fresh
+				c, tok, err = v.parsePartner(raw, cred.Secret)
+			}
 		}
-		return cred.Secret, nil
-	})
+	}
 	expired, err := classify(err, &c)
 	if err != nil {
 		return fail(err)
@@ -114,4 +122,22 @@ func (v *Verifier) verifyPartner(ctx context.Context, raw string, now time.Time)
 		until = p.ExpiresAt
 	}
 	return p, until, nil
+}
+
+// reloader is a ClientStore that caches credentials and can re-read one
+// (web/credcache.Cache).
+type reloader interface {
+	Reload(ctx context.Context, apiKey string) (web.Credential, error)
+}
+
+// parsePartner checks raw's HS256 signature with secret and parses its claims.
+func (v *Verifier) parsePartner(raw string, secret []byte) (tokenClaims, *jwt.Token, error) {
+	var c tokenClaims
+	tok, err := v.partnerParser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
+		if t.Method.Alg() != jwt.SigningMethodHS256.Alg() {
+			return nil, fmt.Errorf("unexpected signing method")
+		}
+		return secret, nil
+	})
+	return c, tok, err
 }
