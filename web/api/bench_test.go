@@ -18,6 +18,7 @@ import (
 	"github.com/roomplanner/planner/web/secretbox"
 	"github.com/roomplanner/planner/web/sqlite"
 	"github.com/roomplanner/planner/web/token"
+	"golang.org/x/time/rate"
 )
 
 // benchSetup builds the API on a real SQLite file with the seed catalog and
@@ -63,7 +64,8 @@ func BenchmarkCatalogProducts(b *testing.B) {
 	st, keys, issuer, verifier, tok, p := benchSetup(b)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	authOn := NewServer(Config{PublicURL: "http://localhost:8090"}, log, st, issuer, verifier, keys)
-	off := &Server{cfg: Config{PublicURL: "http://localhost:8090"}, log: log, store: st, issuer: issuer, verifier: verifier, jwks: keys}
+	off := &Server{cfg: Config{PublicURL: "http://localhost:8090"}, log: log, store: st, issuer: issuer, verifier: verifier, jwks: keys,
+		accessSample: rate.NewLimiter(accessLogRate, accessLogBurst)}
 	off.cfg.setDefaults()
 	e := echo.New()
 	e.HTTPErrorHandler = off.handleError

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -85,12 +86,16 @@ type Server struct {
 	verifier TokenVerifier
 	jwks     JWKSource
 	e        *echo.Echo // the routes of addRoutes
+
+	accessSample *rate.Limiter // INFO lines of successful requests (logRequests)
+	unlogged     atomic.Int64  // successes logged at DEBUG since the last INFO line
 }
 
 // NewServer wires the API's routes and middleware.
 func NewServer(cfg Config, log *slog.Logger, store Store, issuer TokenIssuer, verifier TokenVerifier, jwks JWKSource) *Server {
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, log: log, store: store, issuer: issuer, verifier: verifier, jwks: jwks}
+	s := &Server{cfg: cfg, log: log, store: store, issuer: issuer, verifier: verifier, jwks: jwks,
+		accessSample: rate.NewLimiter(accessLogRate, accessLogBurst)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)
