@@ -159,12 +159,18 @@ func mintLE(t *testing.T, base, key, secret string) string {
 // startServe runs "planner serve" on 127.0.0.1:0 and waits for /healthz.
 func startServe(t *testing.T, db string) (string, func()) {
 	t.Helper()
+	return startServeWith(t, db, io.Discard)
+}
+
+// startServeWith is startServe with serve's stderr (its log) and more flags.
+func startServeWith(t *testing.T, db string, stderr io.Writer, args ...string) (string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done := make(chan error, 1)
 	go func() {
 		env := map[string]string{"PLANNER_DB": db}
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, func(k string) string { return env[k] }, pw, io.Discard)
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), func(k string) string { return env[k] }, pw, stderr)
 		pw.Close()
 	}()
 	line, err := bufio.NewReader(pr).ReadString('\n')

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -97,6 +100,93 @@ func TestServeRefreshInterval(t *testing.T) {
 			}
 			if err != nil || c.refreshInterval != tc.want {
 				t.Errorf("refresh interval = %s, %v; want %s", c.refreshInterval, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestServeLogLevelAndTokenLimit(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name      string
+		env       map[string]string
+		args      []string
+		level     slog.Level
+		rate      float64
+		burst     int
+		wantError string // the flag named in the error; "" for none
+	}{
+		{name: "defaults", level: slog.LevelInfo, rate: 10, burst: 100},
+		{name: "log level flag", args: []string{"--log-level", "debug"}, level: slog.LevelDebug, rate: 10, burst: 100},
+		{name: "log level env", env: map[string]string{"PLANNER_LOG_LEVEL": "warn"}, level: slog.LevelWarn, rate: 10, burst: 100},
+		{name: "log level flag over env", env: map[string]string{"PLANNER_LOG_LEVEL": "warn"}, args: []string{"--log-level", "ERROR"}, level: slog.LevelError, rate: 10, burst: 100},
+		{name: "log level unknown", args: []string{"--log-level", "verbose"}, wantError: "--log-level"},
+		{name: "log level offset", args: []string{"--log-level", "info+2"}, wantError: "--log-level"},
+		{name: "token limit flags", args: []string{"--token-rate", "2.5", "--token-burst", "5"}, level: slog.LevelInfo, rate: 2.5, burst: 5},
+		{name: "token limit env", env: map[string]string{"PLANNER_TOKEN_RATE": "50", "PLANNER_TOKEN_BURST": "500"}, level: slog.LevelInfo, rate: 50, burst: 500},
+		{name: "token rate flag over env", env: map[string]string{"PLANNER_TOKEN_RATE": "50"}, args: []string{"--token-rate", "1"}, level: slog.LevelInfo, rate: 1, burst: 100},
+		{name: "token rate zero", args: []string{"--token-rate", "0"}, wantError: "--token-rate"},
+		{name: "token rate negative", env: map[string]string{"PLANNER_TOKEN_RATE": "-1"}, wantError: "--token-rate"},
+		{name: "token rate not a number", args: []string{"--token-rate", "fast"}, wantError: "--token-rate"},
+		{name: "token rate infinite", args: []string{"--token-rate", "Inf"}, wantError: "--token-rate"},
+		{name: "token burst zero", args: []string{"--token-burst", "0"}, wantError: "--token-burst"},
+		{name: "token burst fraction", env: map[string]string{"PLANNER_TOKEN_BURST": "1.5"}, wantError: "--token-burst"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := parseServeFlags(tc.args, func(k string) string { return tc.env[k] }, io.Discard)
+			if tc.wantError != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantError) {
+					t.Errorf("err = %v, want one naming %s", err, tc.wantError)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.logLevel != tc.level || c.tokenRate != tc.rate || c.tokenBurst != tc.burst {
+				t.Errorf("level, rate, burst = %s, %g, %d; want %s, %g, %d", c.logLevel, c.tokenRate, c.tokenBurst, tc.level, tc.rate, tc.burst)
+			}
+		})
+	}
+}
+
+// TestServeTokenLimitAndLogLevel checks that --token-rate/--token-burst reach
+// POST /v1/tokens and --log-level the access log.
+func TestServeTokenLimitAndLogLevel(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "planner.db")
+	mustCLI(t, db, "migrate")
+	var e struct{ ID string }
+	_ = json.Unmarshal([]byte(mustCLI(t, db, "entity", "create", "--name", "Shop", "--origin", "https://shop.example")), &e)
+	for _, tc := range []struct {
+		name        string
+		args        []string
+		healthLines bool // /healthz shows in the log
+	}{
+		{name: "debug", args: []string{"--log-level", "debug", "--token-rate", "0.001", "--token-burst", "2"}, healthLines: true},
+		{name: "default level", args: []string{"--token-rate", "0.001", "--token-burst", "2"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			logs := &lockedBuffer{}
+			base, stop := startServeWith(t, db, logs, tc.args...)
+			defer stop()
+			key, secret := entityCreds(t, db, e.ID)
+			for i, want := range []int{200, 200, 429} {
+				res, err := http.PostForm(base+"/v1/tokens", url.Values{"api_key": {key}, "api_secret": {secret}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != want {
+					t.Errorf("mint %d: status = %d, want %d", i+1, res.StatusCode, want)
+				}
+			}
+			if got := strings.Contains(logs.String(), "path=/healthz"); got != tc.healthLines {
+				t.Errorf("/healthz logged = %v, want %v; log:\n%s", got, tc.healthLines, logs)
+			}
+			if !strings.Contains(logs.String(), "status=429") {
+				t.Errorf("the refused mint is not logged:\n%s", logs)
 			}
 		})
 	}

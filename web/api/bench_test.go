@@ -14,14 +14,16 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/catalog"
+	"github.com/roomplanner/planner/web/credcache"
 	"github.com/roomplanner/planner/web/secretbox"
 	"github.com/roomplanner/planner/web/sqlite"
 	"github.com/roomplanner/planner/web/token"
+	"golang.org/x/time/rate"
 )
 
 // benchSetup builds the API on a real SQLite file with the seed catalog and
 // returns a legal-entity token and the retailer.
-func benchSetup(b *testing.B) (*sqlite.Store, *token.Keyring, *token.Issuer, *token.Verifier, string, web.Principal) {
+func benchSetup(b testing.TB) (*sqlite.Store, *token.Keyring, *token.Issuer, *token.Verifier, string, web.Principal) {
 	b.Helper()
 	ctx := context.Background()
 	box, _ := secretbox.New(make([]byte, 32))
@@ -62,7 +64,8 @@ func BenchmarkCatalogProducts(b *testing.B) {
 	st, keys, issuer, verifier, tok, p := benchSetup(b)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	authOn := NewServer(Config{PublicURL: "http://localhost:8090"}, log, st, issuer, verifier, keys)
-	off := &Server{cfg: Config{PublicURL: "http://localhost:8090"}, log: log, store: st, issuer: issuer, verifier: verifier, jwks: keys}
+	off := &Server{cfg: Config{PublicURL: "http://localhost:8090"}, log: log, store: st, issuer: issuer, verifier: verifier, jwks: keys,
+		accessSample: rate.NewLimiter(accessLogRate, accessLogBurst)}
 	off.cfg.setDefaults()
 	e := echo.New()
 	e.HTTPErrorHandler = off.handleError
@@ -99,7 +102,9 @@ func BenchmarkTokenCreate(b *testing.B) {
 		b.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv := NewServer(Config{PublicURL: "http://localhost:8090", TokenRate: -1, TokenFailRate: -1}, log, st, issuer, verifier, keys)
+	// As web/service wires it: credentials from the per-instance cache.
+	srv := NewServer(Config{PublicURL: "http://localhost:8090", TokenRate: -1, TokenFailRate: -1, Credentials: credcache.New(st, credcache.Config{})},
+		log, st, issuer, verifier, keys)
 	for _, bc := range []struct {
 		name, key, secret string
 		want              int

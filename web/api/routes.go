@@ -27,7 +27,11 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 		failKey: ratelimit.New(float64(s.cfg.TokenFailRate), s.cfg.TokenFailBurst, s.cfg.Clock),
 		failIP:  ratelimit.New(float64(s.cfg.TokenFailRate), s.cfg.TokenFailBurst, s.cfg.Clock),
 	}
-	e.POST("/v1/tokens", handleTokenCreate(s.store, s.issuer, tokens, s.cfg.Clock))
+	creds := s.cfg.Credentials
+	if creds == nil {
+		creds = s.store
+	}
+	e.POST("/v1/tokens", handleTokenCreate(creds, s.issuer, tokens, s.cfg.Clock))
 
 	// token: the embedded planner
 	v1 := e.Group("/v1", auth)

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -39,6 +40,11 @@ type Config struct {
 	TokenFailBurst int
 	// RequestTimeout bounds each API request's context (default 15 s).
 	RequestTimeout time.Duration
+	// Credentials answers POST /v1/tokens' API key look-ups. Default nil: the
+	// Store, read on every mint; web/service passes its per-instance
+	// credential cache (web/credcache), which the credential rotation log
+	// keeps within the refresh interval.
+	Credentials CredentialStore
 	// Live serves the live channel at GET /ws. Default nil: no /ws route.
 	Live LiveHandler
 }
@@ -80,12 +86,16 @@ type Server struct {
 	verifier TokenVerifier
 	jwks     JWKSource
 	e        *echo.Echo // the routes of addRoutes
+
+	accessSample *rate.Limiter // INFO lines of successful requests (logRequests)
+	unlogged     atomic.Int64  // successes logged at DEBUG since the last INFO line
 }
 
 // NewServer wires the API's routes and middleware.
 func NewServer(cfg Config, log *slog.Logger, store Store, issuer TokenIssuer, verifier TokenVerifier, jwks JWKSource) *Server {
 	cfg.setDefaults()
-	s := &Server{cfg: cfg, log: log, store: store, issuer: issuer, verifier: verifier, jwks: jwks}
+	s := &Server{cfg: cfg, log: log, store: store, issuer: issuer, verifier: verifier, jwks: jwks,
+		accessSample: rate.NewLimiter(accessLogRate, accessLogBurst)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)

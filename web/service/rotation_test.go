@@ -3,6 +3,7 @@ package service_test
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"testing"
 	"time"
 
@@ -90,4 +91,38 @@ func TestSecretRotationRevokesPartnerTokensAndSockets(t *testing.T) {
 	}
 	e.updateProject(r, "alice", p.ID, p.Version)
 	c.ExpectEvent(live.EventProjectUpdated, p.ID, p.Version+1)
+}
+
+// After a rotation made by another process and this instance's Refresh, the
+// old secret mints nothing here at once, though the credential was cached.
+func TestSecretRotationReachesCredentialCache(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	now := e.clock.Now()
+	r := web.Retailer{ID: web.NewID("le_"), Name: "Shop", Plan: web.PlanFree, Origins: []string{"https://shop.example"}, DistributionID: web.NewID("d_"), CreatedAt: now}
+	cred := web.Credential{APIKey: web.NewID("pk_"), RetailerID: r.ID, Secret: []byte(web.NewSecret()), CreatedAt: now}
+	if err := e.svc.Store.CreateRetailer(ctx, r, cred); err != nil {
+		t.Fatal(err)
+	}
+	mint := func(secret string) int {
+		res, err := http.PostForm(e.url+"/v1/tokens", url.Values{"api_key": {cred.APIKey}, "api_secret": {secret}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := mint(string(cred.Secret)); got != http.StatusOK {
+		t.Fatalf("mint = %d, want 200", got)
+	}
+	if _, err := e.svc.Store.RotateSecret(ctx, r.ID, []byte(web.NewSecret())); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.Refresh(ctx); err != nil {
+		t.Fatalf("Refresh: %v", err)
+	}
+	if got := mint(string(cred.Secret)); got != http.StatusUnauthorized {
+		t.Errorf("mint with the old secret after Refresh = %d, want 401", got)
+	}
 }

@@ -16,9 +16,11 @@ import (
 
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
+	"github.com/roomplanner/planner/web/credcache"
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/postgres"
 	"github.com/roomplanner/planner/web/token"
+	"golang.org/x/time/rate"
 )
 
 // Audience is the aud claim of every API-issued token.
@@ -68,6 +70,10 @@ type Config struct {
 	// maximum, the package's RefreshInterval: KeyWindow assumes no process
 	// signs with a retired key for longer, so a larger value is lowered.
 	RefreshInterval time.Duration
+	// TokenRate and TokenBurst limit POST /v1/tokens per API key: see
+	// api.Config (default 10/s, burst 100).
+	TokenRate  float64
+	TokenBurst int
 }
 
 // Service is an assembled planner service. Close it when done.
@@ -98,6 +104,7 @@ type Service struct {
 
 	api      *api.Server // served by Handler
 	verifier *token.Verifier
+	creds    *credcache.Cache
 	log      *slog.Logger
 
 	refreshEvery time.Duration // Config.RefreshInterval, defaulted
@@ -140,7 +147,11 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		return nil, err
 	}
 	issuer := token.NewIssuer(keys, cfg.PublicURL, Audience, cfg.Clock)
-	verifier := token.NewVerifier(keys, st, token.VerifierConfig{Issuer: cfg.PublicURL, Audience: Audience, Clock: cfg.Clock})
+	// One credential cache serves minting and partner-token verification:
+	// neither reads the database on a hit. Refresh forgets the retailers the
+	// rotation log names.
+	creds := credcache.New(st, credcache.Config{Clock: cfg.Clock})
+	verifier := token.NewVerifier(keys, creds, token.VerifierConfig{Issuer: cfg.PublicURL, Audience: Audience, Clock: cfg.Clock})
 
 	// The hub is the in-process Publisher/Subscriber; the API writes through
 	// the publishing store so every committed change reaches the sockets.
@@ -200,7 +211,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	}
 	srv := api.NewServer(api.Config{
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
-		Live: lh,
+		Live: lh, Credentials: creds, TokenRate: rate.Limit(cfg.TokenRate), TokenBurst: cfg.TokenBurst,
 	}, cfg.Logger, data, issuer, verifier, keys)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
@@ -211,7 +222,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	var once sync.Once
 	stop := func() { once.Do(func() { closeNotifier(); cancel(); <-done }) }
 	return &Service{Store: st, Data: data, Hub: hub, Notifier: notifier, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
-		verifier: verifier, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stop: stop,
+		verifier: verifier, creds: creds, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stop: stop,
 		refreshEvery: cfg.RefreshInterval}, nil
 }
 
@@ -230,7 +241,8 @@ const RefreshInterval = refreshInterval
 
 // Refresh reads what other processes changed that this one must act on: it
 // reloads the signing keys, and for every API secret rotated since the last
-// call it forgets the cached partner-token verifications and expires the live
+// call it forgets the retailer's cached credential (minting with the old
+// secret then fails here) and the cached partner-token verifications, and expires the live
 // sockets authenticated with that retailer's partner-signed tokens (they are
 // sent tokenExpired and must authenticate again; a token signed with the old
 // secret then fails).
@@ -247,6 +259,11 @@ func (s *Service) Refresh(ctx context.Context) error {
 	}
 	if len(rots) == 0 {
 		return kerr
+	}
+	// Credentials first, then verifications: a verification racing this
+	// call either read the new secret or is cached under the old epoch.
+	for _, r := range rots {
+		s.creds.Forget(r.RetailerID)
 	}
 	s.verifier.RevokePartnerTokens()
 	seen := map[string]bool{}

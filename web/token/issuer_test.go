@@ -1,11 +1,13 @@
 package token
 
 import (
+	"crypto/ed25519"
 	"encoding/base64"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/golang-jwt/jwt/v5"
 	"github.com/google/go-cmp/cmp"
 	"github.com/roomplanner/planner/web"
 )
@@ -140,6 +142,35 @@ func BenchmarkIssueToken(b *testing.B) {
 	for b.Loop() {
 		if _, err := e.issuer.Issue(req); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestSignEdDSAMatchesGolangJWT checks that the hand-built token is byte for
+// byte what golang-jwt's SignedString makes (Ed25519 is deterministic).
+func TestSignEdDSAMatchesGolangJWT(t *testing.T) {
+	t.Parallel()
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	for _, c := range []issuedClaims{
+		{Issuer: "https://planner.example", Subject: "le_1", Audience: "planner-api", Kind: web.KindLegalEntity, LE: "le_1",
+			Scope: web.ScopeRead, IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Hour)), ID: "j1"},
+		{Issuer: "https://planner.example", Subject: "a<b>&\"c", Audience: "planner-api", Kind: web.KindUser, LE: "le_1", UID: "a<b>&\"c",
+			Scope: "read write", IssuedAt: jwt.NewNumericDate(now), ExpiresAt: jwt.NewNumericDate(now.Add(time.Minute)), ID: "j2"},
+	} {
+		tok := jwt.NewWithClaims(jwt.SigningMethodEdDSA, c)
+		tok.Header["kid"] = "k1"
+		tok.Header["typ"] = TypUser
+		want, err := tok.SignedString(priv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := signEdDSA(priv, "k1", TypUser, c)
+		if err != nil || got != want {
+			t.Errorf("signEdDSA = %q, %v\nwant %q", got, err, want)
 		}
 	}
 }

@@ -1,7 +1,10 @@
 package token
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -20,24 +23,33 @@ const maxClientIDLen = 256
 // verifyPartner verifies an HS256 token a retailer's backend signed with its
 // API secret (claims clientId, iat, exp and optional kind, uid, scope, jti) and
 // returns its principal and how long it may be cached.
-func (v *Verifier) verifyPartner(ctx context.Context, raw string, now time.Time) (web.Principal, time.Time, error) {
+func (v *Verifier) verifyPartner(ctx context.Context, raw string, h header, now time.Time) (web.Principal, time.Time, error) {
 	fail := func(err error) (web.Principal, time.Time, error) { return web.Principal{}, time.Time{}, err }
 	if v.clients == nil {
 		return fail(invalid("partner tokens are not accepted here"))
 	}
 	// The secret to check the signature with depends on an unverified claim;
-	// nothing else is trusted before the signature is checked.
-	var uc tokenClaims
-	if _, _, err := v.unverifiedParser.ParseUnverified(raw, &uc); err != nil {
+	// nothing else is trusted before the signature is checked. The claims
+	// are decoded once, as golang-jwt's strict parser would (Verify has
+	// decoded the header and pinned HS256), and checked below with its HS256
+	// method and claims validator.
+	signed := raw[:strings.LastIndexByte(raw, '.')]
+	var c tokenClaims
+	payload, err := base64.RawURLEncoding.Strict().DecodeString(signed[strings.IndexByte(signed, '.')+1:])
+	if err != nil || json.Unmarshal(payload, &c) != nil {
 		return fail(invalid("token is malformed"))
 	}
-	if uc.ClientID == "" {
+	sig, err := base64.RawURLEncoding.Strict().DecodeString(raw[len(signed)+1:])
+	if err != nil {
+		return fail(invalid("token is malformed"))
+	}
+	if c.ClientID == "" {
 		return fail(invalid("partner token has no clientId"))
 	}
-	if len(uc.ClientID) > maxClientIDLen {
+	if len(c.ClientID) > maxClientIDLen {
 		return fail(invalid("partner token clientId is too long"))
 	}
-	cred, err := v.clients.Credential(ctx, uc.ClientID)
+	cred, err := v.clients.Credential(ctx, c.ClientID)
 	if err != nil {
 		if web.ErrorCode(err) == web.ENotFound {
 			return fail(invalid("partner token names an unknown client"))
@@ -47,22 +59,30 @@ func (v *Verifier) verifyPartner(ctx context.Context, raw string, now time.Time)
 	if len(cred.Secret) == 0 || cred.RetailerID == "" {
 		return fail(invalid("partner token cannot be verified for this client"))
 	}
-	var c tokenClaims
-	tok, err := v.partnerParser.ParseWithClaims(raw, &c, func(t *jwt.Token) (any, error) {
-		if t.Method.Alg() != jwt.SigningMethodHS256.Alg() {
-			return nil, fmt.Errorf("unexpected signing method")
+	err = jwt.SigningMethodHS256.Verify(signed, sig, cred.Secret)
+	if err != nil {
+		// The secret may have been rotated by another process since it was
+		// cached: a reloading store (web/credcache) re-reads it, at most
+		// once a second per key, so the new secret works at once.
+		if r, ok := v.clients.(reloader); ok {
+			if fresh, rerr := r.Reload(ctx, c.ClientID); rerr == nil && len(fresh.Secret) > 0 && fresh.RetailerID != "" &&
+				!bytes.Equal(fresh.Secret, cred.Secret) {
+				cred = fresh
+				err = jwt.SigningMethodHS256.Verify(signed, sig, cred.Secret)
+			}
 		}
-		return cred.Secret, nil
-	})
+	}
+	if err != nil {
+		err = fmt.Errorf("%w: %w", jwt.ErrTokenSignatureInvalid, err)
+	} else if verr := v.partnerClaims.Validate(&c); verr != nil {
+		err = fmt.Errorf("%w: %w", jwt.ErrTokenInvalidClaims, verr)
+	}
 	expired, err := classify(err, &c)
 	if err != nil {
 		return fail(err)
 	}
-	if c.ClientID != uc.ClientID { // same bytes parsed twice; cannot differ
-		return fail(invalid("partner token clientId changed"))
-	}
-	if typ, ok := tok.Header["typ"]; ok {
-		if s, _ := typ.(string); !strings.EqualFold(s, "JWT") {
+	if h.hasTyp {
+		if s, _ := h.typ.(string); !strings.EqualFold(s, "JWT") {
 			return fail(invalid("partner token typ must be JWT"))
 		}
 	}
@@ -114,4 +134,10 @@ func (v *Verifier) verifyPartner(ctx context.Context, raw string, now time.Time)
 		until = p.ExpiresAt
 	}
 	return p, until, nil
+}
+
+// reloader is a ClientStore that caches credentials and can re-read one
+// (web/credcache.Cache).
+type reloader interface {
+	Reload(ctx context.Context, apiKey string) (web.Credential, error)
 }

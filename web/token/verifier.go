@@ -62,9 +62,10 @@ type Verifier struct {
 	// verifications from before the last one are not used.
 	secretRotations atomic.Uint64
 
-	apiParser        *jwt.Parser
-	partnerParser    *jwt.Parser
-	unverifiedParser *jwt.Parser
+	apiParser *jwt.Parser
+	// partnerClaims validates partner tokens' claims; their signature is
+	// checked by verifyPartner with the HS256 method itself.
+	partnerClaims *jwt.Validator
 }
 
 // NewVerifier returns a Verifier of tokens signed by keys (API tokens) or by a
@@ -106,15 +107,12 @@ func NewVerifier(keys *Keyring, clients ClientStore, cfg VerifierConfig) *Verifi
 			jwt.WithTimeFunc(cfg.Clock),
 			jwt.WithStrictDecoding(),
 		),
-		partnerParser: jwt.NewParser(
-			jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
+		partnerClaims: jwt.NewValidator(
 			jwt.WithExpirationRequired(),
 			jwt.WithIssuedAt(),
 			jwt.WithLeeway(cfg.Leeway),
 			jwt.WithTimeFunc(cfg.Clock),
-			jwt.WithStrictDecoding(),
 		),
-		unverifiedParser: jwt.NewParser(jwt.WithStrictDecoding()),
 	}
 }
 
@@ -145,7 +143,7 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (web.Principal, error
 	// Route on the unverified header; each route then pins its one algorithm,
 	// so a token can never choose how it is verified (no "none", and no HS256
 	// checked with an Ed25519 public key as the HMAC secret).
-	alg, kid, err := parseHeader(raw)
+	h, err := parseHeader(raw)
 	if err != nil {
 		return web.Principal{}, err
 	}
@@ -153,11 +151,11 @@ func (v *Verifier) Verify(ctx context.Context, raw string) (web.Principal, error
 		p     web.Principal
 		until time.Time
 	)
-	switch alg {
+	switch h.alg {
 	case jwt.SigningMethodEdDSA.Alg():
-		p, until, err = v.verifyAPI(ctx, raw, kid, now)
+		p, until, err = v.verifyAPI(ctx, raw, h.kid, now)
 	case jwt.SigningMethodHS256.Alg():
-		p, until, err = v.verifyPartner(ctx, raw, now)
+		p, until, err = v.verifyPartner(ctx, raw, h, now)
 	default:
 		return web.Principal{}, invalid("token algorithm is not accepted (want EdDSA, or HS256 for partner tokens)")
 	}
@@ -182,34 +180,42 @@ func tokenHash(raw string) [sha256.Size]byte {
 	return sha256.Sum256(unsafe.Slice(unsafe.StringData(raw), len(raw)))
 }
 
-// parseHeader decodes the JOSE header of raw, unverified, and returns its alg
-// and kid.
-func parseHeader(raw string) (alg, kid string, err error) {
+// header is what Verify reads of a JOSE header.
+type header struct {
+	alg, kid string
+	typ      any  // the typ member, if hasTyp
+	hasTyp   bool // typ is present (even as null)
+}
+
+// parseHeader decodes the JOSE header of raw, unverified, and returns its alg,
+// kid and typ.
+func parseHeader(raw string) (header, error) {
 	seg, _, ok := strings.Cut(raw, ".")
 	if !ok || strings.Count(raw, ".") != 2 {
-		return "", "", invalid("token is not a JWT (want three dot-separated parts)")
+		return header{}, invalid("token is not a JWT (want three dot-separated parts)")
 	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(seg)
 	if err != nil {
-		return "", "", invalid("token header is not base64url")
+		return header{}, invalid("token header is not base64url")
 	}
 	// A map, as golang-jwt decodes it, so both read the same members (struct
 	// decoding would also match "ALG").
 	var h map[string]any
 	if err := json.Unmarshal(b, &h); err != nil || h == nil {
-		return "", "", invalid("token header is not a JSON object")
+		return header{}, invalid("token header is not a JSON object")
 	}
-	alg, ok = h["alg"].(string)
+	alg, ok := h["alg"].(string)
 	if !ok {
-		return "", "", invalid("token header has no alg")
+		return header{}, invalid("token header has no alg")
 	}
 	// RFC 7515 §4.1.11: crit lists extensions the verifier must understand or
 	// refuse the token. This one implements none, so any crit is refused.
 	if _, ok := h["crit"]; ok {
-		return "", "", invalid("token header has crit extensions, which are not supported")
+		return header{}, invalid("token header has crit extensions, which are not supported")
 	}
-	kid, _ = h["kid"].(string)
-	return alg, kid, nil
+	kid, _ := h["kid"].(string)
+	typ, hasTyp := h["typ"]
+	return header{alg: alg, kid: kid, typ: typ, hasTyp: hasTyp}, nil
 }
 
 // tokenClaims are the claims of both kinds of token as parsed.
