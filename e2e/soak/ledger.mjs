@@ -24,6 +24,9 @@ export class Ledger {
     /** @type {Array<{planner: number, posts: number, ms: number}>} */
     this.episodes = [];
     this.bffFailures = 0;
+    // frozen: the drain is over; what settles later (the harness closing the
+    // planners) does not count, so a call still pending then stays LOST.
+    this.frozen = false;
     /** @type {string[]} */
     this.notes = [];
   }
@@ -44,6 +47,7 @@ export class Ledger {
     this.entries.push(e);
     try {
       const v = await fn();
+      if (this.frozen) return v;
       e.outcome = 'ok';
       e.end = Date.now();
       if (write?.kind === 'create' || write?.kind === 'update') {
@@ -53,6 +57,7 @@ export class Ledger {
       return v;
     } catch (err) {
       const x = /** @type {any} */ (err);
+      if (this.frozen) return undefined;
       e.end = Date.now();
       e.code = String(x?.code ?? x?.name ?? 'unknown');
       e.status = typeof x?.status === 'number' ? x.status : undefined;
@@ -73,6 +78,8 @@ export class Ledger {
 
   /** @param {string} what */
   note(what) { this.notes.push(what); }
+
+  freeze() { this.frozen = true; }
 
   pending() { return this.entries.filter((e) => e.outcome === 'pending').length; }
 

@@ -38,8 +38,10 @@ export class VirtualPlanner {
    * @param {string} o.user the user this tab signs in as ('' for a guest)
    * @param {string} [o.breakGate] harness-only: 'drop-held' | 'replay-held'
    * @param {() => number} o.random
+   * @param {number} [o.switchRate] share of a signed-in tab's actions that switch users while a write is held
    */
-  constructor({ index, target, browser, ledger, skewMs, role, passwords, user, breakGate, random }) {
+  constructor({ index, target, browser, ledger, skewMs, role, passwords, user, breakGate, random, switchRate = 0.04 }) {
+    this.switchRate = switchRate;
     Object.assign(this, { index, target, browser, ledger, skewMs, role, passwords, user, random });
     this.index = index; this.target = target; this.browser = browser; this.ledger = ledger;
     this.skewMs = skewMs; this.role = role; this.passwords = passwords; this.user = user; this.random = random;
@@ -53,7 +55,9 @@ export class VirtualPlanner {
     this.posted = null;
     /** @type {Promise<void> | null} the stand-in's one token request in flight */
     this.need = null;
-    this.switchOnExpiry = false;
+    /** @type {(() => void) | null} createWhileSwitching's write, made at the next TokenExpired */
+    this.onExpiry = null;
+    this.switching = false;
     /** @type {{start: number, posts: number} | null} the current expiry episode as the host sees it */
     this.episode = null;
     /** @type {number | null} */
@@ -62,6 +66,7 @@ export class VirtualPlanner {
     this.liveEvents = new Set();
     this.liveSubscribedAt = 0;
     this.reconnects = 0;
+    this.socketsOpened = 0;
     this.resyncs = 0;
     this.viewProjects = /** @type {Array<{id: string, version: number}> | null} */ (null);
     this.alerts = 0;
@@ -92,7 +97,7 @@ export class VirtualPlanner {
       constructor(url) {
         super(url);
         self.sockets.add(this);
-        if (self.sockets.size > 1) self.reconnects++;
+        if (self.socketsOpened++ > 0) self.reconnects++;
         this.addEventListener('close', () => self.sockets.delete(this));
         this.addEventListener('message', (/** @type {any} */ ev) => self.onLiveMessage(String(ev.data)));
       }
@@ -109,6 +114,9 @@ export class VirtualPlanner {
             if (state === 'ok') this.ledger.held(now - this.waitingSince);
             this.waitingSince = null;
           }
+          // An expiry episode, as the gate has it, ends when no call waits any
+          // more (released, or failed after the hold deadline).
+          if (state !== 'waiting') this.closeEpisode();
           onState?.(state);
         },
       });
@@ -151,9 +159,12 @@ export class VirtualPlanner {
       case 'TokenExpired':
         if (this.episode === null) this.episode = { start: Date.now(), posts: 0 };
         this.episode.posts++;
-        if (this.switchOnExpiry) {
-          this.switchOnExpiry = false;
-          void this.switchUser();
+        if (this.onExpiry) {
+          const fn = this.onExpiry;
+          this.onExpiry = null;
+          this.switching = true;
+          fn();
+          void this.switchUser().finally(() => { this.switching = false; });
           return;
         }
         this.answerNeed();
@@ -178,7 +189,7 @@ export class VirtualPlanner {
 
   /** answerNeed gets one token for the planner's need, single-flight. */
   answerNeed() {
-    if (this.need) return;
+    if (this.need || this.switching) return;
     this.need = (async () => {
       try {
         const t = await this.browser.token();
@@ -198,10 +209,6 @@ export class VirtualPlanner {
    * @param {{token: string, kind: string}} t
    */
   hand(t) {
-    if (this.episode) {
-      this.ledger.expiryEpisode(this.index, this.episode.posts, Date.now() - this.episode.start);
-      this.episode = null;
-    }
     const before = this.posted;
     this.posted = { kind: t.kind, uid: '' };
     if (before === null) this.post(t.kind === 'user' ? 'Login' : 'Authentication', { token: t.token });
@@ -211,6 +218,13 @@ export class VirtualPlanner {
       this.post('Logout');
       this.post('Authentication', { token: t.token });
     }
+  }
+
+  /** closeEpisode records the TokenExpired posts of the episode that just ended. */
+  closeEpisode() {
+    if (!this.episode) return;
+    this.ledger.expiryEpisode(this.index, this.episode.posts, Date.now() - this.episode.start);
+    this.episode = null;
   }
 
   /** signIn signs this tab's browser in (if it is not) and hands the planner the user token. */
@@ -240,14 +254,11 @@ export class VirtualPlanner {
       this.user = next;
       await this.browser.login(next, this.passwords[next]);
       const t = await this.browser.token();
-      if (this.episode) {
-        this.ledger.expiryEpisode(this.index, this.episode.posts, Date.now() - this.episode.start);
-        this.episode = null;
-      }
       this.posted = { kind: t.kind, uid: '' };
       this.post('Login', { token: t.token });
     } catch {
       this.ledger.bffFailure();
+      this.switching = false;
       this.answerNeed();
     }
   }
@@ -330,11 +341,14 @@ export class VirtualPlanner {
    * @param {Array<{id: string}>} products
    */
   async createWhileSwitching(products) {
-    const deadline = Date.now() + 15000;
-    while (this.gate?.currentToken() !== null && Date.now() < deadline && !this.stopped) await sleep(100);
-    if (this.stopped || this.gate?.currentToken() !== null) return;
-    this.switchOnExpiry = true;
-    await this.create(products);
+    /** @type {Promise<void>} */
+    const done = new Promise((resolve) => {
+      // Run at the next TokenExpired, whichever call made it: the token is
+      // unusable then, so this create is held.
+      this.onExpiry = () => { this.create(products).then(() => resolve()); };
+    });
+    await Promise.race([done, sleep(25000)]);
+    this.onExpiry = null;
   }
 
   /**
@@ -349,9 +363,14 @@ export class VirtualPlanner {
       this.ledger.bffFailure();
     }
     let products = /** @type {Array<{id: string}>} */ ([]);
+    const signedIn0 = () => this.identity()?.kind === 'user';
     while (running()) {
       await think();
       if (!running()) break;
+      if (this.role === 'user' && signedIn0() && products.length && this.random() < this.switchRate) {
+        await this.createWhileSwitching(products);
+        continue;
+      }
       const r = this.random();
       const signedIn = this.identity()?.kind === 'user';
       try {
@@ -366,8 +385,7 @@ export class VirtualPlanner {
         else if (r < 0.8) await this.update(products);
         else if (r < 0.9) await this.remove();
         else if (r < 0.93) await this.call('projects', () => this.api.projects());
-        else if (this.role === 'user' && r < 0.97) await this.createWhileSwitching(products);
-        else if (this.role === 'user') await this.signOut();
+        else if (this.role === 'user' && r < 0.96) await this.signOut();
       } catch {
         this.ledger.bffFailure();
       }

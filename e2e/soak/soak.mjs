@@ -142,7 +142,8 @@ export async function main(argv) {
       'skew-share': { type: 'string', default: '0.2' },
       'tabs-per-user': { type: 'string', default: '8' },
       'signed-in-share': { type: 'string', default: '0.3' },
-      drain: { type: 'string', default: '35s' },
+      'switch-rate': { type: 'string', default: '0.04' },
+      drain: { type: 'string', default: '65s' },
       seed: { type: 'string', default: String(Date.now() % 100000) },
       json: { type: 'string' },
       'break-gate': { type: 'string', default: '' },
@@ -200,6 +201,7 @@ export async function main(argv) {
     planners.push(new VirtualPlanner({
       index: i, target: { ...target, retailerName: 'Demo Home Store' }, browser,
       ledger, skewMs, role, passwords: target.passwords, user, breakGate: a['break-gate'] || undefined, random,
+      switchRate: Number(a['switch-rate']),
     }));
   }
   // Browsers of several tabs are signed in once, by their first tab.
@@ -217,7 +219,7 @@ export async function main(argv) {
   const faultLog = [];
   if (faults.has('bff-down')) {
     faultRuns.push((async () => {
-      await sleep(durMs * 0.3);
+      await sleep(durMs * 0.15);
       if (!running) return;
       const t = duration(a['bff-down']);
       faultLog.push(`planner API unreachable from the BFF for ${t / 1000} s at +${Math.round((Date.now() - started) / 1000)} s`);
@@ -249,6 +251,7 @@ export async function main(argv) {
   const listeners = planners.filter((p) => p.role === 'listener').map((p) => ({
     planner: p.index, uid: p.user, view: p.viewProjects, events: p.liveEvents, since: p.liveSubscribedAt, resyncs: p.resyncs, reconnects: p.reconnects,
   }));
+  ledger.freeze();
   for (const p of planners) p.stop();
   fwd.close();
 
