@@ -50,6 +50,10 @@ start_postgres
 step "go test -race"
 go test -race -count=1 ./...
 
+step "soak: 50 virtual planners, 30 s, one of each SQLite fault (e2e/soak)"
+npm run --silent soak -- --planners 50 --duration 30s --ttl 10s --faults bff-down,drop-sockets,skew
+node --test e2e/soak/
+
 step "node --test static/"
 node --test static/
 

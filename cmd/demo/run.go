@@ -37,6 +37,7 @@ type demoState struct {
 
 type options struct {
 	plannerAddr, hostAddr, dataDir, tokenMode string
+	bffAPIURL                                 string // default the planner URL
 	tokenTTL                                  time.Duration
 	verbose                                   bool
 	db                                        string // default DATA/planner.db
@@ -52,6 +53,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.dataDir, "data", "demo-data", "directory for the demo's SQLite files and state")
 	fs.DurationVar(&o.tokenTTL, "token-ttl", 15*time.Minute, "lifetime of the tokens the BFF mints (10s to 1h); e.g. 30s to watch TokenExpired happen")
 	fs.StringVar(&o.tokenMode, "token-mode", "remote", "how the BFF mints tokens: remote (POST /v1/tokens) or partner-signed (HS256, no network hop)")
+	fs.StringVar(&o.bffAPIURL, "bff-api-url", "", "planner API URL the host site's BFF mints through; default the planner service's own URL\n"+
+		"(e2e/soak points it at a loopback forwarder it can cut)")
 	fs.BoolVar(&o.verbose, "v", false, "log every request")
 	fs.StringVar(&o.db, "db", "", "planner database: a SQLite file or a postgres:// URL (needs PLANNER_MASTER_KEY); default DATA/planner.db")
 	fs.IntVar(&o.instances, "instances", 1, "planner instances on the database; more than 1 (PostgreSQL only) serves them\n"+
@@ -123,8 +126,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 
 	var hs *site.Site
+	bffAPIURL := plannerURL
+	if o.bffAPIURL != "" {
+		bffAPIURL = o.bffAPIURL
+	}
 	broker, err := bff.New(bff.Config{
-		APIURL: plannerURL, APIKey: st.APIKey, APISecret: secret, Mode: o.tokenMode, TokenTTL: o.tokenTTL,
+		APIURL: bffAPIURL, APIKey: st.APIKey, APISecret: secret, Mode: o.tokenMode, TokenTTL: o.tokenTTL,
 		UserFunc:      func(r *http.Request) (string, bool) { return hs.UserID(r) },
 		SessionCookie: site.SessionCookieName(false),
 		Logger:        log,
