@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/pressly/goose/v3"
+	"github.com/roomplanner/planner/web/secretbox"
 	"github.com/roomplanner/planner/web/sqlite"
 )
 
@@ -84,6 +85,10 @@ func TestMigrateCreatesAndUpgrades(t *testing.T) {
 
 	// A file an older build migrated: serve refuses it until it is upgraded.
 	older := filepath.Join(dir, "older.db")
+	// As that build did: the key file first, then the database.
+	if _, err := secretbox.LoadKey(func(string) string { return "" }, older); err != nil {
+		t.Fatal(err)
+	}
 	p, err := goose.NewProvider(goose.DialectSQLite3, rawDB(t, older), sqlite.Migrations())
 	if err != nil {
 		t.Fatal(err)

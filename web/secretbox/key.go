@@ -27,6 +27,11 @@ const KeyFileSuffix = ".key"
 // does not exist, and refused if it can be read or written by group or others
 // (a readable key file would undo sealing secrets at rest).
 //
+// A key file is created only for a database that does not exist yet (the
+// key always comes first): when the database exists but its key file does
+// not, its secrets were sealed with a key that is missing, and a fresh one
+// would only make them unreadable, so LoadKey refuses and says what to do.
+//
 // Losing the key makes the stored API secrets and signing keys unreadable;
 // keep the key file with (but backed up apart from) the database.
 func LoadKey(getenv func(string) string, dbPath string) ([]byte, error) {
@@ -36,7 +41,13 @@ func LoadKey(getenv func(string) string, dbPath string) ([]byte, error) {
 	if dbPath == "" {
 		return nil, fmt.Errorf("%s is not set and there is no database path to keep a key file beside", EnvMasterKey)
 	}
-	return loadOrCreateKeyFile(dbPath + KeyFileSuffix)
+	keyPath := dbPath + KeyFileSuffix
+	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) {
+		if fi, err := os.Stat(dbPath); err == nil && fi.Size() > 0 {
+			return nil, fmt.Errorf("database %s exists but its key file %s does not, and %s is not set: its secrets were sealed with a key that is missing; restore the key file (mode 0600) or set %s to the key it was created with", dbPath, keyPath, EnvMasterKey, EnvMasterKey)
+		}
+	}
+	return loadOrCreateKeyFile(keyPath)
 }
 
 // decodeKey decodes a base64 master key in any of the four common variants.

@@ -176,3 +176,33 @@ func TestLoadKeyNeedsAPath(t *testing.T) {
 		t.Fatalf("err = %v, want one naming %s", err, EnvMasterKey)
 	}
 }
+
+// A database whose key file is gone is refused rather than given a fresh key
+// that could never open its secrets; an empty or missing database still gets
+// one, and the environment's key always wins.
+func TestLoadKeyRefusesDatabaseWithoutItsKeyFile(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	dbPath := filepath.Join(dir, "planner.db")
+	if err := os.WriteFile(dbPath, []byte("SQLite format 3\x00"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	_, err := LoadKey(env(nil), dbPath)
+	if err == nil || !strings.Contains(err.Error(), "key file "+dbPath+".key does not") || !strings.Contains(err.Error(), EnvMasterKey) {
+		t.Fatalf("LoadKey on a database without its key file: %v, want a refusal naming the key file and %s", err, EnvMasterKey)
+	}
+	if _, err := os.Stat(dbPath + ".key"); !os.IsNotExist(err) {
+		t.Errorf("a key file was created anyway (stat: %v)", err)
+	}
+	key := base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{3}, KeySize))
+	if _, err := LoadKey(env(map[string]string{EnvMasterKey: key}), dbPath); err != nil {
+		t.Errorf("with %s set: %v", EnvMasterKey, err)
+	}
+	empty := filepath.Join(dir, "empty.db")
+	if err := os.WriteFile(empty, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadKey(env(nil), empty); err != nil {
+		t.Errorf("an empty database file: %v, want a new key file", err)
+	}
+}
