@@ -94,6 +94,12 @@ func TestAmbiguousFramingIsRefusedAndClosed(t *testing.T) {
 			wantClosed: true,
 		},
 		{
+			name:       "a body without a final newline does not hide the next request line",
+			raw:        "POST /a HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nxPOST /b HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n" + smuggled,
+			want:       []int{400},
+			wantClosed: true,
+		},
+		{
 			name:       "chunked alone keeps the connection",
 			raw:        "POST /a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n" + smuggled,
 			want:       []int{200, 200},

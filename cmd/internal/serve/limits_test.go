@@ -99,3 +99,28 @@ func TestHeaderLimit(t *testing.T) {
 		t.Errorf("oversized header: status %d, want 431", res.StatusCode)
 	}
 }
+
+// A request without a body is not put under the body deadline: net/http's
+// background read would time out and cancel the handler's context.
+func TestNoBodyDeadlineWithoutABody(t *testing.T) {
+	t.Parallel()
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-r.Context().Done():
+			http.Error(w, "canceled", http.StatusServiceUnavailable)
+		case <-time.After(600 * time.Millisecond): // past the 200ms deadline below
+			io.WriteString(w, "ok")
+		}
+	})
+	addr := run(t, Server{HTTP: &http.Server{Handler: h}, BodyTimeout: 200 * time.Millisecond})
+	for i := range 2 { // the second request on the same connection too
+		res, err := http.Get("http://" + addr + "/slow")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusOK {
+			t.Errorf("request %d: status %d, want 200 (the handler's context was canceled)", i+1, res.StatusCode)
+		}
+	}
+}

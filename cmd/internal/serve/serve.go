@@ -44,7 +44,7 @@ type Server struct {
 
 // harden applies the limits above to s where its http.Server leaves them
 // unset, puts every request body under BodyTimeout (Streaming ones aside),
-// and refuses requests with ambiguous framing (httpguard).
+// and, on plain HTTP, refuses requests with ambiguous framing (httpguard).
 func (s *Server) harden() {
 	h := s.HTTP
 	if h.ReadHeaderTimeout == 0 {
@@ -67,13 +67,22 @@ func (s *Server) harden() {
 	// ReadTimeout would also cut the upgraded streams, so the body deadline
 	// is set per request instead.
 	h.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if streaming == nil || !streaming(r) {
+		// Only a request with a body gets the deadline: for one without,
+		// net/http's background read is already waiting on the connection,
+		// and a deadline would end it and cancel the request's context.
+		if r.Body != http.NoBody && (streaming == nil || !streaming(r)) {
 			_ = http.NewResponseController(w).SetReadDeadline(time.Now().Add(bodyTimeout))
 		}
 		next.ServeHTTP(w, r)
 	})
-	httpguard.Protect(h)
-	s.Listener = httpguard.Listener(s.Listener)
+	// The guard reads the plaintext a connection carries, so it sits on
+	// plain-HTTP listeners (the usual set-up behind a TLS-terminating
+	// proxy). Under ServeTLS the connections net/http sees are *tls.Conn,
+	// which it must see unwrapped; there the guard is not applied.
+	if s.CertFile == "" && s.KeyFile == "" {
+		httpguard.Protect(h)
+		s.Listener = httpguard.Listener(s.Listener)
+	}
 }
 
 // Run hardens each server (the limits above, httpguard), serves it until ctx
