@@ -52,18 +52,17 @@ type tokenLimits struct {
 	failIP  *ratelimit.Keyed // failed attempts per peer address (c.RealIP)
 }
 
-// failed counts a failed attempt; past either failure budget the answer
-// becomes 429 instead of err.
-func (l tokenLimits) failed(key, ip string, err error) error {
-	okIP, waitIP := l.failIP.Allow(ip)
-	okKey, waitKey := true, time.Duration(0)
-	if key != "" {
-		okKey, waitKey = l.failKey.Allow(key)
-	}
-	if okIP && okKey {
+// failed counts a failed attempt against the presented key (the address's
+// token was taken before the attempt); past the key's failure budget the
+// answer becomes 429 instead of err.
+func (l tokenLimits) failed(key string, err error) error {
+	if key == "" {
 		return err
 	}
-	return rateLimited("too many failed token requests", max(waitIP, waitKey))
+	if ok, wait := l.failKey.Allow(key); !ok {
+		return rateLimited("too many failed token requests", wait)
+	}
+	return err
 }
 
 func rateLimited(msg string, wait time.Duration) error {
@@ -77,8 +76,12 @@ func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits tokenLi
 		r := c.Request()
 		ip := c.RealIP()
 		// An address past its failure budget gets no further: its guesses
-		// are not checked at all. Only its own failures put it there.
-		if blocked, wait := limits.failIP.Blocked(ip); blocked {
+		// are not checked at all. Only its own failures put it there. The
+		// token is taken before the attempt, so parallel guesses cannot all
+		// pass a check made before any of them failed; a success gives it
+		// back.
+		okIP, wait, refundIP := limits.failIP.Take(ip)
+		if !okIP {
 			return rateLimited("too many failed token requests from this address", wait)
 		}
 		if _, err := readBody(c, maxFormBody); err != nil {
@@ -92,15 +95,17 @@ func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits tokenLi
 			key, secret = r.PostForm.Get("api_key"), r.PostForm.Get("api_secret")
 		}
 		if key == "" || secret == "" {
-			return limits.failed("", ip, web.Errorf(web.EInvalidClient, "API key and secret are required (form fields api_key and api_secret, or HTTP Basic)"))
+			return limits.failed("", web.Errorf(web.EInvalidClient, "API key and secret are required (form fields api_key and api_secret, or HTTP Basic)"))
 		}
 		// The secret is checked before any per-key budget is spent: the
 		// success limit counts proven callers only, and failures have their
 		// own per-key and per-address budgets.
 		cred, err := authenticateClient(c, creds, key, secret)
 		if web.ErrorCode(err) == web.EInvalidClient {
-			return limits.failed(key, ip, err)
+			return limits.failed(key, err)
 		}
+		// Proven (or failed on our side): not the caller's failure.
+		refundIP()
 		if err != nil {
 			return err
 		}

@@ -71,31 +71,40 @@ func (l *Keyed) Allow(key string) (bool, time.Duration) {
 	return true, 0
 }
 
-// Blocked reports whether Allow would refuse key now, and how long until it
-// would not, without taking a token. Callers that count only failures ask
-// it first and call Allow once a failure happened, so an address past its
-// failure budget is refused before any work is done for it.
-func (l *Keyed) Blocked(key string) (bool, time.Duration) {
+// Take is Allow for callers that count only failures but must not let
+// parallel attempts slip past the count: it takes a token now, before the
+// attempt, and returns refund, which gives the token back when the attempt
+// turns out not to count (a success). When no token is left it returns
+// false, the wait, and a refund that does nothing.
+func (l *Keyed) Take(key string) (ok bool, wait time.Duration, refund func()) {
+	none := func() {}
 	if l == nil {
-		return false, 0
+		return true, 0, none
 	}
 	now := l.clock()
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.burst <= 0 {
-		return true, time.Second
-	}
-	b, ok := l.buckets[key]
-	if !ok {
-		return false, 0
-	}
-	if tokens := b.TokensAt(now); tokens < 1 {
-		if l.limit <= 0 {
-			return true, time.Second
+	b, found := l.buckets[key]
+	if !found {
+		if len(l.buckets) >= l.max {
+			l.evict(now)
 		}
-		return true, time.Duration((1 - tokens) / float64(l.limit) * float64(time.Second))
+		b = rate.NewLimiter(l.limit, l.burst)
+		l.buckets[key] = b
 	}
-	return false, 0
+	r := b.ReserveN(now, 1)
+	if !r.OK() {
+		return false, time.Second, none
+	}
+	if d := r.DelayFrom(now); d > 0 {
+		r.CancelAt(now)
+		return false, d, none
+	}
+	// Cancel as of the moment the token was taken: x/time/rate restores
+	// nothing for a reservation whose time has passed, and the attempt
+	// usually took a while (a bcrypt comparison, a database read).
+	var once sync.Once
+	return true, 0, func() { once.Do(func() { r.CancelAt(now) }) }
 }
 
 // evict drops idle buckets (full again); if too few are, it drops arbitrary

@@ -162,34 +162,44 @@ func TestRetryAfterSeconds(t *testing.T) {
 	}
 }
 
-func TestBlockedTakesNoToken(t *testing.T) {
+func TestTakeAndRefund(t *testing.T) {
 	t.Parallel()
 	clock := clocktest.New(time.Time{})
-	l := New(1, 2, clock.Now)
-	if blocked, _ := l.Blocked("a"); blocked {
-		t.Fatal("a key never seen is blocked")
+	l := New(1.0/30, 2, clock.Now)
+	ok1, _, refund1 := l.Take("a")
+	ok2, _, _ := l.Take("a")
+	if !ok1 || !ok2 {
+		t.Fatal("the burst of 2 was not taken")
 	}
-	for range 10 {
-		l.Blocked("a") // asking never spends
+	if ok, wait, _ := l.Take("a"); ok || wait <= 0 {
+		t.Fatalf("third Take = %v, %v; want refused with a wait", ok, wait)
 	}
-	l.Allow("a")
-	if blocked, _ := l.Blocked("a"); blocked {
-		t.Fatal("blocked with one token left")
+	refund1() // the first attempt turned out not to count
+	refund1() // twice is once
+	if ok, _, _ := l.Take("a"); !ok {
+		t.Error("after a refund the token is not back")
 	}
-	l.Allow("a")
-	blocked, wait := l.Blocked("a")
-	if !blocked || wait != time.Second {
-		t.Fatalf("Blocked after the burst = %v, %v; want true, 1s", blocked, wait)
-	}
-	clock.Advance(time.Second)
-	if blocked, _ := l.Blocked("a"); blocked {
-		t.Error("still blocked after the refill")
-	}
-	if blocked, _ := New(1, 0, clock.Now).Blocked("x"); !blocked {
-		t.Error("a burst of 0 is not blocked")
+	if ok, _, _ := l.Take("a"); ok {
+		t.Error("a second refund gave back a second token")
 	}
 	var none *Keyed
-	if blocked, _ := none.Blocked("x"); blocked {
-		t.Error("a nil limiter blocks")
+	if ok, _, refund := none.Take("x"); !ok {
+		t.Error("a nil limiter refuses")
+	} else {
+		refund()
+	}
+}
+
+// A refund made after time has passed (the attempt took a while) still
+// gives the token back.
+func TestRefundLater(t *testing.T) {
+	t.Parallel()
+	clock := clocktest.New(time.Time{})
+	l := New(1.0/30, 1, clock.Now)
+	_, _, refund := l.Take("a")
+	clock.Advance(200 * time.Millisecond)
+	refund()
+	if ok, _, _ := l.Take("a"); !ok {
+		t.Error("a refund 200ms after the Take did not give the token back")
 	}
 }

@@ -38,12 +38,18 @@ func (s *Site) handleLogin(c echo.Context) error {
 	username := c.FormValue("username")
 	// Refused before the password is checked (a bcrypt comparison each), by
 	// the name asked for whether or not such a user exists.
-	if wait, blocked := s.logins.blocked(c.RealIP(), username); blocked {
+	// The budgets are taken before the comparison, so parallel guesses
+	// cannot all pass a check made before any of them failed; a sign-in
+	// that does not fail gives them back.
+	wait, ok, refund := s.logins.take(c.RealIP(), username)
+	if !ok {
 		return s.tooManyLogins(c, sess, wait)
 	}
 	u, err := s.store.Authenticate(c.Request().Context(), username, c.FormValue("password"))
+	if !errors.Is(err, ErrBadLogin) {
+		refund()
+	}
 	if errors.Is(err, ErrBadLogin) {
-		s.logins.failed(c.RealIP(), username)
 		if wantsJSON(c) {
 			return c.JSON(http.StatusUnauthorized, map[string]string{"error": ErrBadLogin.Error()})
 		}
@@ -105,7 +111,7 @@ func (s *Site) tooManyLogins(c echo.Context, sess Session, wait time.Duration) e
 }
 
 // loginThrottle limits failed sign-ins per client address and per account
-// name. Only failures spend; past either budget a sign-in is refused before
+// name. Only failures count; past either budget a sign-in is refused before
 // its password is checked.
 type loginThrottle struct {
 	byIP, byName *ratelimit.Keyed
@@ -122,15 +128,18 @@ func newLoginThrottle(clock func() time.Time) loginThrottle {
 // exactly, but case and surrounding space must not buy fresh budgets.
 func account(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
 
-func (l loginThrottle) blocked(ip, username string) (time.Duration, bool) {
-	b1, w1 := l.byIP.Blocked(ip)
-	b2, w2 := l.byName.Blocked(account(username))
-	return max(w1, w2), b1 || b2
-}
-
-func (l loginThrottle) failed(ip, username string) {
-	l.byIP.Allow(ip)
-	l.byName.Allow(account(username))
+// take takes one attempt from both budgets; refund gives both back (the
+// attempt did not fail). When either is spent it takes nothing and reports
+// the wait.
+func (l loginThrottle) take(ip, username string) (wait time.Duration, ok bool, refund func()) {
+	ok1, w1, r1 := l.byIP.Take(ip)
+	ok2, w2, r2 := l.byName.Take(account(username))
+	if ok1 && ok2 {
+		return 0, true, func() { r1(); r2() }
+	}
+	r1() // whichever was taken (a refund of nothing does nothing)
+	r2()
+	return max(w1, w2), false, nil
 }
 
 // safeNext keeps redirects on this site: next must parse as a bare path on
