@@ -1,9 +1,11 @@
 package site_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -124,5 +126,33 @@ func TestFormBodiesAreBounded(t *testing.T) {
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
 	if res, _ := b.do(req); res.StatusCode != http.StatusBadRequest {
 		t.Errorf("form with a bad escape: %d, want 400", res.StatusCode)
+	}
+}
+
+// Parallel guesses cannot all pass the throttle before any of them has
+// failed: the budget is taken before the password is checked.
+func TestParallelSignInGuessesAreCounted(t *testing.T) {
+	t.Parallel()
+	clock := clocktest.New(time.Time{})
+	sh := newShopWith(t, shopConfig{clock: clock.Now})
+	const n = 12
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		b := sh.browserFrom(fmt.Sprintf("127.0.1.%d", i+1)) // other addresses: only the account budget applies
+		wg.Go(func() { codes <- b.login("alice", "wrong").StatusCode })
+	}
+	wg.Wait()
+	close(codes)
+	unauthorized := 0
+	for c := range codes {
+		if c == http.StatusUnauthorized {
+			unauthorized++
+		} else if c != http.StatusTooManyRequests {
+			t.Errorf("status %d, want 401 or 429", c)
+		}
+	}
+	if unauthorized != 5 {
+		t.Errorf("%d of %d parallel wrong guesses were checked, want the account's budget of 5", unauthorized, n)
 	}
 }
