@@ -22,12 +22,16 @@ package credcache
 
 import (
 	"context"
+	"strconv"
 	"sync"
 	"time"
 
 	"github.com/roomplanner/planner/web"
 	"golang.org/x/sync/singleflight"
 )
+
+// readTimeout bounds one store read shared by the callers of a key.
+const readTimeout = 10 * time.Second
 
 // Store finds a retailer's API credential by API key (the SQLite and
 // PostgreSQL stores).
@@ -163,8 +167,15 @@ func (c *Cache) load(ctx context.Context, apiKey string) (web.Credential, error)
 	c.mu.RLock()
 	gen := c.gen
 	c.mu.RUnlock()
-	v, err, _ := c.group.Do(apiKey, func() (any, error) {
-		cred, err := c.store.Credential(ctx, apiKey)
+	// The generation is part of the key: a caller that arrives after a
+	// Forget never joins a read that began before it (and would hand back
+	// the pre-rotation secret). The read runs on a context of its own:
+	// every caller for the key shares it, so the first caller's
+	// cancellation must not fail the others.
+	v, err, _ := c.group.Do(strconv.FormatUint(gen, 10)+"\x00"+apiKey, func() (any, error) {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readTimeout)
+		defer cancel()
+		cred, err := c.store.Credential(rctx, apiKey)
 		found := err == nil
 		if err != nil && web.ErrorCode(err) != web.ENotFound {
 			return nil, err

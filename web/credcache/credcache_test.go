@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/clocktest"
 )
 
 // fakeStore is a function-field fake that counts its calls.
@@ -31,11 +32,6 @@ func table(creds map[string]web.Credential) func(context.Context, string) (web.C
 	}
 }
 
-type fakeClock struct{ t time.Time }
-
-func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
-
 func TestCacheHitReadsNoStore(t *testing.T) {
 	t.Parallel()
 	creds := map[string]web.Credential{"pk_a": {APIKey: "pk_a", RetailerID: "le_a", Secret: []byte("s1")}}
@@ -55,10 +51,10 @@ func TestCacheHitReadsNoStore(t *testing.T) {
 
 func TestCacheNegativeBounded(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	clk := clocktest.New(time.Unix(1e9, 0))
 	creds := map[string]web.Credential{}
 	st := &fakeStore{credential: table(creds)}
-	c := New(st, Config{NegativeTTL: 5 * time.Second, Clock: clk.now})
+	c := New(st, Config{NegativeTTL: 5 * time.Second, Clock: clk.Now})
 	ctx := context.Background()
 	for range 10 {
 		if _, err := c.Credential(ctx, "pk_new"); web.ErrorCode(err) != web.ENotFound {
@@ -71,11 +67,11 @@ func TestCacheNegativeBounded(t *testing.T) {
 	// The retailer is created by another process: usable once the negative
 	// answer expires, not before.
 	creds["pk_new"] = web.Credential{APIKey: "pk_new", RetailerID: "le_new", Secret: []byte("s")}
-	clk.advance(4 * time.Second)
+	clk.Advance(4 * time.Second)
 	if _, err := c.Credential(ctx, "pk_new"); web.ErrorCode(err) != web.ENotFound {
 		t.Errorf("within NegativeTTL: err = %v, want not_found (cached)", err)
 	}
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	if _, err := c.Credential(ctx, "pk_new"); err != nil {
 		t.Errorf("after NegativeTTL: err = %v, want the new credential", err)
 	}
@@ -148,10 +144,10 @@ func TestCacheForgetDuringLoad(t *testing.T) {
 
 func TestCacheReloadBounded(t *testing.T) {
 	t.Parallel()
-	clk := &fakeClock{t: time.Unix(1e9, 0)}
+	clk := clocktest.New(time.Unix(1e9, 0))
 	creds := map[string]web.Credential{"pk_a": {APIKey: "pk_a", RetailerID: "le_a", Secret: []byte("old")}}
 	st := &fakeStore{credential: table(creds)}
-	c := New(st, Config{MinReload: time.Second, Clock: clk.now})
+	c := New(st, Config{MinReload: time.Second, Clock: clk.Now})
 	ctx := context.Background()
 	c.Credential(ctx, "pk_a")
 	for range 10 {
@@ -161,7 +157,7 @@ func TestCacheReloadBounded(t *testing.T) {
 		t.Errorf("store calls within MinReload = %d, want 1", n)
 	}
 	creds["pk_a"] = web.Credential{APIKey: "pk_a", RetailerID: "le_a", Secret: []byte("new")}
-	clk.advance(time.Second)
+	clk.Advance(time.Second)
 	if got, _ := c.Reload(ctx, "pk_a"); string(got.Secret) != "new" {
 		t.Errorf("Reload after MinReload: secret = %q, want new", got.Secret)
 	}
@@ -187,5 +183,42 @@ func TestCacheErrorsNotCached(t *testing.T) {
 	down = false
 	if _, err := c.Credential(ctx, "pk_a"); err != nil {
 		t.Errorf("after the outage: err = %v, want nil", err)
+	}
+}
+
+// One caller's cancellation does not fail the others waiting on the same
+// store read, and a caller after Forget never joins a read from before it.
+func TestSharedReadSurvivesACancelledCaller(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	entered := make(chan struct{}, 4)
+	st := &fakeStore{credential: func(ctx context.Context, k string) (web.Credential, error) {
+		entered <- struct{}{}
+		select {
+		case <-release:
+			return web.Credential{APIKey: k, RetailerID: "le_a", Secret: []byte("s1")}, nil
+		case <-ctx.Done():
+			return web.Credential{}, ctx.Err()
+		}
+	}}
+	c := New(st, Config{})
+	first, cancel := context.WithCancel(context.Background())
+	errs := make(chan error, 2)
+	go func() { _, err := c.Credential(first, "pk_a"); errs <- err }()
+	<-entered
+	go func() { _, err := c.Credential(context.Background(), "pk_a"); errs <- err }()
+	cancel()
+	close(release)
+	var failed int
+	for range 2 {
+		if err := <-errs; err != nil {
+			failed++
+			if !errors.Is(err, context.Canceled) {
+				t.Errorf("unexpected error %v", err)
+			}
+		}
+	}
+	if failed > 0 {
+		t.Errorf("%d callers failed because the first one's context was cancelled; want none", failed)
 	}
 }

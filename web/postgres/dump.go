@@ -182,6 +182,13 @@ func (s *Store) Load(ctx context.Context, records iter.Seq2[web.DumpRecord, erro
 	// records cannot be read twice. A load into a new database has nobody to
 	// conflict with.
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		// Hold off every other writer until commit, so that the emptiness
+		// checked below stays true while the dump goes in (READ COMMITTED
+		// alone would let another instance or the admin CLI insert rows
+		// between the check and the inserts). Readers are not blocked.
+		if _, err := tx.Exec(ctx, `LOCK TABLE `+strings.Join(dumpTables, ", ")+` IN EXCLUSIVE MODE`); err != nil {
+			return fmt.Errorf("load dump: lock tables: %w", err)
+		}
 		if !intoNonEmpty {
 			var full []string
 			for _, t := range dumpTables {

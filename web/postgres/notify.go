@@ -189,20 +189,34 @@ func (n *Notifier) Publish(ctx context.Context, e live.Event) error {
 // error of that first attempt (ctx bounds it). The listener then runs on its
 // own, reconnecting after any drop, until Close.
 func (n *Notifier) Listen(ctx context.Context) error {
+	// Claim the listener before connecting, so two calls cannot both start
+	// one (the second's cancel would overwrite the first's, which Close
+	// could then never stop).
+	lctx, cancel := context.WithCancel(context.Background())
 	n.mu.Lock()
-	started := n.cancel != nil
-	n.mu.Unlock()
-	if started {
+	if n.cancel != nil {
+		n.mu.Unlock()
+		cancel()
 		return errors.New("postgres: the notifier is already listening")
 	}
+	n.cancel = cancel
+	n.mu.Unlock()
 	conn, err := n.connect(ctx)
 	if err != nil {
+		n.mu.Lock()
+		n.cancel = nil
+		n.mu.Unlock()
+		cancel()
 		return err
 	}
-	lctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	n.mu.Lock()
-	n.conn, n.cancel, n.done = conn, cancel, done
+	if lctx.Err() != nil { // closed while connecting
+		n.mu.Unlock()
+		_ = conn.Close(context.Background())
+		return errors.New("postgres: the notifier was closed while connecting")
+	}
+	n.conn, n.done = conn, done
 	n.mu.Unlock()
 	go func() {
 		defer close(done)
@@ -221,7 +235,9 @@ func (n *Notifier) Close() error {
 		return nil
 	}
 	cancel()
-	<-done
+	if done != nil { // nil while Listen is still connecting: it gives up on its own
+		<-done
+	}
 	return nil
 }
 
