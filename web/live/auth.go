@@ -28,6 +28,21 @@ type authState struct {
 // events are dropped before the answer is queued, so none of them can reach
 // the new identity.
 func (c *conn) authenticate(raw string) {
+	for attempt := 1; ; attempt++ {
+		if c.authenticateOnce(raw, attempt == 2) {
+			return
+		}
+	}
+}
+
+// authenticateOnce verifies raw and, unless a partner-token revocation
+// (ExpirePartnerTokens) happened while it verified, makes it the socket's
+// identity; it reports whether it is done. Such a verification may have
+// used the revoked secret, so the caller verifies again (the verifier's
+// cache was revoked too); on the last attempt the socket is told to
+// authenticate again instead.
+func (c *conn) authenticateOnce(raw string, last bool) bool {
+	revoked := c.h.partnerRevocations.Load()
 	ctx, cancel := context.WithTimeout(context.Background(), verifyTimeout)
 	p, err := c.h.verifier.Verify(ctx, raw)
 	cancel()
@@ -44,13 +59,23 @@ func (c *conn) authenticate(raw string) {
 			c.h.log.Error("live: verify token", "err", err)
 		}
 		c.reply(encodeError(err, typeAuthenticate))
-		return
+		return true
 	}
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed || c.kicked() {
-		return
+		return true
+	}
+	// Checked under c.mu: ExpirePartnerTokens counts first and sweeps the
+	// sockets (each under its mu) after, so a revocation this check misses
+	// finds this socket authenticated and expires it.
+	if p.Partner && c.h.partnerRevocations.Load() != revoked {
+		if !last {
+			return false
+		}
+		c.enqueueLocked([][]byte{encodeError(web.Errorf(web.ETokenExpired, "the retailer's API secret was rotated while this token was checked; authenticate again"), typeAuthenticate)})
+		return true
 	}
 	a := &c.auth
 	prev := a.principal
@@ -82,6 +107,7 @@ func (c *conn) authenticate(raw string) {
 		c.hold = holdState{}
 	}
 	a.stopExpiry = c.h.cfg.Clock.AfterFunc(p.ExpiresAt.Sub(now), func() { c.expire(gen) })
+	return true
 }
 
 // expire runs when the token of authentication gen expires: private events

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -140,6 +141,10 @@ type Handler struct {
 	sub       Subscriber
 	origin    string // the one allowed browser origin, normalized
 	accept    *websocket.AcceptOptions
+
+	// partnerRevocations counts ExpirePartnerTokens calls, so a socket whose
+	// partner token was verified across one verifies it again.
+	partnerRevocations atomic.Uint64
 
 	mu        sync.Mutex
 	conns     map[*conn]struct{}
@@ -295,6 +300,7 @@ func (h *Handler) Conns() int {
 // that retailer's API secret was rotated. It returns how many sockets it
 // expired.
 func (h *Handler) ExpirePartnerTokens(retailerID string) int {
+	h.partnerRevocations.Add(1)
 	h.mu.Lock()
 	conns := make([]*conn, 0, len(h.conns))
 	for c := range h.conns {
