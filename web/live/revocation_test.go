@@ -22,7 +22,9 @@ func (f retailerFunc) RetailerByDistribution(ctx context.Context, d string) (web
 
 type verifierFunc func(ctx context.Context, raw string) (web.Principal, error)
 
-func (f verifierFunc) Verify(ctx context.Context, raw string) (web.Principal, error) { return f(ctx, raw) }
+func (f verifierFunc) Verify(ctx context.Context, raw string) (web.Principal, error) {
+	return f(ctx, raw)
+}
 
 // A partner token verified across a revocation (the API secret rotated while
 // it was checked) is verified again before the socket accepts it: a token of
