@@ -357,10 +357,18 @@ export class VirtualPlanner {
    */
   async run(running) {
     const think = () => sleep(300 + this.random() * 1700);
-    try {
-      if (this.role !== 'guest') await this.signIn();
-    } catch {
-      this.ledger.bffFailure();
+    // A listener must end up signed in to have a view to check: like a host
+    // page whose SDK retries getToken, it tries again (the BFF may be
+    // refusing for a moment: its per-user limit, an outage) until it is in.
+    for (let attempt = 0; this.role !== 'guest' && running(); attempt++) {
+      try {
+        await this.signIn();
+        break;
+      } catch {
+        this.ledger.bffFailure();
+        if (this.role !== 'listener') break;
+        await sleep(Math.min(4000, 500 * 2 ** attempt));
+      }
     }
     let products = /** @type {Array<{id: string}>} */ ([]);
     const signedIn0 = () => this.identity()?.kind === 'user';
