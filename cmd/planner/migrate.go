@@ -35,7 +35,7 @@ func runMigrate(ctx context.Context, args []string, getenv func(string) string, 
 		return err
 	}
 	defer st.Close()
-	cur, _, err := service.SchemaVersion(ctx, st)
+	cur, _, err := st.SchemaVersion(ctx)
 	if err != nil {
 		return err
 	}

@@ -165,22 +165,10 @@ func loadBox(getenv func(string) string, path string) (*secretbox.Box, error) {
 	return box, nil
 }
 
-// SchemaVersion reports st's schema version and the one this build's
-// migrations end at, if st can tell.
-func SchemaVersion(ctx context.Context, st Store) (current, latest int64, err error) {
-	v, ok := st.(interface {
-		SchemaVersion(ctx context.Context) (current, latest int64, err error)
-	})
-	if !ok {
-		return 0, 0, errors.New("this database cannot report its schema version")
-	}
-	return v.SchemaVersion(ctx)
-}
-
 // checkSchema refuses a schema other than this build's latest (after
 // migrating, only a newer one can remain).
 func checkSchema(ctx context.Context, st Store, db string) error {
-	cur, latest, err := SchemaVersion(ctx, st)
+	cur, latest, err := st.SchemaVersion(ctx)
 	if err != nil {
 		return fmt.Errorf("database %s: %w", DisplayName(db), err)
 	}

@@ -20,6 +20,9 @@ import (
 type Store interface {
 	Ping(ctx context.Context) error
 	Close() error
+	// SchemaVersion reports the database's schema version (0 when never
+	// migrated) and the latest of this build's migrations.
+	SchemaVersion(ctx context.Context) (current, latest int64, err error)
 
 	// Retailers and their embedding origins.
 	CreateRetailer(ctx context.Context, r web.Retailer, c web.Credential) error
