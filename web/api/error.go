@@ -50,7 +50,9 @@ func (s *Server) handleError(err error, c echo.Context) {
 		status = http.StatusInternalServerError
 	}
 	if he := (*echo.HTTPError)(nil); errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed {
+		// The router has set Allow; the body says it too.
 		status = http.StatusMethodNotAllowed
+		e = web.Errorf(web.EValidation, "method not allowed on this endpoint; allowed: %s", c.Response().Header().Get(echo.HeaderAllow))
 	}
 	c.Set(errorCodeKey, e.Code)
 	h := c.Response().Header()
@@ -82,10 +84,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 			body[k] = v
 		}
 	}
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(status)
-		return
-	}
+	// HEAD too: its answer has GET's headers, and net/http drops the body.
 	_ = c.JSON(status, map[string]any{"error": body})
 }
 
