@@ -506,7 +506,7 @@ func TestTLSRequired(t *testing.T) {
 			req.Header.Set("X-Forwarded-Proto", tc.proto)
 		}
 		rec := httptest.NewRecorder()
-		h.svc.Handler().ServeHTTP(rec, req)
+		h.handler.ServeHTTP(rec, req)
 		if rec.Code != tc.wantStatus {
 			t.Errorf("%s: status %d, want %d", tc.name, rec.Code, tc.wantStatus)
 		}

@@ -22,6 +22,8 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	get(e, "/healthz", handleHealthz())
 	get(e, "/readyz", handleReadyz(s.store))
 	get(e, "/.well-known/jwks.json", handleJWKS(s.jwks))
+	get(e, "/openapi.json", handleDocument(openAPIDocument, "application/json"))
+	get(e, "/schemas/catalog.json", handleDocument(catalogSchema, "application/schema+json"))
 	get(e, "/planner", handlePlannerPage(s.store, s.cfg.PublicURL))
 	get(e, "/static/*", handleStatic())
 	if s.cfg.Live != nil {

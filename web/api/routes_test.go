@@ -26,6 +26,7 @@ func TestWrongMethod(t *testing.T) {
 		{"PATCH on a project", "PATCH", "/v1/projects/prj_x", tok, "OPTIONS, DELETE, GET, HEAD, PUT"},
 		{"PUT on the project list", "PUT", "/v1/projects", "", "OPTIONS, GET, HEAD, POST"},
 		{"POST on a health check", "POST", "/healthz", "", "OPTIONS, GET, HEAD"},
+		{"DELETE on the document", "DELETE", "/openapi.json", "", "OPTIONS, GET, HEAD"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -92,6 +93,8 @@ func TestHEAD(t *testing.T) {
 		{"health", "/healthz", "", 200},
 		{"readiness", "/readyz", "", 200},
 		{"key set", "/.well-known/jwks.json", "", 200},
+		{"OpenAPI document", "/openapi.json", "", 200},
+		{"catalog schema", "/schemas/catalog.json", "", 200},
 		{"planner page", "/planner?d=" + h.a.DistributionID, "", 200},
 		{"me", "/v1/me", le, 200},
 		{"categories", "/v1/catalog/categories", le, 200},
