@@ -25,6 +25,7 @@ var statusOf = map[string]int{
 	web.ENotFound:            http.StatusNotFound,
 	web.EConflict:            http.StatusConflict,
 	web.EValidation:          http.StatusBadRequest,
+	web.EMethodNotAllowed:    http.StatusMethodNotAllowed,
 	web.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
 	web.ERateLimited:         http.StatusTooManyRequests,
 	web.ETLSRequired:         http.StatusForbidden,
@@ -51,8 +52,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 	}
 	if he := (*echo.HTTPError)(nil); errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed {
 		// The router has set Allow; the body says it too.
-		status = http.StatusMethodNotAllowed
-		e = web.Errorf(web.EValidation, "method not allowed on this endpoint; allowed: %s", c.Response().Header().Get(echo.HeaderAllow))
+		e = web.Errorf(web.EMethodNotAllowed, "method not allowed on this endpoint; allowed: %s", c.Response().Header().Get(echo.HeaderAllow))
 	}
 	c.Set(errorCodeKey, e.Code)
 	h := c.Response().Header()
@@ -100,7 +100,7 @@ func toWebError(err error) *web.Error {
 		case http.StatusNotFound:
 			return web.Errorf(web.ENotFound, "no such endpoint")
 		case http.StatusMethodNotAllowed:
-			return web.Errorf(web.EValidation, "method not allowed on this endpoint")
+			return web.Errorf(web.EMethodNotAllowed, "method not allowed on this endpoint")
 		case http.StatusRequestEntityTooLarge:
 			return web.Errorf(web.EPayloadTooLarge, "request body too large")
 		case http.StatusBadRequest:

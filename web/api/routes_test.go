@@ -47,8 +47,8 @@ func TestWrongMethod(t *testing.T) {
 				}
 				return
 			}
-			if res.errCode() != web.EValidation {
-				t.Errorf("code = %q, want %q", res.errCode(), web.EValidation)
+			if res.errCode() != web.EMethodNotAllowed {
+				t.Errorf("code = %q, want %q", res.errCode(), web.EMethodNotAllowed)
 			}
 			msg, _ := res.body["error"].(map[string]any)["message"].(string)
 			if !strings.Contains(msg, tc.allow) {
