@@ -86,7 +86,8 @@ export class Ledger {
   /**
    * check compares the ledger with the projects in the database.
    * @param {ProjectRow[]} rows the demo retailer's projects
-   * @param {Array<{planner: number, uid: string, view: Array<{id: string, version: number}> | null, events: Set<string>, since: number, resyncs: number, reconnects: number}>} listeners
+   * @param {Array<{planner: number, uid: string, view: Array<{id: string, version: number}> | null, events: Set<string>, since: number, resyncs: number, reconnects: number,
+   *   downWindows: Array<{from: number, to: number}>, resyncTimes: number[]}>} listeners
    */
   check(rows, listeners) {
     const byId = new Map(rows.map((r) => [r.id, r]));
@@ -162,20 +163,35 @@ export class Ledger {
     }
     const callMs = this.entries.filter((e) => e.outcome !== 'pending').map((e) => e.end - e.start);
     const live = listeners.map((l) => {
-      const expected = writes.filter((e) => e.outcome === 'ok' && e.write?.uid === l.uid && e.start > l.since && l.since > 0)
-        .map((e) => e.write?.kind === 'delete' ? null : `${e.result.id}@${e.result.version}`).filter((x) => x !== null);
-      const received = expected.filter((k) => l.events.has(/** @type {string} */ (k))).length;
+      const expectedWrites = writes.filter((e) => e.outcome === 'ok' && e.write?.kind !== 'delete' && e.write?.uid === l.uid && e.start > l.since && l.since > 0);
+      const expected = expectedWrites.map((e) => `${e.result.id}@${e.result.version}`);
+      const received = expected.filter((k) => l.events.has(k)).length;
+      // A missed event is explained when its write overlaps a time the
+      // socket was down (closed → subscribed again; 1 s either side for
+      // frames in flight), or the server told the tab to resync after it.
+      let unexplained = 0;
+      for (const e of expectedWrites) {
+        if (l.events.has(`${e.result.id}@${e.result.version}`)) continue;
+        const inWindow = l.downWindows.some((w) => e.start <= w.to + 1000 && e.end >= w.from - 1000);
+        const resynced = l.resyncTimes.some((t) => t >= e.start);
+        if (!inWindow && !resynced) {
+          unexplained++;
+          problems.push(`listener planner ${l.planner} (${l.uid}): missed ${e.result.id}@${e.result.version} (written ${new Date(e.end).toISOString()}) while its socket was up`);
+        }
+      }
       const db = rows.filter((r) => r.ownerUid === l.uid).map((r) => `${r.id}@${r.version}`).sort();
       const view = (l.view ?? []).map((p) => `${p.id}@${p.version}`).sort();
       const matches = JSON.stringify(db) === JSON.stringify(view);
       if (!matches) problems.push(`listener planner ${l.planner} (${l.uid}): view has ${view.length} projects, database ${db.length}`);
-      return { planner: l.planner, uid: l.uid, expected: expected.length, received, resyncs: l.resyncs, reconnects: l.reconnects, viewMatchesDatabase: matches };
+      return { planner: l.planner, uid: l.uid, expected: expected.length, received, missedWhileUp: unexplained, downWindows: l.downWindows.length,
+        resyncs: l.resyncs, reconnects: l.reconnects, viewMatchesDatabase: matches };
     });
     return {
       calls, failedBy, acknowledgedWrites: acknowledged, missing, wrongVersion, duplicates, wrongIdentity,
       tokenExpired: { episodes: this.episodes.length, exactlyOne: this.episodes.filter((e) => e.posts === 1).length, rePosts: extraPosts, unexplained },
       latencyMs: { calls: percentiles(callMs), held: percentiles(this.heldMs) },
       live, viewMismatches: live.filter((l) => !l.viewMatchesDatabase).length,
+      liveMissedWhileUp: live.reduce((n, l) => n + l.missedWhileUp, 0),
       bffFailures: this.bffFailures, notes: this.notes, problems: problems.slice(0, 50),
     };
   }
@@ -203,5 +219,6 @@ export function failures(r) {
   if (r.wrongIdentity) out.push(`${r.wrongIdentity} writes under another identity`);
   if (r.tokenExpired.unexplained) out.push(`${r.tokenExpired.unexplained} expiries with unexplained TokenExpired posts`);
   if (r.viewMismatches) out.push(`${r.viewMismatches} live views differ from the database`);
+  if (r.liveMissedWhileUp) out.push(`${r.liveMissedWhileUp} live events missed while the socket was up`);
   return out;
 }
