@@ -21,6 +21,8 @@ export class Ledger {
     this.entries = [];
     /** @type {number[]} */
     this.heldMs = [];
+    /** @type {Array<{end: number, ms: number}>} */
+    this.heldAt = [];
     /** @type {Array<{planner: number, posts: number, ms: number}>} */
     this.episodes = [];
     this.bffFailures = 0;
@@ -69,7 +71,7 @@ export class Ledger {
   }
 
   /** @param {number} ms */
-  held(ms) { this.heldMs.push(ms); }
+  held(ms) { this.heldMs.push(ms); this.heldAt.push({ end: Date.now(), ms }); }
 
   /** @param {number} planner @param {number} posts @param {number} ms */
   expiryEpisode(planner, posts, ms) { this.episodes.push({ planner, posts, ms }); }
@@ -88,17 +90,24 @@ export class Ledger {
    * @param {ProjectRow[]} rows the demo retailer's projects
    * @param {Array<{planner: number, uid: string, view: Array<{id: string, version: number}> | null, events: Set<string>, since: number, resyncs: number, reconnects: number,
    *   downWindows: Array<{from: number, to: number}>, resyncTimes: number[]}>} listeners
+   * @param {Array<{from: number, to: number}>} [faultWindows] timed faults; held times overlapping one (or the 10 s after it) are not "healthy"
    */
-  check(rows, listeners) {
+  check(rows, listeners, faultWindows = []) {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const calls = { attempted: this.entries.length, succeeded: 0, failed: 0, lost: 0 };
     /** @type {Record<string, number>} */
     const failedBy = {};
+    /** @type {any[]} */
+    const failedSamples = [];
     for (const e of this.entries) {
       if (e.outcome === 'ok') calls.succeeded++;
       else if (e.outcome === 'failed') {
         calls.failed++;
         failedBy[e.code ?? '?'] = (failedBy[e.code ?? '?'] ?? 0) + 1;
+        // The first few of each reason, to read what the visitor was told.
+        if ((failedBy[e.code ?? '?'] ?? 0) <= 3) {
+          failedSamples.push({ planner: e.planner, op: e.op, code: e.code, status: e.status, message: e.message, identity: e.identity, at: new Date(e.end).toISOString() });
+        }
       } else calls.lost++;
     }
     // Acknowledged writes: the last word on each project made here.
@@ -187,9 +196,12 @@ export class Ledger {
         resyncs: l.resyncs, reconnects: l.reconnects, viewMatchesDatabase: matches };
     });
     return {
-      calls, failedBy, acknowledgedWrites: acknowledged, missing, wrongVersion, duplicates, wrongIdentity,
+      calls, failedBy, failedSamples, acknowledgedWrites: acknowledged, missing, wrongVersion, duplicates, wrongIdentity,
       tokenExpired: { episodes: this.episodes.length, exactlyOne: this.episodes.filter((e) => e.posts === 1).length, rePosts: extraPosts, unexplained },
-      latencyMs: { calls: percentiles(callMs), held: percentiles(this.heldMs) },
+      latencyMs: {
+        calls: percentiles(callMs), held: percentiles(this.heldMs),
+        heldHealthy: percentiles(this.heldAt.filter((h) => !faultWindows.some((w) => h.end - h.ms <= w.to + 10000 && h.end >= w.from)).map((h) => h.ms)),
+      },
       live, viewMismatches: live.filter((l) => !l.viewMatchesDatabase).length,
       liveMissedWhileUp: live.reduce((n, l) => n + l.missedWhileUp, 0),
       bffFailures: this.bffFailures, notes: this.notes, problems: problems.slice(0, 50),

@@ -124,7 +124,7 @@ export async function main(argv) {
     }));
   }
   const started = Date.now();
-  const cpu0 = { host: stack.host.cpuSeconds(), planners: stack.servers.map((s) => s.cpuSeconds()) };
+  const cpu0 = { host: stack.host.cpuSeconds(), planners: stack.servers.map((s) => s.cpuSeconds()), harness: process.cpuUsage() };
   let running = true;
   for (const p of planners) {
     p.start();
@@ -137,6 +137,8 @@ export async function main(argv) {
   /** @type {string[]} */
   const faultLog = [];
   const at = () => Math.round((Date.now() - started) / 1000);
+  /** @type {Array<{from: number, to: number}>} when a timed fault was under way */
+  const faultWindows = [];
   /** @type {number[]} when the host site (re)started: its BFF's cache starts empty */
   const hostStarts = [];
   /**
@@ -146,7 +148,10 @@ export async function main(argv) {
    */
   const fault = (share, fn) => faultRuns.push((async () => {
     await sleep(durMs * share);
-    if (running) await fn().catch((err) => { faultLog.push(`FAILED to inject: ${err?.message ?? err}`); });
+    if (!running) return;
+    const from = Date.now();
+    await fn().catch((err) => { faultLog.push(`FAILED to inject: ${err?.message ?? err}`); });
+    faultWindows.push({ from, to: Date.now() });
   })());
   const restartAfter = duration(a['restart-after']);
   if (faults.has('bff-down')) {
@@ -192,7 +197,7 @@ export async function main(argv) {
         } else {
           const out = JSON.parse(stack.admin(['key', 'rotate', stack.entityId]));
           secrets++;
-          await stack.restartHost(out.apiSecret);
+          await stack.restartHost(out);
           hostStarts.push(Date.now());
         }
         await sleep(300);
@@ -232,8 +237,9 @@ export async function main(argv) {
       await sleep(ttlMs);
       const now = await mints(stack.metricsURL);
       const restarts = hostStarts.filter((t) => t >= t0).length;
-      if (now && last && running) {
-        const d = (/** @type {'le' | 'user'} */ k) => (now[k] >= last[k] && !restarts ? now[k] - last[k] : now[k]);
+      const prev = last;
+      if (now && prev && running) {
+        const d = (/** @type {'le' | 'user'} */ k) => (now[k] >= prev[k] && !restarts ? now[k] - prev[k] : now[k]);
         windows.push({ le: d('le'), user: d('user'), hostStarts: restarts });
       }
       last = now;
@@ -242,7 +248,7 @@ export async function main(argv) {
 
   await sleep(durMs);
   running = false;
-  const cpu1 = { host: stack.host.cpuSeconds(), planners: stack.servers.map((s) => s.cpuSeconds()), at: Date.now() };
+  const cpu1 = { host: stack.host.cpuSeconds(), planners: stack.servers.map((s) => s.cpuSeconds()), harness: process.cpuUsage(cpu0.harness), at: Date.now() };
   log(`actions stopped after ${a.duration}; draining`);
   const drainUntil = Date.now() + duration(a.drain);
   await Promise.race([Promise.all(runs), sleep(duration(a.drain))]);
@@ -272,15 +278,21 @@ export async function main(argv) {
     backend: a.postgres ? 'postgres' : 'sqlite', instances,
     faults: { injected: [...faults], log: faultLog, socketsDropped: dropped, skewedPlanners: skewed },
     load: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length,
-    cpuPercentOfCore: { bff: pct(cpu1.host - cpu0.host), planners: cpu1.planners.map((c, i) => pct(c - cpu0.planners[i])) },
+    cpuPercentOfCore: {
+      bff: pct(cpu1.host - cpu0.host), planners: cpu1.planners.map((c, i) => pct(c - cpu0.planners[i])),
+      harness: pct((cpu1.harness.user + cpu1.harness.system) / 1e6),
+    },
     anonymousMints: {
       windows: windows.length, max: Math.max(0, ...windows.map((w) => w.le)),
       mean: windows.length ? Math.round((windows.reduce((s, w) => s + w.le, 0) / windows.length) * 100) / 100 : 0,
       over: mintOver, perWindow: windows.map((w) => w.le),
     },
-    ...ledger.check(rows, listeners),
+    ...ledger.check(rows, listeners, faultWindows),
   };
+  const crashes = [stack.host, ...stack.servers].flatMap((p) => p.crashes);
+  Object.assign(report, { crashes });
   const broken = failures(report);
+  if (crashes.length) broken.push(`${crashes.length} processes exited by themselves`);
   if (mintOver) broken.push(`${mintOver} TTL windows with more anonymous mints than 1 + refresh-ahead`);
   if (faultLog.some((f) => f.startsWith('FAILED'))) broken.push('a fault could not be injected');
   if (a.json) fs.writeFileSync(a.json, JSON.stringify({ ...report, failures: broken }, null, 2));
@@ -314,16 +326,20 @@ function printTable(r, broken) {
   row('  more posts than the backoff allows', r.tokenExpired.unexplained, 'must be 0');
   row('call latency p50/p95/p99 ms', `${r.latencyMs.calls.p50}/${r.latencyMs.calls.p95}/${r.latencyMs.calls.p99}`);
   row('held time (expiry → release) p50/p95/p99 ms', `${r.latencyMs.held.p50}/${r.latencyMs.held.p95}/${r.latencyMs.held.p99}`, `n=${r.latencyMs.held.n}`);
+  const hh = r.latencyMs.heldHealthy;
+  row('  outside timed faults (+10 s) p50/p95/p99 ms', `${hh.p50}/${hh.p95}/${hh.p99}`, `n=${hh.n}`);
   row('anonymous BFF mints per TTL window max/mean', `${r.anonymousMints.max}/${r.anonymousMints.mean}`,
     `${r.anonymousMints.windows} windows, ${r.anonymousMints.over} over 1 + refresh-ahead (must be 0)`);
   row('CPU, % of one core: BFF (host site)', r.cpuPercentOfCore.bff);
   row('CPU, % of one core: planner instances', r.cpuPercentOfCore.planners.join(' / '));
+  row('CPU, % of one core: this harness (all planners)', r.cpuPercentOfCore.harness);
   for (const l of r.live) {
     row(`live: planner ${l.planner} (${l.uid}) events expected/received`, `${l.expected}/${l.received}`,
       `${l.reconnects} reconnects, ${l.downWindows} down windows, ${l.resyncs} resyncs, ${l.missedWhileUp} missed while up (must be 0), ` +
       `view ${l.viewMatchesDatabase ? 'matches' : 'DIFFERS FROM'} the database`);
   }
   row('failed BFF token requests (host side)', r.bffFailures);
+  for (const c of r.crashes ?? []) console.log(`  crash: ${c}`);
   for (const p of r.problems) console.log(`  problem: ${p}`);
   console.log(broken.length ? `\nFAIL: ${broken.join(', ')}` : '\nPASS: every zero-count assertion holds');
 }

@@ -112,6 +112,9 @@ export class Proc {
     /** CPU seconds of the earlier lives of this process (restarts). */
     this.cpuBefore = 0;
     this.starts = 0;
+    /** @type {string[]} exits the harness did not ask for, with the output's tail */
+    this.crashes = [];
+    this.stopping = false;
   }
 
   /** @returns {Promise<RegExpExecArray>} */
@@ -119,6 +122,10 @@ export class Proc {
     const child = spawn(this.cmd, this.args, { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     this.starts++;
+    this.stopping = false;
+    child.once('exit', (code, sig) => {
+      if (!this.stopping) this.crashes.push(`${this.name} exited ${code ?? sig} by itself: ${this.tail.slice(-500)}`);
+    });
     let out = '';
     const keep = (/** @type {Buffer} */ d) => { this.tail = (this.tail + d).slice(-8000); };
     child.stderr?.on('data', keep);
@@ -149,6 +156,7 @@ export class Proc {
     const child = this.child;
     if (!child || !this.running) return;
     const cpu = procCPU(child.pid ?? 0);
+    this.stopping = true;
     const done = new Promise((r) => child.once('exit', r));
     child.kill(sig);
     if (await Promise.race([done.then(() => true), sleep(15000).then(() => false)])) { this.cpuBefore += cpu; return; }
@@ -178,7 +186,7 @@ export function procCPU(pid) {
 }
 
 /**
- * runCLI runs `planner ARGS` and returns its stdout.
+ * planner runs `planner ARGS` and returns its stdout.
  * @param {string[]} args
  * @param {Record<string, string>} env
  */
@@ -199,15 +207,24 @@ function freshPostgres(url) {
   return { url: u.toString(), drop: () => { try { execFileSync('psql', [url, '-qAtc', `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`], { stdio: 'ignore' }); } catch { /* best effort */ } } };
 }
 
+let built = false;
+
+/** build builds the commands once per process (runs in parallel share them). */
+function build() {
+  if (built) return;
+  fs.mkdirSync(bin, { recursive: true });
+  for (const cmd of ['planner', 'hostsite']) {
+    execFileSync('go', ['build', '-o', path.join(bin, cmd), `./cmd/${cmd}`], { cwd: root, stdio: 'inherit' });
+  }
+  built = true;
+}
+
 /**
  * startStack builds the commands and starts the stack.
  * @param {{ttl: string, instances: number, postgres?: string, log: (s: string) => void}} o
  */
 export async function startStack({ ttl, instances, postgres, log }) {
-  fs.mkdirSync(bin, { recursive: true });
-  for (const cmd of ['planner', 'hostsite']) {
-    execFileSync('go', ['build', '-o', path.join(bin, cmd), `./cmd/${cmd}`], { cwd: root, stdio: 'inherit' });
-  }
+  build();
   const data = fs.mkdtempSync(path.join(os.tmpdir(), 'soak-'));
   /** @type {Record<string, string>} */
   const env = {};
@@ -253,13 +270,13 @@ export async function startStack({ ttl, instances, postgres, log }) {
     servers, host, lb, cut, db, env, data, entityId: /** @type {string} */ (entity.id),
     metricsURL: `http://127.0.0.1:${metricsPort}/metrics`,
     /**
-     * restartHost restarts the host site, with a new API secret when given
-     * (the BFF reads its secret at start-up only).
-     * @param {string} [secret]
+     * restartHost restarts the host site with new credentials (the BFF
+     * reads its API key and secret at start-up only).
+     * @param {{apiKey: string, apiSecret: string}} cred
      */
-    async restartHost(secret) {
+    async restartHost({ apiKey, apiSecret }) {
       await host.stop('SIGTERM');
-      if (secret) host.env = { ...host.env, PLANNER_API_SECRET: secret };
+      host.env = { ...host.env, PLANNER_API_KEY: apiKey, PLANNER_API_SECRET: apiSecret };
       await host.start();
     },
     /**
