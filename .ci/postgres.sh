@@ -1,6 +1,9 @@
 # Sourced by .ci/test.sh. start_postgres starts a throwaway PostgreSQL cluster
 # on 127.0.0.1 for the web/postgres tests and exports PLANNER_TEST_POSTGRES_URL;
-# the cluster is stopped and deleted when the calling shell exits. Try it alone:
+# the cluster is stopped and deleted when the calling shell exits. For the soak
+# harness's pg-restart fault it also exports PLANNER_TEST_POSTGRES_DATA (the
+# data directory) and PLANNER_TEST_POSTGRES_RESTART (a shell command that
+# restarts the server, dropping every connection; run it with bash -c). Try it alone:
 #
 #	bash -c 'source .ci/postgres.sh && start_postgres && psql "$PLANNER_TEST_POSTGRES_URL" -c "select 1"'
 #
@@ -80,6 +83,12 @@ start_postgres() {
       PG_TEST_BIN=$bin
       pg_as_owner "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres planner_test || return 1
       export PLANNER_TEST_POSTGRES_URL="postgres://postgres@127.0.0.1:$port/planner_test?sslmode=disable"
+      export PLANNER_TEST_POSTGRES_DATA="$PG_TEST_DIR/data"
+      # pg_ctl restart keeps the options of the last start (postmaster.opts).
+      local restart
+      restart=$(printf '%q ' "$bin/pg_ctl" -D "$PG_TEST_DIR/data" -l "$PG_TEST_DIR/server.log" -m fast -w -t 60 restart)
+      if [ "$(id -u)" = 0 ]; then restart="cd / && runuser -u postgres -- $restart"; fi
+      export PLANNER_TEST_POSTGRES_RESTART="$restart >/dev/null"
       echo "PostgreSQL $("$bin/pg_ctl" --version | awk '{print $3}') on 127.0.0.1:$port (data in $PG_TEST_DIR)"
       return 0
     fi

@@ -50,8 +50,15 @@ start_postgres
 step "go test -race"
 go test -race -count=1 ./...
 
-step "soak: 50 virtual planners, 30 s, one of each SQLite fault (e2e/soak)"
-npm run --silent soak -- --planners 50 --duration 30s --ttl 10s --faults bff-down,drop-sockets,skew
+step "soak: 50 virtual planners, 30 s, every SQLite fault (e2e/soak)"
+npm run --silent soak -- --planners 50 --duration 30s --ttl 10s --faults bff-down,drop-sockets,skew,term,kill,rotate
+if [ -n "${PLANNER_TEST_POSTGRES_URL:-}" ]; then
+  soak_pg_faults=kill
+  # pg-restart needs the restart command .ci/postgres.sh exports for its own cluster.
+  if [ -n "${PLANNER_TEST_POSTGRES_RESTART:-}" ]; then soak_pg_faults=kill,pg-restart; fi
+  step "soak: two instances on PostgreSQL, 50 planners, 30 s, faults $soak_pg_faults"
+  npm run --silent soak -- --planners 50 --duration 30s --ttl 10s --faults "$soak_pg_faults"
+fi
 node --test e2e/soak/
 
 step "node --test static/"

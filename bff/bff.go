@@ -71,7 +71,7 @@ func New(cfg Config, opts ...Option) (*BFF, error) {
 		b.breaker = newBreaker(cfg.BreakerThreshold, cfg.BreakerCooldown, cfg.Clock, func(from, to int) {
 			switch to {
 			case breakerOpen:
-				b.log.Error("planner API circuit breaker open: token calls fail fast", "cooldown", cfg.BreakerCooldown.String())
+				b.log.Error("planner API circuit breaker open: token calls fail fast", "max_cooldown", cfg.BreakerCooldown.String())
 			case breakerClosed:
 				b.log.Info("planner API circuit breaker closed")
 			}

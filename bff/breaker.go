@@ -12,25 +12,46 @@ const (
 	breakerHalfOpen = 2
 )
 
+// breakerFirstCooldown is how long the breaker stays open the first time it
+// opens after being closed; each failed probe doubles it, up to the cap.
+const breakerFirstCooldown = time.Second
+
 // breaker is a consecutive-failure circuit breaker. Closed, it lets every
 // call through; after threshold failures in a row it opens and refuses calls
-// for cooldown; then it lets one probe through (half-open): success closes
-// it, failure opens it again.
+// for a cooldown; then it lets one probe through (half-open): success closes
+// it, failure opens it again for twice as long, up to maxCooldown.
+//
+// The cooldown backs off rather than being fixed so that recovery is
+// prompt: with a fixed 30 s cooldown an outage of a few seconds became 30 s
+// of 503s (found by the soak harness, e2e/soak). Doubling from 1 s notices
+// the API is back within about the outage's own length again, while a long
+// outage still costs the API only one probe per maxCooldown.
 type breaker struct {
-	threshold int
-	cooldown  time.Duration
-	clock     func() time.Time
-	onChange  func(from, to int)
+	threshold   int
+	maxCooldown time.Duration
+	clock       func() time.Time
+	onChange    func(from, to int)
 
 	mu        sync.Mutex
 	state     int
 	failures  int
 	openUntil time.Time
 	probing   bool
+	reopens   int // openings since the breaker was last closed, less one
 }
 
-func newBreaker(threshold int, cooldown time.Duration, clock func() time.Time, onChange func(from, to int)) *breaker {
-	return &breaker{threshold: threshold, cooldown: cooldown, clock: clock, onChange: onChange}
+func newBreaker(threshold int, maxCooldown time.Duration, clock func() time.Time, onChange func(from, to int)) *breaker {
+	return &breaker{threshold: threshold, maxCooldown: maxCooldown, clock: clock, onChange: onChange}
+}
+
+// cooldown is the length of the next opening: breakerFirstCooldown doubled
+// per failed probe since the breaker was closed, at most maxCooldown.
+func (b *breaker) cooldown() time.Duration {
+	d := min(breakerFirstCooldown, b.maxCooldown)
+	for i := 0; i < b.reopens && d < b.maxCooldown; i++ {
+		d *= 2
+	}
+	return min(d, b.maxCooldown)
 }
 
 // allow reports whether a call may go out now and, when it may, whether it
@@ -80,12 +101,18 @@ func (b *breaker) record(probe, failed bool) {
 	}
 	if !failed {
 		b.failures = 0
+		b.reopens = 0
 		b.set(breakerClosed)
 		return
 	}
 	b.failures++
-	if b.state == breakerHalfOpen || b.failures >= b.threshold {
-		b.openUntil = now.Add(b.cooldown)
+	switch {
+	case b.state == breakerHalfOpen:
+		b.reopens++
+		b.openUntil = now.Add(b.cooldown())
+		b.set(breakerOpen)
+	case b.failures >= b.threshold:
+		b.openUntil = now.Add(b.cooldown())
 		b.set(breakerOpen)
 	}
 }

@@ -82,7 +82,73 @@ func TestBreakerProbeFailureReopens(t *testing.T) {
 		t.Fatalf("after a released probe: allow = %v (probe %v), want the next probe", ok, probe)
 	}
 	b.record(probe, true)
-	if ok, _, wait := b.allow(); ok || wait != 10*time.Second {
-		t.Errorf("after the probe failed: allow = %v, wait %s; want refused for 10s", ok, wait)
+	if ok, _, wait := b.allow(); ok || wait != 2*time.Second {
+		t.Errorf("after the probe failed: allow = %v, wait %s; want refused for 2s (the first cooldown doubled)", ok, wait)
+	}
+}
+
+// TestBreakerCooldownBacksOff: the first opening lasts 1 s, each failed probe
+// doubles the cooldown up to the cap, and a successful probe starts over, so
+// a short outage costs a short spell of fast failures, not the cap.
+func TestBreakerCooldownBacksOff(t *testing.T) {
+	t.Parallel()
+	clock := clocktest.New(time.Time{})
+	b := newBreaker(2, 10*time.Second, clock.Now, nil)
+	fail := func(what string) {
+		t.Helper()
+		ok, probe, _ := b.allow()
+		if !ok {
+			t.Fatalf("%s: refused, want admitted", what)
+		}
+		b.record(probe, true)
+	}
+	// waitOut checks the breaker refuses for exactly want, then lets a probe through.
+	waitOut := func(want time.Duration) {
+		t.Helper()
+		if ok, _, wait := b.allow(); ok || wait != want {
+			t.Fatalf("open: allow = %v, wait %s; want refused for %s", ok, wait, want)
+		}
+		clock.Advance(want - time.Millisecond)
+		if ok, _, _ := b.allow(); ok {
+			t.Fatalf("admitted %s into a %s cooldown", want-time.Millisecond, want)
+		}
+		clock.Advance(time.Millisecond)
+	}
+	fail("first failure")
+	fail("second failure: opens")
+	for i, want := range []time.Duration{1, 2, 4, 8, 10, 10} {
+		waitOut(want * time.Second)
+		if i < 5 {
+			fail("the probe")
+		}
+	}
+	ok, probe, _ := b.allow()
+	if !ok || !probe {
+		t.Fatalf("after the capped cooldown: allow = %v (probe %v), want the probe", ok, probe)
+	}
+	b.record(probe, false)
+	if got := b.current(); got != breakerClosed {
+		t.Fatalf("state after a good probe = %d, want closed", got)
+	}
+	fail("a failure after recovery")
+	fail("the next one: opens again")
+	waitOut(time.Second) // backoff starts over
+}
+
+// TestBreakerShortCap: a cap below the first cooldown is the cooldown.
+func TestBreakerShortCap(t *testing.T) {
+	t.Parallel()
+	clock := clocktest.New(time.Time{})
+	b := newBreaker(1, 300*time.Millisecond, clock.Now, nil)
+	for range 3 {
+		ok, probe, _ := b.allow()
+		if !ok {
+			t.Fatal("refused after the cooldown")
+		}
+		b.record(probe, true)
+		if _, _, wait := b.allow(); wait != 300*time.Millisecond {
+			t.Fatalf("wait = %s, want 300ms", wait)
+		}
+		clock.Advance(300 * time.Millisecond)
 	}
 }

@@ -94,8 +94,9 @@ type Config struct {
 	// the circuit breaker: calls then fail fast, sparing an ailing API.
 	// Default 5.
 	BreakerThreshold int
-	// BreakerCooldown is how long the open breaker refuses calls before it lets
-	// one probe through. Default 30 s.
+	// BreakerCooldown caps how long the open breaker refuses calls before it
+	// lets one probe through: the first opening lasts 1 s (or BreakerCooldown
+	// if shorter), each failed probe doubles it up to this cap. Default 30 s.
 	BreakerCooldown time.Duration
 
 	// TrustedOrigins lists origins (scheme://host[:port]) other than the

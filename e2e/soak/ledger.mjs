@@ -21,6 +21,8 @@ export class Ledger {
     this.entries = [];
     /** @type {number[]} */
     this.heldMs = [];
+    /** @type {Array<{end: number, ms: number}>} */
+    this.heldAt = [];
     /** @type {Array<{planner: number, posts: number, ms: number}>} */
     this.episodes = [];
     this.bffFailures = 0;
@@ -69,7 +71,7 @@ export class Ledger {
   }
 
   /** @param {number} ms */
-  held(ms) { this.heldMs.push(ms); }
+  held(ms) { this.heldMs.push(ms); this.heldAt.push({ end: Date.now(), ms }); }
 
   /** @param {number} planner @param {number} posts @param {number} ms */
   expiryEpisode(planner, posts, ms) { this.episodes.push({ planner, posts, ms }); }
@@ -86,18 +88,26 @@ export class Ledger {
   /**
    * check compares the ledger with the projects in the database.
    * @param {ProjectRow[]} rows the demo retailer's projects
-   * @param {Array<{planner: number, uid: string, view: Array<{id: string, version: number}> | null, events: Set<string>, since: number, resyncs: number, reconnects: number}>} listeners
+   * @param {Array<{planner: number, uid: string, view: Array<{id: string, version: number}> | null, events: Set<string>, since: number, resyncs: number, reconnects: number,
+   *   downWindows: Array<{from: number, to: number}>, resyncTimes: number[]}>} listeners
+   * @param {Array<{from: number, to: number}>} [faultWindows] timed faults; held times overlapping one (or the 10 s after it) are not "healthy"
    */
-  check(rows, listeners) {
+  check(rows, listeners, faultWindows = []) {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const calls = { attempted: this.entries.length, succeeded: 0, failed: 0, lost: 0 };
     /** @type {Record<string, number>} */
     const failedBy = {};
+    /** @type {any[]} */
+    const failedSamples = [];
     for (const e of this.entries) {
       if (e.outcome === 'ok') calls.succeeded++;
       else if (e.outcome === 'failed') {
         calls.failed++;
         failedBy[e.code ?? '?'] = (failedBy[e.code ?? '?'] ?? 0) + 1;
+        // The first few of each reason, to read what the visitor was told.
+        if ((failedBy[e.code ?? '?'] ?? 0) <= 3) {
+          failedSamples.push({ planner: e.planner, op: e.op, code: e.code, status: e.status, message: e.message, identity: e.identity, at: new Date(e.end).toISOString() });
+        }
       } else calls.lost++;
     }
     // Acknowledged writes: the last word on each project made here.
@@ -162,20 +172,38 @@ export class Ledger {
     }
     const callMs = this.entries.filter((e) => e.outcome !== 'pending').map((e) => e.end - e.start);
     const live = listeners.map((l) => {
-      const expected = writes.filter((e) => e.outcome === 'ok' && e.write?.uid === l.uid && e.start > l.since && l.since > 0)
-        .map((e) => e.write?.kind === 'delete' ? null : `${e.result.id}@${e.result.version}`).filter((x) => x !== null);
-      const received = expected.filter((k) => l.events.has(/** @type {string} */ (k))).length;
+      const expectedWrites = writes.filter((e) => e.outcome === 'ok' && e.write?.kind !== 'delete' && e.write?.uid === l.uid && e.start > l.since && l.since > 0);
+      const expected = expectedWrites.map((e) => `${e.result.id}@${e.result.version}`);
+      const received = expected.filter((k) => l.events.has(k)).length;
+      // A missed event is explained when its write overlaps a time the
+      // socket was down (closed → subscribed again; 1 s either side for
+      // frames in flight), or the server told the tab to resync after it.
+      let unexplained = 0;
+      for (const e of expectedWrites) {
+        if (l.events.has(`${e.result.id}@${e.result.version}`)) continue;
+        const inWindow = l.downWindows.some((w) => e.start <= w.to + 1000 && e.end >= w.from - 1000);
+        const resynced = l.resyncTimes.some((t) => t >= e.start);
+        if (!inWindow && !resynced) {
+          unexplained++;
+          problems.push(`listener planner ${l.planner} (${l.uid}): missed ${e.result.id}@${e.result.version} (written ${new Date(e.end).toISOString()}) while its socket was up`);
+        }
+      }
       const db = rows.filter((r) => r.ownerUid === l.uid).map((r) => `${r.id}@${r.version}`).sort();
       const view = (l.view ?? []).map((p) => `${p.id}@${p.version}`).sort();
       const matches = JSON.stringify(db) === JSON.stringify(view);
       if (!matches) problems.push(`listener planner ${l.planner} (${l.uid}): view has ${view.length} projects, database ${db.length}`);
-      return { planner: l.planner, uid: l.uid, expected: expected.length, received, resyncs: l.resyncs, reconnects: l.reconnects, viewMatchesDatabase: matches };
+      return { planner: l.planner, uid: l.uid, expected: expected.length, received, missedWhileUp: unexplained, downWindows: l.downWindows.length,
+        resyncs: l.resyncs, reconnects: l.reconnects, viewMatchesDatabase: matches };
     });
     return {
-      calls, failedBy, acknowledgedWrites: acknowledged, missing, wrongVersion, duplicates, wrongIdentity,
+      calls, failedBy, failedSamples, acknowledgedWrites: acknowledged, missing, wrongVersion, duplicates, wrongIdentity,
       tokenExpired: { episodes: this.episodes.length, exactlyOne: this.episodes.filter((e) => e.posts === 1).length, rePosts: extraPosts, unexplained },
-      latencyMs: { calls: percentiles(callMs), held: percentiles(this.heldMs) },
+      latencyMs: {
+        calls: percentiles(callMs), held: percentiles(this.heldMs),
+        heldHealthy: percentiles(this.heldAt.filter((h) => !faultWindows.some((w) => h.end - h.ms <= w.to + 10000 && h.end >= w.from)).map((h) => h.ms)),
+      },
       live, viewMismatches: live.filter((l) => !l.viewMatchesDatabase).length,
+      liveMissedWhileUp: live.reduce((n, l) => n + l.missedWhileUp, 0),
       bffFailures: this.bffFailures, notes: this.notes, problems: problems.slice(0, 50),
     };
   }
@@ -203,5 +231,6 @@ export function failures(r) {
   if (r.wrongIdentity) out.push(`${r.wrongIdentity} writes under another identity`);
   if (r.tokenExpired.unexplained) out.push(`${r.tokenExpired.unexplained} expiries with unexplained TokenExpired posts`);
   if (r.viewMismatches) out.push(`${r.viewMismatches} live views differ from the database`);
+  if (r.liveMissedWhileUp) out.push(`${r.liveMissedWhileUp} live events missed while the socket was up`);
   return out;
 }

@@ -65,6 +65,12 @@ export class VirtualPlanner {
     /** @type {Set<string>} project events (id@version) this tab's live socket received */
     this.liveEvents = new Set();
     this.liveSubscribedAt = 0;
+    /** @type {Array<{from: number, to: number}>} times this tab's live socket was down (closed → subscribed again) */
+    this.downWindows = [];
+    /** @type {number | null} */
+    this.downSince = null;
+    /** @type {number[]} when the server told this tab to resync */
+    this.resyncTimes = [];
     this.reconnects = 0;
     this.socketsOpened = 0;
     this.resyncs = 0;
@@ -98,7 +104,10 @@ export class VirtualPlanner {
         super(url);
         self.sockets.add(this);
         if (self.socketsOpened++ > 0) self.reconnects++;
-        this.addEventListener('close', () => self.sockets.delete(this));
+        this.addEventListener('close', () => {
+          self.sockets.delete(this);
+          if (self.downSince === null) self.downSince = Date.now();
+        });
         this.addEventListener('message', (/** @type {any} */ ev) => self.onLiveMessage(String(ev.data)));
       }
     }
@@ -175,8 +184,12 @@ export class VirtualPlanner {
   onLiveMessage(text) {
     let m;
     try { m = JSON.parse(text); } catch { return; }
-    if (m.type === 'subscribed' && m.payload?.topic === 'projects' && !this.liveSubscribedAt) this.liveSubscribedAt = Date.now();
-    if (m.type === 'resync') this.resyncs++;
+    if (m.type === 'subscribed' && m.payload?.topic === 'projects') {
+      if (!this.liveSubscribedAt) this.liveSubscribedAt = Date.now();
+      if (this.downSince !== null) this.downWindows.push({ from: this.downSince, to: Date.now() });
+      this.downSince = null;
+    }
+    if (m.type === 'resync') { this.resyncs++; this.resyncTimes.push(Date.now()); }
     if (m.type === 'event' && m.payload?.topic === 'projects') this.liveEvents.add(`${m.payload.id}@${m.payload.version}`);
   }
 

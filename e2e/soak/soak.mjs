@@ -1,15 +1,14 @@
 #!/usr/bin/env node
-// soak.mjs: the soak and fault harness (issue 12, phase 1: one instance on
-// SQLite). `npm run soak -- --planners 50 --duration 30s --ttl 10s --faults bff-down,drop-sockets,skew`
-// starts the demo (planner service + reference host site) on loopback, runs
+// soak.mjs: the soak and fault harness (issue 12).
+// `npm run soak -- --planners 50 --duration 30s --ttl 10s --faults bff-down,drop-sockets,skew,term,kill,rotate`
+// starts the stack (stack.mjs: planner instances on SQLite, or two on
+// PostgreSQL with --postgres, and the reference host site) on loopback, runs
 // N virtual planners (planner.mjs) through it, injects the faults, then checks
 // the ledger against `planner export` of the database and reports a table
 // (and JSON with --json FILE). It exits 1 when a zero-count assertion fails.
 
-import { spawn, execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,10 +16,12 @@ import { parseArgs } from 'node:util';
 import { Browser } from './host.mjs';
 import { Ledger, failures } from './ledger.mjs';
 import { VirtualPlanner } from './planner.mjs';
+import { startStack } from './stack.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const root = path.resolve(here, '../..');
 const sleep = (/** @type {number} */ ms) => new Promise((r) => setTimeout(r, ms));
+
+/** FAULTS are the faults --faults may name. */
+export const FAULTS = ['bff-down', 'drop-sockets', 'skew', 'term', 'kill', 'rotate', 'pg-restart'];
 
 /** @param {string} s e.g. "30s", "2m", "1500ms" */
 export function duration(s) {
@@ -42,91 +43,18 @@ function mulberry(seed) {
 }
 
 /**
- * forwarder is a loopback TCP forwarder the harness can cut: while cut, new
- * connections are reset and open ones dropped ("unreachable").
+ * mints reads the BFF's upstream mint counters from its metrics listener.
+ * @param {string} url
+ * @returns {Promise<{le: number, user: number} | null>}
  */
-async function forwarder() {
-  /** @type {{port: number, host: string} | null} */
-  let target = null;
-  let cut = false;
-  /** @type {Set<net.Socket>} */
-  const open = new Set();
-  const server = net.createServer((c) => {
-    if (cut || !target) { c.resetAndDestroy(); return; }
-    const u = net.connect(target.port, target.host);
-    open.add(c); open.add(u);
-    c.pipe(u); u.pipe(c);
-    const end = () => { c.destroy(); u.destroy(); open.delete(c); open.delete(u); };
-    c.on('error', end); u.on('error', end); c.on('close', end); u.on('close', end);
-  });
-  await new Promise((r) => server.listen(0, '127.0.0.1', () => r(undefined)));
-  return {
-    port: /** @type {net.AddressInfo} */ (server.address()).port,
-    /** @param {string} url */
-    setTarget(url) { const u = new URL(url); target = { host: u.hostname === 'localhost' ? '127.0.0.1' : u.hostname, port: Number(u.port) }; },
-    /** @param {boolean} v */
-    setCut(v) {
-      cut = v;
-      if (v) for (const s of open) s.destroy();
-    },
-    close() { server.close(); for (const s of open) s.destroy(); },
-  };
-}
-
-/**
- * startDemo builds and starts cmd/demo on free loopback ports.
- * @param {{ttl: string, bffAPIURL: string}} o
- */
-async function startDemo({ ttl, bffAPIURL }) {
-  const bin = path.join(root, 'e2e/.bin');
-  fs.mkdirSync(bin, { recursive: true });
-  execFileSync('go', ['build', '-o', path.join(bin, 'demo'), './cmd/demo'], { cwd: root, stdio: 'inherit' });
-  execFileSync('go', ['build', '-o', path.join(bin, 'planner'), './cmd/planner'], { cwd: root, stdio: 'inherit' });
-  const data = fs.mkdtempSync(path.join(os.tmpdir(), 'soak-'));
-  const child = spawn(path.join(bin, 'demo'), ['--data', data, '--planner-addr', 'localhost:0', '--host-addr', '127.0.0.1:0',
-    '--token-ttl', ttl, '--bff-api-url', bffAPIURL], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let errText = '';
-  child.stderr.on('data', (d) => { errText += d; if (errText.length > 20000) errText = errText.slice(-10000); });
-  const info = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start: ${out}${errText}`)), 30000);
-    child.stdout.on('data', (d) => {
-      out += d;
-      const host = /Open the host site:\s+(\S+)\/plan/.exec(out);
-      const planner = /Planner service:\s+(\S+)/.exec(out);
-      const users = /alice \/ (\S+)\s+bob \/ (\S+)/.exec(out);
-      if (host && planner && users) {
-        clearTimeout(timer);
-        resolve({ hostURL: host[1], plannerURL: planner[1], passwords: { alice: users[1], bob: users[2] } });
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`demo exited ${code}: ${errText}`)));
-  });
-  const state = JSON.parse(fs.readFileSync(path.join(data, 'demo.json'), 'utf8'));
-  return {
-    ...info, distribution: state.distributionId, data, child, stderr: () => errText,
-    async stop() {
-      if (child.exitCode !== null) return;
-      const done = new Promise((r) => child.on('exit', r));
-      child.kill('SIGINT');
-      await Promise.race([done, sleep(10000)]);
-    },
-    /** @returns {any[]} */
-    exportProjects() {
-      const jsonl = execFileSync(path.join(bin, 'planner'), ['export', '--db', path.join(data, 'planner.db')],
-        { maxBuffer: 256 << 20, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
-      return jsonl.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'project');
-    },
-  };
-}
-
-/** @param {string} url */
-async function waitHealthy(url) {
-  for (let i = 0; i < 100; i++) {
-    try { if ((await fetch(url + '/healthz')).ok) return; } catch { /* not yet */ }
-    await sleep(100);
+async function mints(url) {
+  try {
+    const text = await (await fetch(url, { signal: AbortSignal.timeout(2000) })).text();
+    const get = (/** @type {string} */ kind) => Number(new RegExp(`^planner_bff_upstream_mints_total\\{kind="${kind}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+    return { le: get('legal-entity'), user: get('user') };
+  } catch {
+    return null;
   }
-  throw new Error(`${url} not healthy`);
 }
 
 /** @param {string[]} argv */
@@ -139,6 +67,7 @@ export async function main(argv) {
       ttl: { type: 'string', default: '10s' },
       faults: { type: 'string', default: '' },
       'bff-down': { type: 'string', default: '8s' },
+      'restart-after': { type: 'string', default: '2s' },
       'skew-share': { type: 'string', default: '0.2' },
       'tabs-per-user': { type: 'string', default: '8' },
       'signed-in-share': { type: 'string', default: '0.3' },
@@ -147,37 +76,27 @@ export async function main(argv) {
       seed: { type: 'string', default: String(Date.now() % 100000) },
       json: { type: 'string' },
       'break-gate': { type: 'string', default: '' },
-      'planner-url': { type: 'string' },
-      'host-url': { type: 'string' },
-      'planner-db': { type: 'string' },
-      distribution: { type: 'string' },
-      passwords: { type: 'string' },
+      postgres: { type: 'string', default: process.env.PLANNER_TEST_POSTGRES_URL ?? '' },
+      'pg-restart-cmd': { type: 'string', default: process.env.PLANNER_TEST_POSTGRES_RESTART ?? '' },
+      instances: { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
   });
   const n = Number(a.planners);
   const durMs = duration(a.duration);
   const faults = new Set(a.faults.split(',').filter(Boolean));
-  for (const f of faults) if (!['bff-down', 'drop-sockets', 'skew'].includes(f)) throw new Error(`unknown fault ${f} (phase 1: bff-down, drop-sockets, skew)`);
+  for (const f of faults) if (!FAULTS.includes(f)) throw new Error(`unknown fault ${f} (known: ${FAULTS.join(', ')})`);
+  const instances = Number(a.instances ?? (a.postgres ? 2 : 1));
+  if (instances > 1 && !a.postgres) throw new Error('--instances above 1 needs --postgres URL (or PLANNER_TEST_POSTGRES_URL)');
+  if (faults.has('pg-restart') && !(a.postgres && a['pg-restart-cmd'])) {
+    throw new Error('pg-restart needs --postgres and --pg-restart-cmd (or PLANNER_TEST_POSTGRES_RESTART, exported by .ci/postgres.sh)');
+  }
   const random = mulberry(Number(a.seed));
   const log = (/** @type {string} */ s) => { if (!a.quiet) process.stderr.write(`soak: ${s}\n`); };
 
-  const fwd = await forwarder();
-  /** @type {Awaited<ReturnType<typeof startDemo>> | null} */
-  let demo = null;
-  /** @type {{plannerURL: string, hostURL: string, distribution: string, passwords: Record<string, string>}} */
-  let target;
-  if (a['planner-url'] && a['host-url']) {
-    if (faults.has('bff-down')) throw new Error('bff-down needs the harness to start the demo (its BFF goes through the forwarder)');
-    target = { plannerURL: a['planner-url'], hostURL: a['host-url'], distribution: a.distribution ?? '', passwords: JSON.parse(a.passwords ?? '{}') };
-  } else {
-    demo = await startDemo({ ttl: a.ttl, bffAPIURL: `http://127.0.0.1:${fwd.port}` });
-    target = demo;
-  }
-  fwd.setTarget(target.plannerURL);
-  await waitHealthy(target.plannerURL);
-  await waitHealthy(target.hostURL);
-  log(`planner ${target.plannerURL}, host ${target.hostURL}, ${n} planners for ${a.duration}, ttl ${a.ttl}, faults [${[...faults]}], seed ${a.seed}`);
+  const stack = await startStack({ ttl: a.ttl, instances, postgres: a.postgres || undefined, log });
+  const target = stack;
+  log(`${n} planners for ${a.duration}, ttl ${a.ttl}, faults [${[...faults]}], seed ${a.seed}`);
 
   const ledger = new Ledger();
   const users = ['alice', 'bob'];
@@ -204,8 +123,8 @@ export async function main(argv) {
       switchRate: Number(a['switch-rate']),
     }));
   }
-  // Browsers of several tabs are signed in once, by their first tab.
   const started = Date.now();
+  const cpu0 = { host: stack.host.cpuSeconds(), planners: stack.servers.map((s) => s.cpuSeconds()), harness: process.cpuUsage() };
   let running = true;
   for (const p of planners) {
     p.start();
@@ -217,16 +136,83 @@ export async function main(argv) {
   const faultRuns = [];
   /** @type {string[]} */
   const faultLog = [];
+  const at = () => Math.round((Date.now() - started) / 1000);
+  /** @type {Array<{from: number, to: number}>} when a timed fault was under way */
+  const faultWindows = [];
+  /** @type {number[]} when the host site (re)started: its BFF's cache starts empty */
+  const hostStarts = [];
+  /**
+   * fault runs fn at share of the run, unless the run is over by then.
+   * @param {number} share
+   * @param {() => Promise<void>} fn
+   */
+  const fault = (share, fn) => faultRuns.push((async () => {
+    await sleep(durMs * share);
+    if (!running) return;
+    const from = Date.now();
+    await fn().catch((err) => { faultLog.push(`FAILED to inject: ${err?.message ?? err}`); });
+    faultWindows.push({ from, to: Date.now() });
+  })());
+  const restartAfter = duration(a['restart-after']);
   if (faults.has('bff-down')) {
-    faultRuns.push((async () => {
-      await sleep(durMs * 0.15);
-      if (!running) return;
+    fault(0.15, async () => {
       const t = duration(a['bff-down']);
-      faultLog.push(`planner API unreachable from the BFF for ${t / 1000} s at +${Math.round((Date.now() - started) / 1000)} s`);
-      fwd.setCut(true);
+      faultLog.push(`planner API unreachable from the BFF for ${t / 1000} s at +${at()} s`);
+      stack.cut.setCut(true);
       await sleep(t);
-      fwd.setCut(false);
-    })());
+      stack.cut.setCut(false);
+    });
+  }
+  /**
+   * outage stops instance i with sig and starts it again on the same address
+   * and database after --restart-after.
+   * @param {number} i
+   * @param {NodeJS.Signals} sig
+   */
+  const outage = async (i, sig) => {
+    const s = stack.servers[i];
+    const t0 = Date.now();
+    await s.stop(sig);
+    const stopped = Date.now() - t0;
+    await sleep(restartAfter);
+    await s.start();
+    faultLog.push(`planner instance #${i + 1} ${sig === 'SIGKILL' ? 'killed (SIGKILL)' : `stopped (SIGTERM, exited after ${stopped} ms)`} at +${at()} s, ` +
+      `restarted after ${Math.round((Date.now() - t0) / 100) / 10} s on the same address and database`);
+  };
+  if (faults.has('term')) fault(0.35, () => outage(0, 'SIGTERM'));
+  if (faults.has('kill')) fault(0.55, () => outage(instances - 1, 'SIGKILL'));
+  if (faults.has('rotate')) {
+    fault(0.7, async () => {
+      // A burst: signing key, API secret, signing key, API secret, signing
+      // key. The BFF reads its secret at start-up only, so each API-secret
+      // rotation is followed by a restart of the host site with the new
+      // secret, within the old secret's grace (the instances' refresh interval).
+      const t0 = Date.now();
+      let signing = 0;
+      let secrets = 0;
+      for (let i = 0; i < 5 && running; i++) {
+        if (i % 2 === 0) {
+          stack.admin(['signing-key', 'rotate']);
+          signing++;
+        } else {
+          const out = JSON.parse(stack.admin(['key', 'rotate', stack.entityId]));
+          secrets++;
+          await stack.restartHost(out);
+          hostStarts.push(Date.now());
+        }
+        await sleep(300);
+      }
+      faultLog.push(`${signing} signing-key and ${secrets} API-secret rotations at +${Math.round((t0 - started) / 1000)} s ` +
+        `in ${Math.round((Date.now() - t0) / 100) / 10} s (host site restarted with each new secret)`);
+    });
+  }
+  if (faults.has('pg-restart')) {
+    fault(0.85, async () => {
+      const t0 = Date.now();
+      const r = spawnSync('bash', ['-c', a['pg-restart-cmd']], { stdio: ['ignore', 'pipe', 'pipe'] });
+      if (r.status !== 0) throw new Error(`pg-restart: ${r.stderr}`);
+      faultLog.push(`PostgreSQL restarted at +${Math.round((t0 - started) / 1000)} s (${Date.now() - t0} ms)`);
+    });
   }
   let dropped = 0;
   if (faults.has('drop-sockets')) {
@@ -239,43 +225,80 @@ export async function main(argv) {
   }
   const skewed = planners.filter((p) => p.skewMs !== 0).length;
 
+  // Upstream mints for anonymous visitors, per TTL window, from the BFF's
+  // own counters (they restart from 0 with the host site).
+  const ttlMs = duration(a.ttl);
+  /** @type {Array<{le: number, user: number, hostStarts: number, ms: number}>} */
+  const windows = [];
+  const mintRun = (async () => {
+    let last = await mints(stack.metricsURL);
+    while (running) {
+      const t0 = Date.now();
+      await sleep(ttlMs);
+      const now = await mints(stack.metricsURL);
+      const restarts = hostStarts.filter((t) => t >= t0).length;
+      const prev = last;
+      if (now && prev && running) {
+        const d = (/** @type {'le' | 'user'} */ k) => (now[k] >= prev[k] && !restarts ? now[k] - prev[k] : now[k]);
+        windows.push({ le: d('le'), user: d('user'), hostStarts: restarts, ms: Date.now() - t0 });
+      }
+      last = now;
+    }
+  })();
+
   await sleep(durMs);
   running = false;
+  const cpu1 = { host: stack.host.cpuSeconds(), planners: stack.servers.map((s) => s.cpuSeconds()), harness: process.cpuUsage(cpu0.harness), at: Date.now() };
   log(`actions stopped after ${a.duration}; draining`);
   const drainUntil = Date.now() + duration(a.drain);
   await Promise.race([Promise.all(runs), sleep(duration(a.drain))]);
   while (ledger.pending() > 0 && Date.now() < drainUntil) await sleep(200);
-  await Promise.all(faultRuns);
+  await Promise.all([...faultRuns, mintRun]);
   // Let the last live events and their refetches land, then read the views.
   await sleep(3000);
   const listeners = planners.filter((p) => p.role === 'listener').map((p) => ({
     planner: p.index, uid: p.user, view: p.viewProjects, events: p.liveEvents, since: p.liveSubscribedAt, resyncs: p.resyncs, reconnects: p.reconnects,
+    downWindows: [...p.downWindows, ...(p.downSince !== null ? [{ from: p.downSince, to: Infinity }] : [])], resyncTimes: p.resyncTimes,
   }));
   ledger.freeze();
   for (const p of planners) p.stop();
-  fwd.close();
 
-  /** @type {any[]} */
-  let rows;
-  if (demo) {
-    await demo.stop();
-    rows = demo.exportProjects();
-    fs.rmSync(demo.data, { recursive: true, force: true });
-  } else if (a['planner-db']) {
-    rows = JSON.parse('[]');
-    const jsonl = execFileSync(path.join(root, 'e2e/.bin/planner'), ['export', '--db', a['planner-db']]).toString();
-    rows = jsonl.split('\n').filter(Boolean).map((l) => JSON.parse(l)).filter((r) => r.type === 'project');
-  } else {
-    throw new Error('pointed at running servers: give --planner-db so the database can be checked');
-  }
+  await stack.stop();
+  const rows = stack.exportProjects();
+  stack.cleanup();
+  const wallS = (cpu1.at - started) / 1000;
+  const pct = (/** @type {number} */ s) => Math.round((s / wallS) * 1000) / 10;
+  // Allowed per window: one legal-entity token and the refreshes ahead of
+  // expiry, which the BFF starts no sooner than 62 % of a token's life after
+  // the last mint (75 % - 5 % jitter, scaled by the servable share of a 10 s
+  // token): 2 in a window of one TTL, more only when a loaded machine
+  // stretched the window; and one more each time the host site started in
+  // the window (its cache starts empty).
+  const allowed = (/** @type {{ms: number, hostStarts: number}} */ w) => 1 + Math.floor(w.ms / (0.62 * ttlMs)) + w.hostStarts;
+  const mintOver = windows.filter((w) => w.le > allowed(w)).length;
   const report = {
     command: `npm run soak -- ${argv.join(' ')}`,
     planners: n, signedInTabs: signedIn, durationS: durMs / 1000, ttl: a.ttl, seed: Number(a.seed),
+    backend: a.postgres ? 'postgres' : 'sqlite', instances,
     faults: { injected: [...faults], log: faultLog, socketsDropped: dropped, skewedPlanners: skewed },
     load: os.loadavg().map((x) => Math.round(x * 100) / 100), cpus: os.cpus().length,
-    ...ledger.check(rows, listeners),
+    cpuPercentOfCore: {
+      bff: pct(cpu1.host - cpu0.host), planners: cpu1.planners.map((c, i) => pct(c - cpu0.planners[i])),
+      harness: pct((cpu1.harness.user + cpu1.harness.system) / 1e6),
+    },
+    anonymousMints: {
+      windows: windows.length, max: Math.max(0, ...windows.map((w) => w.le)),
+      mean: windows.length ? Math.round((windows.reduce((s, w) => s + w.le, 0) / windows.length) * 100) / 100 : 0,
+      over: mintOver, perWindow: windows.map((w) => w.le), windowMs: windows.map((w) => w.ms),
+    },
+    ...ledger.check(rows, listeners, faultWindows),
   };
+  const crashes = [stack.host, ...stack.servers].flatMap((p) => p.crashes);
+  Object.assign(report, { crashes });
   const broken = failures(report);
+  if (crashes.length) broken.push(`${crashes.length} processes exited by themselves`);
+  if (mintOver) broken.push(`${mintOver} TTL windows with more anonymous mints than 1 + refresh-ahead`);
+  if (faultLog.some((f) => f.startsWith('FAILED'))) broken.push('a fault could not be injected');
   if (a.json) fs.writeFileSync(a.json, JSON.stringify({ ...report, failures: broken }, null, 2));
   if (!a.quiet) printTable(report, broken);
   return { report, failures: broken };
@@ -287,7 +310,8 @@ export async function main(argv) {
  */
 function printTable(r, broken) {
   const row = (/** @type {string} */ k, /** @type {unknown} */ v, want = '') => console.log(`${k.padEnd(44)} ${String(v).padStart(10)}  ${want}`);
-  console.log(`\nsoak: ${r.planners} planners (${r.signedInTabs} signed-in tabs), ${r.durationS} s, ttl ${r.ttl}, seed ${r.seed}, load ${r.load.join(' ')} on ${r.cpus} CPUs`);
+  console.log(`\nsoak: ${r.planners} planners (${r.signedInTabs} signed-in tabs), ${r.durationS} s, ttl ${r.ttl}, seed ${r.seed}, ` +
+    `${r.instances} instance(s) on ${r.backend}, load ${r.load.join(' ')} on ${r.cpus} CPUs`);
   for (const f of r.faults.log) console.log(`  fault: ${f}`);
   if (r.faults.injected.includes('drop-sockets')) console.log(`  fault: ${r.faults.socketsDropped} live sockets dropped`);
   if (r.faults.injected.includes('skew')) console.log(`  fault: ${r.faults.skewedPlanners} planners with clocks ±10 min off`);
@@ -306,11 +330,20 @@ function printTable(r, broken) {
   row('  more posts than the backoff allows', r.tokenExpired.unexplained, 'must be 0');
   row('call latency p50/p95/p99 ms', `${r.latencyMs.calls.p50}/${r.latencyMs.calls.p95}/${r.latencyMs.calls.p99}`);
   row('held time (expiry → release) p50/p95/p99 ms', `${r.latencyMs.held.p50}/${r.latencyMs.held.p95}/${r.latencyMs.held.p99}`, `n=${r.latencyMs.held.n}`);
+  const hh = r.latencyMs.heldHealthy;
+  row('  outside timed faults (+10 s) p50/p95/p99 ms', `${hh.p50}/${hh.p95}/${hh.p99}`, `n=${hh.n}`);
+  row('anonymous BFF mints per TTL window max/mean', `${r.anonymousMints.max}/${r.anonymousMints.mean}`,
+    `${r.anonymousMints.windows} windows, ${r.anonymousMints.over} over 1 + refresh-ahead (must be 0)`);
+  row('CPU, % of one core: BFF (host site)', r.cpuPercentOfCore.bff);
+  row('CPU, % of one core: planner instances', r.cpuPercentOfCore.planners.join(' / '));
+  row('CPU, % of one core: this harness (all planners)', r.cpuPercentOfCore.harness);
   for (const l of r.live) {
     row(`live: planner ${l.planner} (${l.uid}) events expected/received`, `${l.expected}/${l.received}`,
-      `${l.reconnects} reconnects, ${l.resyncs} resyncs, view ${l.viewMatchesDatabase ? 'matches' : 'DIFFERS FROM'} the database`);
+      `${l.reconnects} reconnects, ${l.downWindows} down windows, ${l.resyncs} resyncs, ${l.missedWhileUp} missed while up (must be 0), ` +
+      `view ${l.viewMatchesDatabase ? 'matches' : 'DIFFERS FROM'} the database`);
   }
   row('failed BFF token requests (host side)', r.bffFailures);
+  for (const c of r.crashes ?? []) console.log(`  crash: ${c}`);
   for (const p of r.problems) console.log(`  problem: ${p}`);
   console.log(broken.length ? `\nFAIL: ${broken.join(', ')}` : '\nPASS: every zero-count assertion holds');
 }
