@@ -71,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	case cmd == "entity" && sub == "create":
-		return runEntityCreate(ctx, rest[1:], getenv, stdout)
+		return runEntityCreate(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "entity" && sub == "list":
 		return runEntityList(ctx, rest[1:], getenv, stdout)
 	case cmd == "entity" && sub == "origins":
