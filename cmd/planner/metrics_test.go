@@ -161,6 +161,9 @@ func TestServeMetrics(t *testing.T) {
 		t.Fatalf("authenticate: %s %v", data, err)
 	}
 
+	// The /ws upgrade itself is counted once its handler returns, which
+	// may come after the socket's first answer, so it is not asserted here
+	// (web/metrics tests the 101 case).
 	after := scrape(t, murl[1])
 	for _, c := range []struct {
 		name   string
@@ -171,7 +174,6 @@ func TestServeMetrics(t *testing.T) {
 		{"planner_http_requests_total", map[string]string{"route": "/v1/catalog/products/:id", "status": "404", "code": "not_found"}, 2},
 		{"planner_http_request_duration_seconds", map[string]string{"route": "/v1/catalog/products/:id", "status": "404"}, 2},
 		{"planner_http_requests_total", map[string]string{"route": "/v1/me", "status": "401", "code": "invalid_token"}, 1},
-		{"planner_http_requests_total", map[string]string{"route": "/ws", "status": "101"}, 1},
 		{"planner_tokens_issued_total", map[string]string{"kind": "legal-entity", "outcome": "issued"}, 1},
 		{"planner_tokens_verified_total", map[string]string{"kind": "legal-entity", "outcome": "ok"}, 3},
 		{"planner_tokens_verified_total", map[string]string{"outcome": "invalid_token"}, 1},
