@@ -17,6 +17,7 @@ const (
 	ENotFound            = "not_found"            // 404
 	EConflict            = "conflict"             // 409: stale version
 	EValidation          = "validation_failed"    // 400/422
+	EMethodNotAllowed    = "method_not_allowed"   // 405 with Allow
 	EPayloadTooLarge     = "payload_too_large"    // 413
 	ERateLimited         = "rate_limited"         // 429 with Retry-After
 	ETLSRequired         = "tls_required"         // 403: plain HTTP from a non-loopback peer

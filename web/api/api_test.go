@@ -506,7 +506,7 @@ func TestTLSRequired(t *testing.T) {
 			req.Header.Set("X-Forwarded-Proto", tc.proto)
 		}
 		rec := httptest.NewRecorder()
-		h.svc.Handler().ServeHTTP(rec, req)
+		h.handler.ServeHTTP(rec, req)
 		if rec.Code != tc.wantStatus {
 			t.Errorf("%s: status %d, want %d", tc.name, rec.Code, tc.wantStatus)
 		}
@@ -529,8 +529,8 @@ func TestHealthAndJWKS(t *testing.T) {
 	if jwks.status != 200 || len(keys) != 1 || keys[0].(map[string]any)["crv"] != "Ed25519" || keys[0].(map[string]any)["d"] != nil {
 		t.Errorf("jwks = %s, want one public Ed25519 key", jwks.raw)
 	}
-	if res := h.api("GET", "/v1/nothing", "", nil); res.status != 404 && res.status != 401 {
-		t.Errorf("unknown path: %d", res.status)
+	if res := h.api("GET", "/v1/nothing", "", nil); res.status != 404 || res.errCode() != web.ENotFound {
+		t.Errorf("unknown path: %d %s, want 404 not_found (before any token check)", res.status, res.raw)
 	}
 }
 

@@ -38,6 +38,7 @@ func TestMintCredentialCache(t *testing.T) {
 	srv := NewServer(Config{PublicURL: "http://localhost:8090", TokenRate: -1, TokenFailRate: -1, Clock: clock,
 		Credentials: credcache.New(fake, credcache.Config{Clock: clock})},
 		slog.New(slog.NewTextHandler(io.Discard, nil)), st, issuer, verifier, keys)
+	checked := CheckContract(t, srv)
 	cred, err := st.Credential(t.Context(), "pk_bench")
 	if err != nil {
 		t.Fatal(err)
@@ -47,7 +48,7 @@ func TestMintCredentialCache(t *testing.T) {
 		req.RemoteAddr = "127.0.0.1:40000"
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
+		checked.ServeHTTP(rec, req)
 		return rec.Code
 	}
 	for _, tc := range []struct {

@@ -25,6 +25,7 @@ var statusOf = map[string]int{
 	web.ENotFound:            http.StatusNotFound,
 	web.EConflict:            http.StatusConflict,
 	web.EValidation:          http.StatusBadRequest,
+	web.EMethodNotAllowed:    http.StatusMethodNotAllowed,
 	web.EPayloadTooLarge:     http.StatusRequestEntityTooLarge,
 	web.ERateLimited:         http.StatusTooManyRequests,
 	web.ETLSRequired:         http.StatusForbidden,
@@ -50,7 +51,8 @@ func (s *Server) handleError(err error, c echo.Context) {
 		status = http.StatusInternalServerError
 	}
 	if he := (*echo.HTTPError)(nil); errors.As(err, &he) && he.Code == http.StatusMethodNotAllowed {
-		status = http.StatusMethodNotAllowed
+		// The router has set Allow; the body says it too.
+		e = web.Errorf(web.EMethodNotAllowed, "method not allowed on this endpoint; allowed: %s", c.Response().Header().Get(echo.HeaderAllow))
 	}
 	c.Set(errorCodeKey, e.Code)
 	h := c.Response().Header()
@@ -82,10 +84,7 @@ func (s *Server) handleError(err error, c echo.Context) {
 			body[k] = v
 		}
 	}
-	if c.Request().Method == http.MethodHead {
-		_ = c.NoContent(status)
-		return
-	}
+	// HEAD too: its answer has GET's headers, and net/http drops the body.
 	_ = c.JSON(status, map[string]any{"error": body})
 }
 
@@ -101,7 +100,7 @@ func toWebError(err error) *web.Error {
 		case http.StatusNotFound:
 			return web.Errorf(web.ENotFound, "no such endpoint")
 		case http.StatusMethodNotAllowed:
-			return web.Errorf(web.EValidation, "method not allowed on this endpoint")
+			return web.Errorf(web.EMethodNotAllowed, "method not allowed on this endpoint")
 		case http.StatusRequestEntityTooLarge:
 			return web.Errorf(web.EPayloadTooLarge, "request body too large")
 		case http.StatusBadRequest:

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/api"
 	"github.com/roomplanner/planner/web/clocktest"
 	"github.com/roomplanner/planner/web/service"
 )
@@ -46,14 +47,15 @@ type retailer struct {
 
 // harness is a real planner service on 127.0.0.1 with a real SQLite file.
 type harness struct {
-	t      *testing.T
-	svc    *service.Service
-	srv    *httptest.Server
-	clock  *clocktest.Clock
-	logs   *syncBuffer
-	a, b   retailer
-	mu     sync.Mutex
-	bodies []string // every response header and body seen, for the secret scan
+	t       *testing.T
+	svc     *service.Service
+	handler http.Handler // svc's, checked against openapi.json (api.CheckContract)
+	srv     *httptest.Server
+	clock   *clocktest.Clock
+	logs    *syncBuffer
+	a, b    retailer
+	mu      sync.Mutex
+	bodies  []string // every response header and body seen, for the secret scan
 }
 
 func newHarness(t *testing.T) *harness {
@@ -70,7 +72,8 @@ func newHarness(t *testing.T) *harness {
 	}
 	t.Cleanup(func() { svc.Close() })
 	h.svc = svc
-	h.srv = httptest.NewServer(svc.Handler())
+	h.handler = api.CheckContract(t, svc.Handler())
+	h.srv = httptest.NewServer(h.handler)
 	t.Cleanup(h.srv.Close)
 	h.a = h.addRetailer("Alpha Home", "http://127.0.0.1:8080", "sofa-a", "table-a")
 	h.b = h.addRetailer("Beta Living", "https://beta.example", "sofa-b")

@@ -1,23 +1,34 @@
 package api
 
 import (
+	"net/http"
+
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web/ratelimit"
 )
 
 // addRoutes lists every route of the API, grouped by who may call it.
 // auth is the Bearer-token middleware (benchmarks swap it to measure its cost).
+//
+// Middleware that only some routes need is given per route, never to a
+// group: echo's Group.Use registers catch-all routes for the group, which
+// answered a wrong method (GET /v1/tokens) or an unknown path under /v1 with
+// 401 missing_token instead of 405 (with Allow) or 404. Every GET route also
+// answers HEAD (get), except the live channel's upgrade.
 func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	e.Use(requestID(), s.logRequests, s.requireTLS, securityHeaders(s.cfg.TLS), contextTimeout(s.cfg.RequestTimeout))
 
 	// public
-	e.GET("/healthz", handleHealthz())
-	e.GET("/readyz", handleReadyz(s.store))
-	e.GET("/.well-known/jwks.json", handleJWKS(s.jwks))
-	e.GET("/planner", handlePlannerPage(s.store, s.cfg.PublicURL))
-	e.GET("/static/*", handleStatic())
+	get(e, "/healthz", handleHealthz())
+	get(e, "/readyz", handleReadyz(s.store))
+	get(e, "/.well-known/jwks.json", handleJWKS(s.jwks))
+	get(e, "/openapi.json", handleDocument(openAPIDocument, "application/json"))
+	get(e, "/schemas/catalog.json", handleDocument(catalogSchema, "application/schema+json"))
+	get(e, "/planner", handlePlannerPage(s.store, s.cfg.PublicURL))
+	get(e, "/static/*", handleStatic())
 	if s.cfg.Live != nil {
-		// Tokens travel in-band (an "authenticate" message), not in a header.
+		// Tokens travel in-band (an "authenticate" message), not in a
+		// header. GET only: a HEAD cannot upgrade.
 		e.GET("/ws", func(c echo.Context) error { return s.cfg.Live.ServeWS(c.Response(), c.Request()) })
 	}
 
@@ -34,16 +45,27 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	e.POST("/v1/tokens", handleTokenCreate(creds, s.issuer, tokens, s.cfg.Clock))
 
 	// token: the embedded planner
-	v1 := e.Group("/v1", auth)
-	v1.GET("/me", handleMe(s.store, s.cfg.Clock))
-	v1.GET("/catalog/categories", handleCategories(s.store))
-	v1.GET("/catalog/products", handleProducts(s.store))
-	v1.GET("/catalog/products/:id", handleProduct(s.store))
+	v1 := e.Group("/v1")
+	get(v1, "/me", handleMe(s.store, s.cfg.Clock), auth)
+	get(v1, "/catalog/categories", handleCategories(s.store), auth)
+	get(v1, "/catalog/products", handleProducts(s.store), auth)
+	get(v1, "/catalog/products/:id", handleProduct(s.store), auth)
 
-	projects := v1.Group("/projects", requireUser)
-	projects.GET("", handleProjectList(s.store))
-	projects.GET("/:id", handleProjectGet(s.store))
-	projects.POST("", handleProjectCreate(s.store, s.cfg.Clock), requireWrite)
-	projects.PUT("/:id", handleProjectUpdate(s.store, s.cfg.Clock), requireWrite)
-	projects.DELETE("/:id", handleProjectDelete(s.store), requireWrite)
+	// user token: the user's own projects; writes need write scope
+	get(v1, "/projects", handleProjectList(s.store), auth, requireUser)
+	get(v1, "/projects/:id", handleProjectGet(s.store), auth, requireUser)
+	v1.POST("/projects", handleProjectCreate(s.store, s.cfg.Clock), auth, requireUser, requireWrite)
+	v1.PUT("/projects/:id", handleProjectUpdate(s.store, s.cfg.Clock), auth, requireUser, requireWrite)
+	v1.DELETE("/projects/:id", handleProjectDelete(s.store), auth, requireUser, requireWrite)
+}
+
+// router is what echo.Echo and echo.Group share for adding routes.
+type router interface {
+	Match(methods []string, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) []*echo.Route
+}
+
+// get routes GET and HEAD of path to h. The handler need not care which:
+// net/http drops the body of an answer to HEAD and keeps its headers.
+func get(r router, path string, h echo.HandlerFunc, m ...echo.MiddlewareFunc) {
+	r.Match([]string{http.MethodGet, http.MethodHead}, path, h, m...)
 }

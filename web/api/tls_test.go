@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/roomplanner/planner/web/api"
 	"github.com/roomplanner/planner/web/service"
 )
 
@@ -32,7 +33,7 @@ func TestTLSRequiredBehindLoopbackProxy(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { svc.Close() })
-	srv := httptest.NewServer(svc.Handler())
+	srv := httptest.NewServer(api.CheckContract(t, svc.Handler()))
 	t.Cleanup(srv.Close)
 
 	tests := []struct {

@@ -139,22 +139,24 @@ func TestParseValid(t *testing.T) {
 	}
 }
 
-// TestParseRules breaks one rule at a time in testdata/base.json. Every error
-// must name the record and field: Field exactly, the message by its prefix.
-func TestParseRules(t *testing.T) {
-	t.Parallel()
+// ruleCase breaks one rule of the format in testdata/base.json.
+type ruleCase struct {
+	name   string
+	mutate func(doc)
+	field  string
+	prefix string // the message starts with it
+	code   string // web.EValidation unless set
+}
+
+// ruleCases are the format's rules, one broken per case; the schema test
+// (schema_test.go) runs them too.
+func ruleCases() []ruleCase {
 	const chair = `products[1] ("chair-saga"): `
 	long := func(n int) string { return strings.Repeat("ø", n) }
 	setP := func(k string, v any) func(doc) { return func(d doc) { d.product(1)[k] = v } }
 	delP := func(k string) func(doc) { return func(d doc) { delete(d.product(1), k) } }
 	setC := func(k string, v any) func(doc) { return func(d doc) { d.category(1)[k] = v } }
-	for _, tc := range []struct {
-		name   string
-		mutate func(doc)
-		field  string
-		prefix string // the message starts with it
-		code   string // web.EValidation unless set
-	}{
+	return []ruleCase{
 		// Shape.
 		{"unknown top-level field", func(d doc) { d["colour"] = "EUR" }, "colour", `unknown field "colour"`, ""},
 		{"unknown product field", setP("colour", "#ffffff"), "products[1].colour", chair + `unknown field "colour"`, ""},
@@ -236,7 +238,14 @@ func TestParseRules(t *testing.T) {
 		{"color short form", setP("color", "#fff"), "products[1].color", chair + "color must be a hex colour", ""},
 		{"color not hex", setP("color", "#12345g"), "products[1].color", chair + "color must be a hex colour", ""},
 		{"color without hash", setP("color", "1234567"), "products[1].color", chair + "color must be a hex colour", ""},
-	} {
+	}
+}
+
+// TestParseRules breaks one rule at a time in testdata/base.json. Every error
+// must name the record and field: Field exactly, the message by its prefix.
+func TestParseRules(t *testing.T) {
+	t.Parallel()
+	for _, tc := range ruleCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			d := baseDoc(t)
@@ -254,10 +263,30 @@ func TestParseRules(t *testing.T) {
 // TestParseAtLimits accepts values right at every limit.
 func TestParseAtLimits(t *testing.T) {
 	t.Parallel()
-	for _, tc := range []struct {
-		name   string
-		mutate func(doc)
-	}{
+	for _, tc := range limitCases() {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			d := baseDoc(t)
+			tc.mutate(d)
+			data, _ := json.Marshal(d)
+			f, err := Parse(bytes.NewReader(data))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkInvariants(t, f)
+		})
+	}
+}
+
+// limitCase sets values right at the format's limits.
+type limitCase struct {
+	name   string
+	mutate func(doc)
+}
+
+// limitCases are accepted by Parse, and by the schema (schema_test.go).
+func limitCases() []limitCase {
+	return []limitCase{
 		{"id of 64 characters", func(d doc) { d.product(1)["id"] = strings.Repeat("a", 64) }},
 		{"id of 1 character", func(d doc) { d.product(1)["id"] = "a" }},
 		{"id with all allowed characters", func(d doc) { d.product(1)["id"] = "AZaz09.-_" }},
@@ -274,18 +303,6 @@ func TestParseAtLimits(t *testing.T) {
 				p.(map[string]any)["currency"] = "NOK"
 			}
 		}},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			d := baseDoc(t)
-			tc.mutate(d)
-			data, _ := json.Marshal(d)
-			f, err := Parse(bytes.NewReader(data))
-			if err != nil {
-				t.Fatal(err)
-			}
-			checkInvariants(t, f)
-		})
 	}
 }
 
@@ -350,8 +367,9 @@ func TestParseSize(t *testing.T) {
 }
 
 // FuzzParse checks that Parse never panics, fails only with validation or
-// size errors, and that anything it accepts keeps the catalog's invariants and
-// survives a round trip through the import format.
+// size errors, and that anything it accepts keeps the catalog's invariants,
+// survives a round trip through the import format, and (so written) passes
+// the schema: the schema is never stricter than the importer.
 func FuzzParse(f *testing.F) {
 	f.Add(seedJSON)
 	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
@@ -378,9 +396,13 @@ func FuzzParse(f *testing.F) {
 			return
 		}
 		checkInvariants(t, got)
-		again, err := Parse(bytes.NewReader(encode(t, got)))
+		canonical := encode(t, got)
+		again, err := Parse(bytes.NewReader(canonical))
 		if err != nil {
 			t.Fatalf("an accepted file no longer parses once re-encoded: %v", err)
+		}
+		if err := schemaCheck(t, canonical); err != nil {
+			t.Fatalf("an accepted file, re-encoded, fails the schema: %v", err)
 		}
 		if !reflect.DeepEqual(got, again) {
 			t.Fatalf("round trip changed the catalog:\n%+v\n%+v", got, again)
