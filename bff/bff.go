@@ -30,6 +30,8 @@ type BFF struct {
 	cache     *cache
 	breaker   *breaker // nil in partner-signed mode
 	metrics   *metrics
+	creds     credentials // the planner API's last verdict on the API key and secret
+	echo      *echo.Echo  // ServeHTTP's, for hosts without one
 	cop       *http.CrossOriginProtection
 	ipLimit   *ratelimit.Keyed
 	userLimit *ratelimit.Keyed
@@ -37,7 +39,7 @@ type BFF struct {
 }
 
 // New checks cfg, fills its defaults and returns a BFF. It makes no network
-// call: the first token is minted on the first request.
+// call: the first token is minted by Check, or else on the first request.
 func New(cfg Config, opts ...Option) (*BFF, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -86,6 +88,10 @@ func New(cfg Config, opts ...Option) (*BFF, error) {
 		}
 	}
 	b.cache = newCache(ctx, m, cfg.Clock, o.after, cfg.MaxUsers, b.metrics, b.log)
+	b.echo = echo.New()
+	if cfg.ClientIP != nil {
+		b.echo.IPExtractor = echo.IPExtractor(cfg.ClientIP)
+	}
 	return b, nil
 }
 

@@ -120,6 +120,11 @@ type Config struct {
 	// second, burst 30. A negative IPRate disables the limit.
 	IPRate  float64
 	IPBurst int
+	// ClientIP, if set, names the client of a request served through
+	// ServeHTTP (a host without echo), for the per-IP rate limit: read
+	// X-Forwarded-For there only from proxies you trust. Default nil: the
+	// direct peer's address. Under Mount the host's echo IPExtractor decides.
+	ClientIP func(*http.Request) string
 	// SessionRate and SessionBurst limit token requests per session (user id,
 	// or SessionCookie). Defaults 2 per second, burst 20. A negative
 	// SessionRate disables the limit.

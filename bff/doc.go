@@ -47,10 +47,16 @@
 //		return err
 //	}
 //	defer tokens.Close()
+//	go tokens.Check(ctx) // one mint: a wrong key or secret is logged now, and Ready fails
 //
 //	e := echo.New()
 //	e.IPExtractor = echo.ExtractIPDirect() // or the extractor matching your proxies
 //	tokens.Mount(e)                        // POST /bff/token
 //	e.GET("/internal/metrics", echo.WrapHandler(tokens.MetricsHandler()), internalOnly)
 //	// on sign-out: end the session, then tokens.Forget(userID)
+//
+// A host without echo routes the endpoint to the BFF itself, an
+// http.Handler (Config.ClientIP then names the client for the per-IP limit):
+//
+//	mux.Handle("POST "+bff.TokenPath, tokens)
 package bff

@@ -87,8 +87,12 @@ func (b *BFF) Handler() echo.HandlerFunc {
 		}
 		t, err := b.cache.get(r.Context(), k)
 		if err != nil {
+			if refusedCredentials(err) {
+				b.creds.refuse("a token request was refused")
+			}
 			return b.unavailable(c, k, err)
 		}
+		b.creds.accept()
 		// Defence in depth: the slot was chosen by k; the token must be k's.
 		if t.kind != k.kind || t.uid != k.uid {
 			b.log.Error("token cache returned a token for another slot; refusing it", "kind", k.kind, "jti", t.jti)

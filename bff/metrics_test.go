@@ -6,6 +6,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 )
 
 func TestMetricsHandler(t *testing.T) {
@@ -54,5 +58,70 @@ func TestMetricsHandler(t *testing.T) {
 	}
 	if strings.Contains(body, testSecret) || strings.Contains(body, "alice") {
 		t.Error("metrics carry the secret or a user id")
+	}
+}
+
+// TestMetricsParseAsPrometheus: Prometheus's own text parser reads the
+// hand-written exposition, with the types and values it claims.
+func TestMetricsParseAsPrometheus(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.mustToken()
+	h.mustToken()
+	h.post(withoutHeader(RequestHeader))
+
+	rec := httptest.NewRecorder()
+	h.b.MetricsHandler().ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	p := expfmt.NewTextParser(model.LegacyValidation)
+	fams, err := p.TextToMetricFamilies(rec.Body)
+	if err != nil {
+		t.Fatalf("Prometheus cannot parse the metrics: %v", err)
+	}
+	for name, f := range fams {
+		if f.GetHelp() == "" || len(f.GetMetric()) == 0 {
+			t.Errorf("%s: help %q, %d samples; want both", name, f.GetHelp(), len(f.GetMetric()))
+		}
+	}
+	find := func(name, label string) *dto.Metric {
+		f := fams[name]
+		if f == nil {
+			t.Fatalf("no family %s", name)
+		}
+		for _, m := range f.GetMetric() {
+			if label == "" && len(m.GetLabel()) == 0 {
+				return m
+			}
+			for _, l := range m.GetLabel() {
+				if l.GetValue() == label {
+					return m
+				}
+			}
+		}
+		t.Fatalf("%s has no sample %q", name, label)
+		return nil
+	}
+	for _, c := range []struct {
+		name, label string
+		typ         dto.MetricType
+		want        float64
+	}{
+		{"planner_bff_served_total", "legal-entity", dto.MetricType_COUNTER, 2},
+		{"planner_bff_served_total", "user", dto.MetricType_COUNTER, 0},
+		{"planner_bff_upstream_mints_total", "legal-entity", dto.MetricType_COUNTER, 1},
+		{"planner_bff_rejected_total", "missing_header", dto.MetricType_COUNTER, 1},
+		{"planner_bff_breaker_state", "", dto.MetricType_GAUGE, 0},
+		{"planner_bff_unavailable_total", "", dto.MetricType_COUNTER, 0},
+	} {
+		if typ := fams[c.name].GetType(); typ != c.typ {
+			t.Errorf("%s is a %v, want %v", c.name, typ, c.typ)
+		}
+		m := find(c.name, c.label)
+		got := m.GetCounter().GetValue()
+		if c.typ == dto.MetricType_GAUGE {
+			got = m.GetGauge().GetValue()
+		}
+		if got != c.want {
+			t.Errorf("%s{%s} = %v, want %v", c.name, c.label, got, c.want)
+		}
 	}
 }

@@ -120,5 +120,10 @@ func TestImportGuards(t *testing.T) {
 		if strings.HasPrefix(dep, module+"/") && !bffMay[dep] {
 			t.Errorf("bff depends on %s; a host site must not pull in the planner service", dep)
 		}
+		// Its metrics are hand-written text: a host keeps its own choice of
+		// metrics library (bff/metrics_test.go parses them with Prometheus's).
+		if strings.HasPrefix(dep, "github.com/prometheus/") {
+			t.Errorf("bff depends on %s; its metrics must stay hand-written", dep)
+		}
 	}
 }

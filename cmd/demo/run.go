@@ -201,7 +201,7 @@ func seed(ctx context.Context, svc *service.Service, users *site.Store, dir, hos
 	}
 	if _, err := svc.Store.Retailer(ctx, st.RetailerID); err != nil {
 		now := time.Now().UTC()
-		r := web.Retailer{ID: web.NewID("le_"), Name: "Demo Home Store", Plan: web.PlanFree, Origins: []string{origin}, DistributionID: web.NewID("d_"), CreatedAt: now}
+		r := web.Retailer{ID: web.NewID("le_"), Name: "Nordlys Home", Plan: web.PlanFree, Origins: []string{origin}, DistributionID: web.NewID("d_"), CreatedAt: now}
 		cred := web.Credential{APIKey: web.NewID("pk_"), RetailerID: r.ID, Secret: []byte(secret), CreatedAt: now}
 		if err := svc.Store.CreateRetailer(ctx, r, cred); err != nil {
 			return st, "", err

@@ -100,9 +100,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer broker.Close()
 	// The metrics stay off the public listener: behind a proxy on this
 	// machine every visitor would look like a loopback peer.
+	// The credentials are checked (one mint) beside start-up, not before
+	// it: a planner service that is down must not keep the site from
+	// starting. /readyz is not ready until the check has answered, and
+	// stays so if the planner API refused the key and secret.
+	checked := make(chan struct{})
+	ready := func() error {
+		select {
+		case <-checked:
+			return broker.Ready()
+		default:
+			return errors.New("checking the planner API credentials")
+		}
+	}
 	hs, err = site.New(site.Config{
 		PlannerURL: o.plannerURL, Distribution: o.distribution, Secure: o.secure, TrustedProxies: o.proxies,
-		TokenHandler: broker.Handler(), Forget: broker.Forget, Logger: log,
+		TokenHandler: broker.Handler(), Forget: broker.Forget, Logger: log, Ready: ready,
 	}, users)
 	if err != nil {
 		return err
@@ -126,5 +139,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(servers) > 1 {
 		fmt.Fprintf(stdout, "hostsite: metrics on http://%s/metrics\n", servers[1].Listener.Addr())
 	}
+	checkCtx, cancelCheck := context.WithCancel(ctx)
+	go func() {
+		defer close(checked)
+		switch err := broker.Check(checkCtx); {
+		case err == nil:
+			fmt.Fprintln(stdout, "hostsite: planner API credentials accepted")
+		case errors.Is(err, bff.ErrCredentialsRefused):
+			fmt.Fprintln(stdout, "hostsite: the planner API refused PLANNER_API_KEY and PLANNER_API_SECRET; /readyz says not ready")
+		case checkCtx.Err() == nil:
+			fmt.Fprintln(stdout, "hostsite: planner API not reachable; the credentials will be checked by the first token request")
+		}
+	}()
+	defer func() { cancelCheck(); <-checked }()
 	return serve.Run(ctx, 5*time.Second, servers...)
 }

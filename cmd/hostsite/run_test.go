@@ -45,6 +45,7 @@ func planner(t *testing.T) (u, key, secret, distribution string) {
 type started struct {
 	site, metrics string            // base URLs
 	passwords     map[string]string // the demo users'
+	lines         <-chan string     // what it prints later
 }
 
 // start runs the host site until the test ends and returns what it printed
@@ -84,7 +85,7 @@ func start(t *testing.T, args []string, env map[string]string) started {
 		}
 	}()
 	go func() { <-ctx.Done(); pr.Close() }()
-	var s started
+	s := started{lines: lines}
 	signIn := regexp.MustCompile(`alice / (\S+)\s+bob / (\S+)`)
 	listening := regexp.MustCompile(`listening on (http://\S+)`)
 	metrics := regexp.MustCompile(`metrics on (http://\S+)/metrics`)

@@ -49,7 +49,7 @@ type createdEntity struct {
 	APISecret string `json:"apiSecret"`
 }
 
-func runEntityCreate(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+func runEntityCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs, db := adminFlags("entity create", getenv)
 	name := fs.String("name", "", "the retailer's name")
 	plan := fs.String("plan", string(web.PlanFree), "plan: free or premium")
@@ -70,7 +70,16 @@ func runEntityCreate(ctx context.Context, args []string, getenv func(string) str
 		if err := st.CreateRetailer(ctx, r, cred); err != nil {
 			return err
 		}
-		return printJSON(stdout, createdEntity{Retailer: r, APIKey: cred.APIKey, APISecret: secret})
+		if err := printJSON(stdout, createdEntity{Retailer: r, APIKey: cred.APIKey, APISecret: secret}); err != nil {
+			return err
+		}
+		// On stderr, so that stdout stays the JSON a script reads.
+		if len(r.Origins) == 0 {
+			fmt.Fprintf(stderr, "planner: warning: %s has no --origin, so no site can embed its planner (the page's CSP frame-ancestors is 'none');\n"+
+				"  add the host site's origin with: planner entity origins add %s https://shop.example\n", r.ID, r.ID)
+		}
+		fmt.Fprintf(stderr, "planner: %s starts with an empty catalog; load one with: planner catalog import %s FILE.json (or planner catalog seed %s for the demo catalog)\n", r.ID, r.ID, r.ID)
+		return nil
 	})
 }
 

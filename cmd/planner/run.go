@@ -15,7 +15,8 @@ Usage:
   planner migrate [--db planner.db]
   planner serve [--addr 127.0.0.1:8090] [--db planner.db] [--public-url http://localhost:8090]
                 [--tls-cert F --tls-key F] [--trusted-proxy CIDR]... [--refresh-interval 30s]
-                [--log-level info] [--token-rate 10 --token-burst 100]
+                [--log-level info] [--log-format text|json] [--token-rate 10 --token-burst 100]
+                [--metrics-addr 127.0.0.1:9090]
   planner entity create --name NAME --origin ORIGIN [--origin ORIGIN]... [--plan free|premium]
   planner entity list
   planner entity origins add|remove ENTITY_ID ORIGIN
@@ -70,7 +71,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprint(stdout, usage)
 		return nil
 	case cmd == "entity" && sub == "create":
-		return runEntityCreate(ctx, rest[1:], getenv, stdout)
+		return runEntityCreate(ctx, rest[1:], getenv, stdout, stderr)
 	case cmd == "entity" && sub == "list":
 		return runEntityList(ctx, rest[1:], getenv, stdout)
 	case cmd == "entity" && sub == "origins":

@@ -42,7 +42,7 @@ func TestEntityLifecycle(t *testing.T) {
 		Origins                               []string
 		Plan                                  string
 	}
-	out := mustCLI(t, db, "entity", "create", "--name", "Demo Home Store", "--origin", "http://127.0.0.1:8080/", "--plan", "premium")
+	out := mustCLI(t, db, "entity", "create", "--name", "Nordlys Home", "--origin", "http://127.0.0.1:8080/", "--plan", "premium")
 	if err := json.Unmarshal([]byte(out), &created); err != nil {
 		t.Fatalf("entity create printed %q: %v", out, err)
 	}

@@ -13,18 +13,21 @@ import (
 	"math"
 	"net"
 	"net/http"
+	"net/url"
 	"os/signal"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/roomplanner/planner/web/metrics"
 	"github.com/roomplanner/planner/web/service"
 )
 
 // serveConfig is the configuration of "planner serve".
 type serveConfig struct {
 	addr, db, publicURL string
+	metricsAddr         string
 	tlsCert, tlsKey     string
 	trustedProxies      cli.StringList
 	logFormat           string
@@ -40,7 +43,9 @@ func parseServeFlags(args []string, getenv func(string) string, stderr io.Writer
 	fs.SetOutput(stderr)
 	fs.StringVar(&c.addr, "addr", cli.EnvOr(getenv, "PLANNER_ADDR", "127.0.0.1:8090"), "listen address (env PLANNER_ADDR)")
 	fs.StringVar(&c.db, "db", cli.EnvOr(getenv, "PLANNER_DB", "planner.db"), dbUsage)
-	fs.StringVar(&c.publicURL, "public-url", getenv("PLANNER_PUBLIC_URL"), "external base URL, the tokens' issuer (env PLANNER_PUBLIC_URL; default http://localhost:PORT)")
+	fs.StringVar(&c.publicURL, "public-url", getenv("PLANNER_PUBLIC_URL"), "the base URL browsers use to reach this service: the planner page's, the live channel's (its CSP allows only\n"+
+		"that origin's ws/wss) and the tokens' issuer (env PLANNER_PUBLIC_URL; default http://localhost:PORT)")
+	fs.StringVar(&c.metricsAddr, "metrics-addr", getenv("PLANNER_METRICS_ADDR"), "listen address of the service's Prometheus metrics at /metrics, for the monitoring system only (env PLANNER_METRICS_ADDR; default: not served)")
 	fs.StringVar(&c.tlsCert, "tls-cert", getenv("PLANNER_TLS_CERT"), "TLS certificate file; serve HTTPS with HSTS (env PLANNER_TLS_CERT)")
 	fs.StringVar(&c.tlsKey, "tls-key", getenv("PLANNER_TLS_KEY"), "TLS key file (env PLANNER_TLS_KEY)")
 	fs.Var(&c.trustedProxies, "trusted-proxy", "CIDR of a reverse proxy whose X-Forwarded-* headers are trusted; repeatable (env PLANNER_TRUSTED_PROXY, comma separated)")
@@ -109,21 +114,82 @@ func runServe(ctx context.Context, args []string, getenv func(string) string, st
 	if c.publicURL == "" {
 		_, port, _ := net.SplitHostPort(ln.Addr().String())
 		c.publicURL = fmt.Sprintf("%s://localhost:%s", scheme, port)
+	} else if len(proxies) == 0 {
+		// Behind a proxy the public URL is the proxy's: nothing to compare.
+		if why := publicURLMismatch(c.publicURL, ln.Addr(), c.tlsCert != ""); why != "" {
+			log.Warn("--public-url is not where this server listens: browsers reach the planner page, the live channel and the token issuer there, "+
+				"so a page loaded another way finds its live channel blocked by its CSP; set --public-url to the URL browsers use, "+
+				"or --trusted-proxy when a reverse proxy serves this server at it",
+				"public_url", c.publicURL, "listen", ln.Addr().String(), "why", why)
+		}
+	}
+	var m *metrics.Metrics
+	var mln net.Listener
+	if c.metricsAddr != "" {
+		if mln, err = net.Listen("tcp", c.metricsAddr); err != nil {
+			return fmt.Errorf("--metrics-addr: %w", err)
+		}
+		defer mln.Close()
+		m = metrics.New()
 	}
 	svc, err := service.Open(ctx, service.Config{
 		DB: c.db, PublicURL: strings.TrimRight(c.publicURL, "/"), TrustedProxies: proxies,
 		TLS: c.tlsCert != "", Getenv: getenv, Logger: log, RefreshInterval: c.refreshInterval,
-		TokenRate: c.tokenRate, TokenBurst: c.tokenBurst,
+		TokenRate: c.tokenRate, TokenBurst: c.tokenBurst, Metrics: m,
 	})
 	if err != nil {
 		return migrateHint(c.db, err)
 	}
 	defer svc.Close()
-	return serveHTTP(ctx, ln, svc, c, log, stdout)
+	return serveHTTP(ctx, ln, svc, c, log, stdout, mln, m)
+}
+
+// publicURLMismatch says why a browser that loads publicURL would not reach
+// a server listening on addr (without TLS unless tls), or "" when it would
+// or when that cannot be told without DNS (a host name on a non-loopback
+// address).
+func publicURLMismatch(publicURL string, addr net.Addr, tls bool) string {
+	u, err := url.Parse(publicURL)
+	if err != nil || u.Host == "" {
+		return "it is not an absolute URL"
+	}
+	if (u.Scheme == "https") != tls {
+		if tls {
+			return "it is http but the server serves HTTPS"
+		}
+		return "it is " + u.Scheme + " but the server serves plain HTTP (no --tls-cert)"
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[bool]string{true: "443", false: "80"}[tls]
+	}
+	lhost, lport, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return ""
+	}
+	if port != lport {
+		return "its port " + port + " is not the listening port " + lport
+	}
+	lip := net.ParseIP(lhost)
+	if lip == nil || lip.IsUnspecified() {
+		return "" // every address of this machine
+	}
+	host := u.Hostname()
+	ip := net.ParseIP(host)
+	switch {
+	case lip.IsLoopback() && (host == "localhost" || strings.HasSuffix(host, ".localhost") || ip != nil && ip.IsLoopback()):
+		return ""
+	case lip.IsLoopback():
+		return "the server listens on loopback only and " + host + " is not a loopback host"
+	case ip != nil && !ip.Equal(lip):
+		return host + " is not the listening address " + lhost
+	}
+	return ""
 }
 
 // serveHTTP serves until ctx ends, then shuts down gracefully.
-func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c serveConfig, log *slog.Logger, stdout io.Writer) error {
+// mln, when not nil, serves m's metrics at /metrics.
+func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c serveConfig, log *slog.Logger, stdout io.Writer, mln net.Listener, m *metrics.Metrics) error {
 	srv := &http.Server{
 		Handler:  svc.Handler(),
 		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -145,8 +211,16 @@ func serveHTTP(ctx context.Context, ln net.Listener, svc *service.Service, c ser
 		scheme = "https"
 	}
 	fmt.Fprintf(stdout, "planner: listening on %s://%s (public URL %s, database %s)\n", scheme, ln.Addr(), c.publicURL, service.DisplayName(c.db))
-	return serve.Run(ctx, 10*time.Second, serve.Server{HTTP: srv, Listener: ln, CertFile: c.tlsCert, KeyFile: c.tlsKey,
-		Streaming: service.LiveRoute})
+	servers := []serve.Server{{HTTP: srv, Listener: ln, CertFile: c.tlsCert, KeyFile: c.tlsKey, Streaming: service.LiveRoute}}
+	if mln != nil {
+		// A listener of its own: behind a proxy on this machine every
+		// visitor would look like a loopback peer on the public one.
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", m.Handler())
+		servers = append(servers, serve.Server{HTTP: &http.Server{Handler: mux, ErrorLog: srv.ErrorLog}, Listener: mln})
+		fmt.Fprintf(stdout, "planner: metrics on http://%s/metrics\n", mln.Addr())
+	}
+	return serve.Run(ctx, 10*time.Second, servers...)
 }
 
 // validLevel reports whether s names one of slog's four levels (slog also

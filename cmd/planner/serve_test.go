@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"path/filepath"
@@ -189,5 +190,63 @@ func TestServeTokenLimitAndLogLevel(t *testing.T) {
 				t.Errorf("the refused mint is not logged:\n%s", logs)
 			}
 		})
+	}
+}
+
+// TestPublicURLMismatch: serve warns when browsers could not reach the
+// public URL at the address it listens on.
+func TestPublicURLMismatch(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name, publicURL, listen string
+		tls, warn               bool
+	}{
+		{"default", "http://localhost:8090", "127.0.0.1:8090", false, false},
+		{"loopback ip", "http://127.0.0.1:8090", "127.0.0.1:8090", false, false},
+		{"README example tried locally", "https://planner.example", "127.0.0.1:8090", false, true},
+		{"https without TLS", "https://localhost:8090", "127.0.0.1:8090", false, true},
+		{"http with TLS", "http://localhost:8443", "127.0.0.1:8443", true, true},
+		{"other port", "http://localhost:9000", "127.0.0.1:8090", false, true},
+		{"default https port", "https://planner.example", "0.0.0.0:443", true, false},
+		{"all addresses", "http://planner.example:8090", "[::]:8090", false, false},
+		{"name on a public address", "http://planner.example:8090", "192.0.2.1:8090", false, false},
+		{"other ip", "http://192.0.2.2:8090", "192.0.2.1:8090", false, true},
+		{"loopback only", "http://192.0.2.2:8090", "127.0.0.1:8090", false, true},
+		{"not a URL", "planner.example", "127.0.0.1:8090", false, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			addr, err := net.ResolveTCPAddr("tcp", tc.listen)
+			if err != nil {
+				t.Fatal(err)
+			}
+			why := publicURLMismatch(tc.publicURL, addr, tc.tls)
+			if (why != "") != tc.warn {
+				t.Errorf("publicURLMismatch(%q, %s, tls %v) = %q, want a warning: %v", tc.publicURL, tc.listen, tc.tls, why, tc.warn)
+			}
+		})
+	}
+}
+
+// TestServeWarnsOnPublicURL: the README's --public-url example, tried
+// locally, is warned about at start-up; with --trusted-proxy it is not.
+func TestServeWarnsOnPublicURL(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "planner.db")
+	mustCLI(t, db, "migrate")
+	for _, tc := range []struct {
+		name string
+		args []string
+		warn bool
+	}{
+		{"direct", []string{"--public-url", "https://planner.example"}, true},
+		{"behind a proxy", []string{"--public-url", "https://planner.example", "--trusted-proxy", "10.0.0.0/8"}, false},
+		{"default", nil, false},
+	} {
+		var log lockedBuffer
+		_, stop := startServeWith(t, db, &log, tc.args...)
+		stop()
+		if got := strings.Contains(log.String(), "--public-url is not where this server listens"); got != tc.warn {
+			t.Errorf("%s: warned %v, want %v; log:\n%s", tc.name, got, tc.warn, log.String())
+		}
 	}
 }

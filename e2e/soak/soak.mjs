@@ -118,7 +118,7 @@ export async function main(argv) {
     const role = listener ? 'listener' : isUser ? 'user' : 'guest';
     const skewMs = faults.has('skew') && random() < Number(a['skew-share']) ? (random() < 0.5 ? -1 : 1) * 10 * 60000 : 0;
     planners.push(new VirtualPlanner({
-      index: i, target: { ...target, retailerName: 'Demo Home Store' }, browser,
+      index: i, target: { ...target, retailerName: 'Nordlys Home' }, browser,
       ledger, skewMs, role, passwords: target.passwords, user, breakGate: a['break-gate'] || undefined, random,
       switchRate: Number(a['switch-rate']),
     }));

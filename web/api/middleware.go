@@ -192,6 +192,10 @@ func (s *Server) logRequests(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err)
 		}
 		r, status := c.Request(), c.Response().Status
+		if s.cfg.ObserveRequest != nil {
+			code, _ := c.Get(errorCodeKey).(string)
+			s.cfg.ObserveRequest(c.Path(), r.Method, status, code, time.Since(start))
+		}
 		level := slog.LevelInfo
 		switch {
 		case status >= http.StatusInternalServerError:

@@ -47,6 +47,13 @@ type Config struct {
 	Credentials CredentialStore
 	// Live serves the live channel at GET /ws. Default nil: no /ws route.
 	Live LiveHandler
+	// ObserveRequest, if set, is called once per request once its answer is
+	// written, with the echo route pattern (c.Path(), e.g.
+	// "/v1/projects/:id", never the raw path; "" when no route matched), the
+	// status, the error code ("" on success) and the time taken (for a /ws
+	// upgrade, the socket's whole life). Default nil. web/service passes its
+	// metrics (web/metrics).
+	ObserveRequest func(route, method string, status int, code string, elapsed time.Duration)
 }
 
 // LiveHandler serves the live channel's WebSocket upgrade (web/live.Handler).

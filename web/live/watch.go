@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/roomplanner/planner/web"
@@ -73,6 +74,10 @@ type CatalogWatcher struct {
 
 	mu    sync.Mutex // one poll at a time; guards after
 	after int64
+
+	// progress is after and the time of the last complete poll, readable
+	// without waiting for a poll under way (Progress).
+	progress struct{ after, polledAt atomic.Int64 }
 }
 
 // NewCatalogWatcher returns a watcher that will publish the entries of cl
@@ -94,7 +99,9 @@ func NewCatalogWatcher(ctx context.Context, cl ChangeLog, pub Publisher, cfg Wat
 	if err != nil {
 		return nil, fmt.Errorf("catalog watcher: %w", err)
 	}
-	return &CatalogWatcher{log: cl, pub: pub, cfg: cfg, logr: log, after: after}, nil
+	w := &CatalogWatcher{log: cl, pub: pub, cfg: cfg, logr: log, after: after}
+	w.progress.after.Store(after)
+	return w, nil
 }
 
 // Run polls until ctx ends: every Interval, or on each value of
@@ -126,7 +133,7 @@ func (w *CatalogWatcher) Poll(ctx context.Context) error {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	var agg changeSet
-	defer func() { w.flush(ctx, &agg) }()
+	defer func() { w.flush(ctx, &agg); w.progress.after.Store(w.after) }()
 	for range maxBatchesPerPoll {
 		batch, err := w.log.CatalogChanges(ctx, w.after, w.cfg.Batch)
 		if err != nil {
@@ -137,10 +144,23 @@ func (w *CatalogWatcher) Poll(ctx context.Context) error {
 			w.after = max(w.after, c.Seq)
 		}
 		if len(batch) < w.cfg.Batch {
-			return nil
+			break
 		}
 	}
+	w.progress.polledAt.Store(time.Now().UnixNano())
 	return nil
+}
+
+// Progress returns the seq of the last change log entry published (0 before
+// any) and when the last successful poll finished (zero
+// before any). The service's metrics compare them with the log's newest
+// entry and the time.
+func (w *CatalogWatcher) Progress() (after int64, polledAt time.Time) {
+	after = w.progress.after.Load()
+	if ns := w.progress.polledAt.Load(); ns != 0 {
+		polledAt = time.Unix(0, ns)
+	}
+	return after, polledAt
 }
 
 // flush publishes what one poll read.

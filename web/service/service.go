@@ -6,6 +6,7 @@ package service
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -18,7 +19,9 @@ import (
 	"github.com/roomplanner/planner/web/api"
 	"github.com/roomplanner/planner/web/credcache"
 	"github.com/roomplanner/planner/web/live"
+	"github.com/roomplanner/planner/web/metrics"
 	"github.com/roomplanner/planner/web/postgres"
+	"github.com/roomplanner/planner/web/sqlite"
 	"github.com/roomplanner/planner/web/token"
 	"golang.org/x/time/rate"
 )
@@ -74,6 +77,10 @@ type Config struct {
 	// api.Config (default 10/s, burst 100).
 	TokenRate  float64
 	TokenBurst int
+	// Metrics, if set, receives the service's metrics: requests, tokens,
+	// live sockets, the catalog watcher and the database pools (see
+	// web/metrics). Default nil: none are kept.
+	Metrics *metrics.Metrics
 }
 
 // Service is an assembled planner service. Close it when done.
@@ -152,6 +159,15 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	// rotation log names.
 	creds := credcache.New(st, credcache.Config{Clock: cfg.Clock})
 	verifier := token.NewVerifier(keys, creds, token.VerifierConfig{Issuer: cfg.PublicURL, Audience: Audience, Clock: cfg.Clock})
+	// What the API and the live channel verify and issue with: the
+	// verifier and issuer themselves, or wrapped to count their verdicts.
+	var (
+		verify api.TokenVerifier = verifier
+		issue  api.TokenIssuer   = issuer
+	)
+	if cfg.Metrics != nil {
+		verify, issue = cfg.Metrics.Verifier(verifier), cfg.Metrics.Issuer(issuer)
+	}
 
 	// The hub is the in-process Publisher/Subscriber; the API writes through
 	// the publishing store so every committed change reaches the sockets.
@@ -163,7 +179,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	if lcfg.Clock == nil {
 		lcfg.Clock = web.ClockFunc(cfg.Clock)
 	}
-	lh, err := live.NewHandler(lcfg, cfg.Logger, st, verifier, hub)
+	lh, err := live.NewHandler(lcfg, cfg.Logger, st, verify, hub)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -209,10 +225,15 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		st.Close()
 		return nil, err
 	}
-	srv := api.NewServer(api.Config{
+	acfg := api.Config{
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
 		Live: lh, Credentials: creds, TokenRate: rate.Limit(cfg.TokenRate), TokenBurst: cfg.TokenBurst,
-	}, cfg.Logger, data, issuer, verifier, keys)
+	}
+	if m := cfg.Metrics; m != nil {
+		acfg.ObserveRequest = m.ObserveRequest
+		watchMetrics(m, st, verifier, lh, watcher)
+	}
+	srv := api.NewServer(acfg, cfg.Logger, data, issue, verify, keys)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
@@ -224,6 +245,22 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	return &Service{Store: st, Data: data, Hub: hub, Notifier: notifier, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
 		verifier: verifier, creds: creds, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stop: stop,
 		refreshEvery: cfg.RefreshInterval}, nil
+}
+
+// watchMetrics registers what m reads at each scrape.
+func watchMetrics(m *metrics.Metrics, st Store, v *token.Verifier, lh *live.Handler, w *live.CatalogWatcher) {
+	m.WatchTokenCache(v.CacheHits)
+	m.WatchLive(lh.Stats)
+	m.WatchCatalog(w.Progress, st.LastCatalogChange)
+	switch db := st.(type) {
+	case *sqlite.Store:
+		m.WatchSQL(func() map[string]sql.DBStats {
+			w, r := db.DBStats()
+			return map[string]sql.DBStats{"writer": w, "readers": r}
+		})
+	case *postgres.Store:
+		m.WatchPgxPool(db.PoolStat)
+	}
 }
 
 // LiveRoute reports whether r is the live channel's WebSocket upgrade, the

@@ -26,6 +26,7 @@ func (s *Site) addRoutes(e *echo.Echo) {
 		return nil
 	})
 	e.GET("/healthz", handleHealthz)
+	e.GET("/readyz", s.handleReadyz)
 	e.GET("/", s.handleHome)
 	e.GET("/plan", s.handlePlan)
 	e.GET("/login", s.handleLoginPage)
@@ -88,6 +89,18 @@ func (s *Site) headers(next echo.HandlerFunc) echo.HandlerFunc {
 // handleHealthz says the process is up.
 func handleHealthz(c echo.Context) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
+	return c.String(http.StatusOK, "ok\n")
+}
+
+// handleReadyz says whether the site can serve visitors: 503 with the
+// reason (no secret in it) while Config.Ready reports one.
+func (s *Site) handleReadyz(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "no-store")
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(); err != nil {
+			return c.String(http.StatusServiceUnavailable, "not ready: "+err.Error()+"\n")
+		}
+	}
 	return c.String(http.StatusOK, "ok\n")
 }
 

@@ -48,6 +48,10 @@ type Config struct {
 	// leaves Metrics nil and serves the metrics on a listener of its own
 	// (cmd/hostsite --metrics-addr). Default nil: not served.
 	Metrics http.Handler
+	// Ready says whether the site can serve visitors, for GET /readyz: nil,
+	// or why not (cmd/hostsite passes the BFF's credential check). Default
+	// nil: always ready.
+	Ready func() error
 	// Logger receives request errors (default: discard).
 	Logger *slog.Logger
 	// Clock is the time source of the sign-in throttle (default time.Now).
