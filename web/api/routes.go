@@ -14,7 +14,7 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	e.GET("/healthz", handleHealthz())
 	e.GET("/readyz", handleReadyz(s.store))
 	e.GET("/.well-known/jwks.json", handleJWKS(s.jwks))
-	e.GET("/planner", handlePlannerPage(s.store, s.cfg.PublicURL))
+	e.GET("/planner", handlePlannerPage(s.store, s.cfg.PublicURL), compressAnswers())
 	e.GET("/static/*", handleStatic())
 	if s.cfg.Live != nil {
 		// Tokens travel in-band (an "authenticate" message), not in a header.
@@ -34,7 +34,8 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	e.POST("/v1/tokens", handleTokenCreate(creds, s.issuer, tokens, s.cfg.Clock))
 
 	// token: the embedded planner
-	v1 := e.Group("/v1", auth)
+	// Answers compressed here (never /v1/tokens, above: see compressAnswers).
+	v1 := e.Group("/v1", compressAnswers(), auth)
 	v1.GET("/me", handleMe(s.store, s.cfg.Clock))
 	v1.GET("/catalog/categories", handleCategories(s.store))
 	v1.GET("/catalog/products", handleProducts(s.store))
