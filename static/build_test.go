@@ -3,7 +3,9 @@ package static
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
@@ -181,5 +183,37 @@ func TestPlannerBundleLoadsNoSources(t *testing.T) {
 		if _, ok := b.files[name]; ok {
 			t.Errorf("%q is served", name)
 		}
+	}
+}
+
+// The fixture's outputs, written out under their served names, run in node
+// as a browser would load them: the entry, its shared chunk, and the lazy
+// view through import() by its hashed relative name.
+func TestBundleRunsInNode(t *testing.T) {
+	t.Parallel()
+	node, err := exec.LookPath("node")
+	if err != nil {
+		t.Skip("SKIPPED: node is not installed, so the bundle is not run")
+	}
+	b := fixture(t)
+	dir := t.TempDir()
+	for name, a := range b.files {
+		file := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(file, a.body, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	entry := filepath.Join(dir, filepath.FromSlash(strings.TrimPrefix(b.URL("app/main.js"), "/static/")))
+	script := `const m = await import(process.argv[1]); console.log(m.page()); console.log(await m.openLazy());`
+	out, err := exec.Command(node, "--input-type=module", "-e", script, entry).CombinedOutput()
+	if err != nil {
+		t.Fatalf("node: %v\n%s", err, out)
+	}
+	want := "SHARED_CODE for main true KEPT_AFTER_REGEXP\nLAZY_VIEW SHARED_CODE for lazy\n"
+	if string(out) != want {
+		t.Errorf("node printed %q, want %q", out, want)
 	}
 }
