@@ -50,11 +50,12 @@ test('the API secret never reaches the browser through sign-in, expiry and sign-
   const read = (prefix: string) => responses(seen, prefix).filter((s) => s.bodyRead);
   await expect.poll(() => read(demo.hostURL + '/bff/token').filter((s) => s.body.includes('"token"')).length).toBeGreaterThanOrEqual(4);
   expect(read(demo.hostURL + '/plan').some((s) => s.body.includes('data-testid="event-log"'))).toBe(true);
-  expect(read(demo.hostURL + '/static/embed/planner-embed.js').some((s) => s.body.includes('createPlanner'))).toBe(true);
+  // The host page's script, bundled with its copy of the SDK (minified: its string literals remain).
+  expect(read(demo.hostURL + '/static/host/plan.').some((s) => s.body.includes('planner-iframe'))).toBe(true);
   const plannerPage = read(demo.plannerURL + '/planner?');
   expect(plannerPage.length).toBeGreaterThan(0);
   expect(plannerPage[0].headers.toLowerCase()).toContain('content-security-policy');
-  expect(read(demo.plannerURL + '/static/planner/').length).toBeGreaterThanOrEqual(4); // main, app, bridge, token-gate, api, ...
+  expect(read(demo.plannerURL + '/static/planner/').length).toBeGreaterThanOrEqual(2); // the bundled main.js and planner.css
   expect(read(demo.plannerURL + '/v1/me').length).toBeGreaterThanOrEqual(4);
   expect(read(demo.plannerURL + '/v1/catalog/products').some((s) => s.body.includes('"products"'))).toBe(true);
   expect(read(demo.plannerURL + '/v1/projects').some((s) => s.status === 201)).toBe(true);

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -123,6 +124,17 @@ func CheckContract(t testing.TB, next http.Handler) http.Handler {
 		maps(w.Header(), res.Header)
 		w.WriteHeader(res.StatusCode)
 		_, _ = w.Write(body)
+		if res.Header.Get("Content-Encoding") == "gzip" {
+			// The document describes the content, not its transfer coding.
+			zr, err := gzip.NewReader(bytes.NewReader(body))
+			if err == nil {
+				body, err = io.ReadAll(zr)
+			}
+			if err != nil {
+				t.Errorf("contract: %s %s: gzipped answer does not decode: %v", r.Method, r.URL.Path, err)
+				return
+			}
+		}
 		if err := checkExchange(doc, r, reqBody.Bytes(), res, body); err != nil {
 			t.Errorf("contract: %s %s answered %d: %v\n%s", r.Method, r.URL.Path, res.StatusCode, err, body)
 		}

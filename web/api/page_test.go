@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 	"testing"
+
+	"github.com/roomplanner/planner/static"
 )
 
 func TestPlannerPage(t *testing.T) {
@@ -20,7 +22,7 @@ func TestPlannerPage(t *testing.T) {
 		wantNotInCSP string
 	}{
 		{"registered origin", h.a.DistributionID, 200, "frame-ancestors http://127.0.0.1:8080",
-			[]string{`"origins":["http://127.0.0.1:8080"]`, `"distribution":"` + h.a.DistributionID + `"`, `/static/planner/main.js`}, "*"},
+			[]string{`"origins":["http://127.0.0.1:8080"]`, `"distribution":"` + h.a.DistributionID + `"`, static.URL("planner/main.js")}, "*"},
 		{"no origin registered", h.b.DistributionID, 200, "frame-ancestors 'none'",
 			[]string{"planner entity origins add", `data-testid="no-origins"`}, "beta.example"},
 		{"unknown distribution", "d_nope", 404, "", nil, ""},

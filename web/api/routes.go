@@ -24,7 +24,7 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	get(e, "/.well-known/jwks.json", handleJWKS(s.jwks))
 	get(e, "/openapi.json", handleDocument(openAPIDocument, "application/json"))
 	get(e, "/schemas/catalog.json", handleDocument(catalogSchema, "application/schema+json"))
-	get(e, "/planner", handlePlannerPage(s.store, s.cfg.PublicURL))
+	get(e, "/planner", handlePlannerPage(s.store, s.cfg.PublicURL), compressAnswers())
 	get(e, "/static/*", handleStatic())
 	if s.cfg.Live != nil {
 		// Tokens travel in-band (an "authenticate" message), not in a
@@ -45,18 +45,22 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	e.POST("/v1/tokens", handleTokenCreate(creds, s.issuer, tokens, s.cfg.Clock))
 
 	// token: the embedded planner
+	// Answers compressed here (never /v1/tokens, above: see compressAnswers).
+	// Per route, not on the group: group middleware adds catch-all routes,
+	// which would turn a wrong method's 405 into a token check.
 	v1 := e.Group("/v1")
-	get(v1, "/me", handleMe(s.store, s.cfg.Clock), auth)
-	get(v1, "/catalog/categories", handleCategories(s.store), auth)
-	get(v1, "/catalog/products", handleProducts(s.store), auth)
-	get(v1, "/catalog/products/:id", handleProduct(s.store), auth)
+	gz := compressAnswers()
+	get(v1, "/me", handleMe(s.store, s.cfg.Clock), gz, auth)
+	get(v1, "/catalog/categories", handleCategories(s.store), gz, auth)
+	get(v1, "/catalog/products", handleProducts(s.store), gz, auth)
+	get(v1, "/catalog/products/:id", handleProduct(s.store), gz, auth)
 
 	// user token: the user's own projects; writes need write scope
-	get(v1, "/projects", handleProjectList(s.store), auth, requireUser)
-	get(v1, "/projects/:id", handleProjectGet(s.store), auth, requireUser)
-	v1.POST("/projects", handleProjectCreate(s.store, s.cfg.Clock), auth, requireUser, requireWrite)
-	v1.PUT("/projects/:id", handleProjectUpdate(s.store, s.cfg.Clock), auth, requireUser, requireWrite)
-	v1.DELETE("/projects/:id", handleProjectDelete(s.store), auth, requireUser, requireWrite)
+	get(v1, "/projects", handleProjectList(s.store), gz, auth, requireUser)
+	get(v1, "/projects/:id", handleProjectGet(s.store), gz, auth, requireUser)
+	v1.POST("/projects", handleProjectCreate(s.store, s.cfg.Clock), gz, auth, requireUser, requireWrite)
+	v1.PUT("/projects/:id", handleProjectUpdate(s.store, s.cfg.Clock), gz, auth, requireUser, requireWrite)
+	v1.DELETE("/projects/:id", handleProjectDelete(s.store), gz, auth, requireUser, requireWrite)
 }
 
 // router is what echo.Echo and echo.Group share for adding routes.

@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/roomplanner/planner/static"
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
 	"github.com/roomplanner/planner/web/credcache"
@@ -133,6 +134,13 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	if cfg.PublicURL == "" {
 		return nil, fmt.Errorf("public URL is required")
 	}
+	// The browser code is bundled and precompressed once per process, here
+	// rather than on a visitor's first request.
+	built := time.Now()
+	if err := static.Load(); err != nil {
+		return nil, err
+	}
+	cfg.Logger.Debug("static assets ready", "dur", time.Since(built))
 	open := OpenExistingStore
 	if cfg.Migrate {
 		open = OpenStore

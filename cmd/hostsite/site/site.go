@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/roomplanner/planner/static"
 	"github.com/roomplanner/planner/web"
 )
 
@@ -81,6 +82,10 @@ func New(cfg Config, store *Store) (*Site, error) {
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	// The page scripts are bundled once per process, before the first visitor.
+	if err := static.Load(); err != nil {
+		return nil, err
 	}
 	s := &Site{cfg: cfg, store: store, log: cfg.Logger, cookie: SessionCookieName(cfg.Secure), logins: newLoginThrottle(cfg.Clock)}
 	e := echo.New()

@@ -1,0 +1,44 @@
+import { test, expect, planner, openPlan } from './fixtures';
+
+// The planner arrives bundled and precompressed (issue 14): the page loads
+// its hashed bundle and stylesheet, in the encoding the browser asked for,
+// never the source modules, and the anonymous flow works from them under
+// the page's CSP (script-src 'self').
+for (const encoding of ['br', 'gzip'] as const) {
+  test.describe(`with Accept-Encoding: ${encoding}`, () => {
+    test.use({ extraHTTPHeaders: { 'Accept-Encoding': encoding } });
+
+    test(`the bundled planner runs the anonymous flow (${encoding})`, async ({ page, demo }) => {
+      const assets: { url: string; encoding: string; cache: string; vary: string }[] = [];
+      page.on('response', async (res) => {
+        const u = new URL(res.url());
+        if (u.pathname.startsWith('/static/') && /\.(js|css)$/.test(u.pathname)) {
+          const h = await res.allHeaders();
+          assets.push({ url: res.url(), encoding: h['content-encoding'] ?? '', cache: h['cache-control'] ?? '', vary: h['vary'] ?? '' });
+        }
+      });
+      const violations: string[] = [];
+      page.on('console', (m) => { if (/Content Security Policy/i.test(m.text())) violations.push(m.text()); });
+
+      await openPlan(page, demo);
+      const frame = planner(page);
+      await expect(frame.getByTestId('status')).toContainText('guest');
+      await expect(frame.getByTestId('product').first()).toBeVisible();
+      expect(await frame.getByTestId('product').count()).toBeGreaterThan(5);
+
+      const plannerCode = assets.filter((a) => a.url.startsWith(demo.plannerURL + '/static/planner/'));
+      expect(plannerCode.map((a) => new URL(a.url).pathname).sort()).toEqual([
+        expect.stringMatching(/^\/static\/planner\/main\.[A-Z2-7]{8}\.js$/),
+        expect.stringMatching(/^\/static\/planner\/planner\.[A-Z2-7]{8}\.css$/),
+      ]);
+      // Every script and stylesheet, the host page's too, in the asked encoding.
+      expect(assets.length).toBeGreaterThanOrEqual(4);
+      for (const a of assets) {
+        expect(a.encoding, a.url).toBe(encoding);
+        expect(a.vary, a.url).toBe('Accept-Encoding');
+        expect(a.cache, a.url).toBe('public, max-age=31536000, immutable');
+      }
+      expect(violations).toEqual([]);
+    });
+  });
+}
