@@ -224,7 +224,7 @@ func (h *Handler) ServeWS(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fmt.Errorf("live: look up distribution: %w", err)
 	}
-	ws, err := websocket.Accept(w, r, h.accept)
+	ws, err := websocket.Accept(smallBuffers{w}, r, h.accept)
 	if err != nil {
 		return nil // Accept has written the response
 	}
