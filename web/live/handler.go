@@ -141,6 +141,7 @@ type Handler struct {
 	sub       Subscriber
 	origin    string // the one allowed browser origin, normalized
 	accept    *websocket.AcceptOptions
+	workers   workers
 
 	// partnerRevocations counts ExpirePartnerTokens calls, so a socket whose
 	// partner token was verified across one verifies it again.
@@ -184,6 +185,7 @@ func NewHandler(cfg Config, log *slog.Logger, retailers RetailerFinder, verifier
 		accept:    &websocket.AcceptOptions{OriginPatterns: []string{escapePattern(origin)}},
 		conns:     make(map[*conn]struct{}),
 		retailerC: make(map[string]cachedRetailer),
+		workers:   workers{jobs: make(chan job)},
 	}, nil
 }
 
