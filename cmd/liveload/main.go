@@ -14,6 +14,10 @@
 //   - the server's memory per connection: the child's VmRSS
 //     (/proc/PID/status) and its Go heap+stacks (runtime.MemStats) after a
 //     GC, with all N sockets open minus before any, divided by N;
+//   - with -hold, the memory per socket while the N sockets idle for that
+//     long, answering the server's pings (-ping apart), read every -every
+//     and at the end, and the server's CPU per socket per second meanwhile
+//     (the measurement's own forced GCs left out);
 //   - event fan-out latency: F sockets share one user; a PUT of that user's
 //     project through the API publishes project.updated, and the time from
 //     sending the PUT to each socket's receipt is recorded, p50/p99/max.
@@ -23,6 +27,12 @@
 // client's own scheduling. The run is bounded (-timeout) and stops by itself.
 //
 //	go run ./cmd/liveload -n 10000 -rate 1000 -fanout 1000 -events 20 -churn 5000
+//	go run ./cmd/liveload -n 10000 -rate 1000 -hold 10m -churn 0 -events 1
+//
+// LIVELOAD_CPUPROFILE=path profiles the server during the ramp;
+// LIVELOAD_HEAPPROFILE=path writes its heap profile at every reading with
+// sockets open (a "%d" in path is replaced by the reading's number, else the
+// last reading wins).
 package main
 
 import (
@@ -85,7 +95,8 @@ type stats struct {
 	StackInuse uint64
 	Goroutines int
 	Conns      int
-	CPU        time.Duration // user + system time of the process so far (getrusage)
+	CPU        time.Duration // user + system time of the process so far (getrusage), before the forced GCs
+	CPUAfter   time.Duration // the same after them: the next reading's CPU minus this is the load's alone
 }
 
 func run(ctx context.Context, args []string, out io.Writer) error {
@@ -95,14 +106,18 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fanout := fs.Int("fanout", 1000, "sockets of the fan-out user (≤ n)")
 	events := fs.Int("events", 20, "fan-out events to publish (1–200)")
 	churn := fs.Int("churn", 5000, "short-lived sockets opened (and closed) at -rate while the n are held (0–20000)")
-	timeout := fs.Duration("timeout", 3*time.Minute, "bound on the whole run (max 10m)")
+	hold := fs.Duration("hold", 0, "after the ramp, hold the n sockets idle this long (max 30m), reading the server's memory every -every")
+	every := fs.Duration("every", 30*time.Second, "interval between memory readings during -hold (≥ 1s)")
+	ping := fs.Duration("ping", 0, "the server's ping interval (0: the live channel's default, 30s)")
+	timeout := fs.Duration("timeout", 3*time.Minute, "bound on the run besides -hold (max 10m)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *n < 1 || *n > 20000 || *rate < 1 || *rate > 5000 || *fanout < 1 || *fanout > *n || *events < 1 || *events > 200 || *churn < 0 || *churn > 20000 || *timeout > 10*time.Minute {
-		return errors.New("want 1 ≤ n ≤ 20000, 1 ≤ rate ≤ 5000, 1 ≤ fanout ≤ n, 1 ≤ events ≤ 200, 0 ≤ churn ≤ 20000, timeout ≤ 10m")
+	if *n < 1 || *n > 20000 || *rate < 1 || *rate > 5000 || *fanout < 1 || *fanout > *n || *events < 1 || *events > 200 || *churn < 0 || *churn > 20000 || *timeout > 10*time.Minute ||
+		*hold < 0 || *hold > 30*time.Minute || *every < time.Second || *ping < 0 || (*ping > 0 && *ping < 100*time.Millisecond) {
+		return errors.New("want 1 ≤ n ≤ 20000, 1 ≤ rate ≤ 5000, 1 ≤ fanout ≤ n, 1 ≤ events ≤ 200, 0 ≤ churn ≤ 20000, timeout ≤ 10m, 0 ≤ hold ≤ 30m, every ≥ 1s, ping 0 or ≥ 100ms")
 	}
-	ctx, cancel := context.WithTimeout(ctx, *timeout)
+	ctx, cancel := context.WithTimeout(ctx, *timeout+*hold)
 	defer cancel()
 	limit, err := raiseFileLimit()
 	if err != nil {
@@ -112,7 +127,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("RLIMIT_NOFILE is %d: not enough for %d sockets", limit, *n)
 	}
 
-	srv, err := startServer(ctx, *n+*churn, *fanout)
+	srv, err := startServer(ctx, *n+*churn, *fanout, *ping)
 	if err != nil {
 		return err
 	}
@@ -145,14 +160,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		*n, open.elapsed.Round(time.Millisecond), float64(*n)/open.elapsed.Seconds(), *rate)
 	fmt.Fprintf(out, "  handshake: p50 %s  p99 %s  max %s\n", pct(open.dial, 50), pct(open.dial, 99), pct(open.dial, 100))
 	fmt.Fprintf(out, "  auth:      p50 %s  p99 %s  max %s   (authenticate sent → authenticated received)\n", pct(open.auth, 50), pct(open.auth, 99), pct(open.auth, 100))
-	rss := float64(after.VmRSS-before.VmRSS) / float64(*n)
-	heap := float64(int64(after.HeapInuse)-int64(before.HeapInuse)) / float64(*n)
-	stack := float64(int64(after.StackInuse)-int64(before.StackInuse)) / float64(*n)
-	fmt.Fprintf(out, "server mem:  VmRSS %.1f MiB → %.1f MiB: %.1f KiB per connection; Go heap %.1f + stacks %.1f = %.1f KiB per connection; %d goroutines (%.1f per connection)\n",
-		mib(before.VmRSS), mib(after.VmRSS), rss/1024, heap/1024, stack/1024, (heap+stack)/1024, after.Goroutines, float64(after.Goroutines-before.Goroutines)/float64(*n))
-
+	fmt.Fprintf(out, "server mem:  %s\n", perSocket(before, after, *n))
 	fmt.Fprintf(out, "server CPU:  %s user+system during the ramp = %s per connection (its own GCs included)\n",
 		(after.CPU - before.CPU).Round(time.Millisecond), ((after.CPU - before.CPU) / time.Duration(*n)).Round(time.Microsecond))
+	if *hold > 0 {
+		if err := holdIdle(ctx, srv, before, after, *n, *hold, *every, out); err != nil {
+			return err
+		}
+	}
 	if *churn > 0 {
 		ch, err := cl.openAll(ctx, tokens[*n:], *rate, 0, false)
 		if err != nil {
@@ -170,6 +185,46 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "fan-out:     %d events × %d subscribers: p50 %s  p99 %s  max %s   (PUT sent → event received; PUT answered p50 %s)\n",
 		*events, *fanout, pct(fan, 50), pct(fan, 99), pct(fan, 100), pct(put, 50))
+	return nil
+}
+
+// perSocket describes the server's memory at st against before, per socket.
+func perSocket(before, st stats, n int) string {
+	rss := float64(st.VmRSS-before.VmRSS) / float64(n)
+	heap := float64(int64(st.HeapInuse)-int64(before.HeapInuse)) / float64(n)
+	stack := float64(int64(st.StackInuse)-int64(before.StackInuse)) / float64(n)
+	return fmt.Sprintf("VmRSS %.1f MiB → %.1f MiB: %.1f KiB per connection; Go heap %.1f + stacks %.1f = %.1f KiB per connection; %d goroutines (%.1f per connection)",
+		mib(before.VmRSS), mib(st.VmRSS), rss/1024, heap/1024, stack/1024, (heap+stack)/1024, st.Goroutines, float64(st.Goroutines-before.Goroutines)/float64(n))
+}
+
+// holdIdle keeps the n sockets open and idle for hold (their reading
+// goroutines answer the server's pings), reading the server's memory every
+// interval and at the end. from is the reading after the ramp.
+func holdIdle(ctx context.Context, srv *server, before, from stats, n int, hold, every time.Duration, out io.Writer) error {
+	start := time.Now()
+	prev, prevAt := from, start
+	for elapsed := time.Duration(0); elapsed < hold; {
+		next := min(elapsed.Truncate(every)+every, hold)
+		t := time.NewTimer(time.Until(start.Add(next)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		st, err := srv.stats()
+		if err != nil {
+			return err
+		}
+		at := time.Now()
+		if st.Conns != n {
+			return fmt.Errorf("hold: server has %d sockets open, want %d", st.Conns, n)
+		}
+		// CPU per socket per second since the last reading's forced GCs ended.
+		idle := float64(st.CPU-prev.CPUAfter) / float64(time.Microsecond) / at.Sub(prevAt).Seconds() / float64(n)
+		fmt.Fprintf(out, "hold %-6s %s; idle CPU %.1f µs/s per connection\n", at.Sub(start).Round(time.Second).String()+":", perSocket(before, st, n), idle)
+		prev, prevAt, elapsed = st, at, at.Sub(start)
+	}
 	return nil
 }
 
@@ -216,12 +271,12 @@ type server struct {
 	mu    sync.Mutex
 }
 
-func startServer(ctx context.Context, n, fanout int) (*server, error) {
+func startServer(ctx context.Context, n, fanout int, ping time.Duration) (*server, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, exe, "-serve", fmt.Sprint(n), fmt.Sprint(fanout))
+	cmd := exec.CommandContext(ctx, exe, "-serve", fmt.Sprint(n), fmt.Sprint(fanout), ping.String())
 	cmd.Stderr = os.Stderr
 	in, err := cmd.StdinPipe()
 	if err != nil {

@@ -19,24 +19,30 @@ import (
 	"time"
 
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/service"
 	"github.com/roomplanner/planner/web/token"
 )
 
 // serve is the child process: the planner service with one premium retailer,
 // n user tokens (the first fanout for one shared user) and a project of that
-// user. It prints a hello line, answers "stats" lines on stdin and exits on EOF.
+// user, pinging every ping (0: the default). It prints a hello line, answers
+// "stats" lines on stdin and exits on EOF.
 func serve(in io.Reader, out io.Writer, args []string) error {
-	if len(args) != 2 {
-		return fmt.Errorf("usage: liveload -serve N FANOUT")
+	if len(args) != 3 {
+		return fmt.Errorf("usage: liveload -serve N FANOUT PING")
 	}
 	n, err1 := strconv.Atoi(args[0])
 	fanout, err2 := strconv.Atoi(args[1])
-	if err1 != nil || err2 != nil || n < 1 || fanout < 1 || fanout > n {
-		return fmt.Errorf("bad N or FANOUT: %q", args)
+	ping, err3 := time.ParseDuration(args[2])
+	if err1 != nil || err2 != nil || err3 != nil || n < 1 || fanout < 1 || fanout > n || ping < 0 {
+		return fmt.Errorf("bad N, FANOUT or PING: %q", args)
 	}
 	if _, err := raiseFileLimit(); err != nil {
 		return err
+	}
+	if os.Getenv("LIVELOAD_HEAPPROFILE") != "" {
+		runtime.MemProfileRate = 1 << 10 // fine enough to see a few hundred bytes per socket
 	}
 	ctx := context.Background()
 	dir, err := os.MkdirTemp("", "liveload-")
@@ -49,7 +55,7 @@ func serve(in io.Reader, out io.Writer, args []string) error {
 		return err
 	}
 	url := "http://" + ln.Addr().String()
-	svc, err := service.Open(ctx, service.Config{DB: filepath.Join(dir, "planner.db"), Migrate: true, PublicURL: url})
+	svc, err := service.Open(ctx, service.Config{DB: filepath.Join(dir, "planner.db"), Migrate: true, PublicURL: url, Live: live.Config{PingInterval: ping}})
 	if err != nil {
 		return err
 	}
@@ -106,6 +112,7 @@ func serve(in io.Reader, out io.Writer, args []string) error {
 	}
 	sc := bufio.NewScanner(in)
 	profiling := false
+	readings := 0
 	for sc.Scan() {
 		if sc.Text() != "stats" {
 			continue
@@ -120,6 +127,10 @@ func serve(in io.Reader, out io.Writer, args []string) error {
 		}
 		st := readStats(svc)
 		if path := os.Getenv("LIVELOAD_HEAPPROFILE"); path != "" && st.Conns > 0 {
+			readings++
+			if strings.Contains(path, "%d") {
+				path = strings.Replace(path, "%d", strconv.Itoa(readings), 1)
+			}
 			if f, err := os.Create(path); err == nil {
 				_ = pprof.WriteHeapProfile(f)
 				f.Close()
@@ -151,7 +162,9 @@ func readStats(svc *service.Service) stats {
 	debug.FreeOSMemory() // a GC too
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	return stats{VmRSS: vmRSS(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Goroutines: runtime.NumGoroutine(), Conns: svc.Live.Conns(), CPU: cpu}
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return stats{VmRSS: vmRSS(), HeapInuse: ms.HeapInuse, StackInuse: ms.StackInuse, Goroutines: runtime.NumGoroutine(), Conns: svc.Live.Conns(),
+		CPU: cpu, CPUAfter: time.Duration(ru.Utime.Nano() + ru.Stime.Nano())}
 }
 
 // vmRSS reads this process's resident set size from /proc/self/status.

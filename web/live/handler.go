@@ -141,6 +141,7 @@ type Handler struct {
 	sub       Subscriber
 	origin    string // the one allowed browser origin, normalized
 	accept    *websocket.AcceptOptions
+	workers   workers
 
 	// partnerRevocations counts ExpirePartnerTokens calls, so a socket whose
 	// partner token was verified across one verifies it again.
@@ -184,6 +185,7 @@ func NewHandler(cfg Config, log *slog.Logger, retailers RetailerFinder, verifier
 		accept:    &websocket.AcceptOptions{OriginPatterns: []string{escapePattern(origin)}},
 		conns:     make(map[*conn]struct{}),
 		retailerC: make(map[string]cachedRetailer),
+		workers:   workers{jobs: make(chan job)},
 	}, nil
 }
 
@@ -224,7 +226,7 @@ func (h *Handler) ServeWS(w http.ResponseWriter, r *http.Request) error {
 		}
 		return fmt.Errorf("live: look up distribution: %w", err)
 	}
-	ws, err := websocket.Accept(w, r, h.accept)
+	ws, err := websocket.Accept(smallBuffers{w}, r, h.accept)
 	if err != nil {
 		return nil // Accept has written the response
 	}

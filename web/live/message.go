@@ -49,6 +49,56 @@ type Message struct {
 // trailing data. Every failure is a web.EValidation error that is safe to
 // send back.
 func Decode(data []byte) (Message, error) {
+	if m, ok := decodeCanonical(data); ok {
+		return m, nil
+	}
+	return decodeStrict(data)
+}
+
+// Canonical authenticate message around its token.
+const (
+	authenticatePrefix = `{"type":"authenticate","payload":{"token":"`
+	authenticateSuffix = `"}}`
+)
+
+// decodeCanonical decodes the messages as the planner writes them
+// (JSON.stringify of {type, payload}: no spaces, keys in order, a token of
+// JWT characters only, which need no escaping), sparing the strict decoder's
+// work on every socket's authenticate. Anything else is not ok and goes to
+// decodeStrict, which would decode these to the same Message.
+func decodeCanonical(data []byte) (Message, bool) {
+	switch string(data) {
+	case `{"type":"subscribe","payload":{"topic":"catalog"}}`:
+		return Message{Type: typeSubscribe, Topic: TopicCatalog}, true
+	case `{"type":"subscribe","payload":{"topic":"projects"}}`:
+		return Message{Type: typeSubscribe, Topic: TopicProjects}, true
+	case `{"type":"unsubscribe","payload":{"topic":"catalog"}}`:
+		return Message{Type: typeUnsubscribe, Topic: TopicCatalog}, true
+	case `{"type":"unsubscribe","payload":{"topic":"projects"}}`:
+		return Message{Type: typeUnsubscribe, Topic: TopicProjects}, true
+	}
+	tok, ok := bytes.CutPrefix(data, []byte(authenticatePrefix))
+	if !ok {
+		return Message{}, false
+	}
+	if tok, ok = bytes.CutSuffix(tok, []byte(authenticateSuffix)); !ok || len(tok) == 0 || len(tok) > maxTokenLen {
+		return Message{}, false
+	}
+	for _, b := range tok {
+		if !jwtByte(b) {
+			return Message{}, false
+		}
+	}
+	return Message{Type: typeAuthenticate, Token: string(tok)}, true
+}
+
+// jwtByte reports whether b may appear in a compact JWT: base64url and dots.
+func jwtByte(b byte) bool {
+	return 'a' <= b && b <= 'z' || 'A' <= b && b <= 'Z' || '0' <= b && b <= '9' || b == '-' || b == '_' || b == '.'
+}
+
+// decodeStrict is Decode for any message.
+func decodeStrict(data []byte) (Message, error) {
 	if !utf8.Valid(data) {
 		return Message{}, web.Errorf(web.EValidation, "message is not UTF-8 text")
 	}

@@ -64,10 +64,16 @@ func asWebError(err error, we **web.Error) bool {
 }
 
 // FuzzDecode checks that Decode never panics, fails only with
-// validation_failed, and accepts only messages that re-encode to an equal one.
+// validation_failed, accepts only messages that re-encode to an equal one,
+// and decodes as the strict decoder does (its canonical fast path included).
 func FuzzDecode(f *testing.F) {
 	for _, s := range []string{
 		`{"type":"authenticate","payload":{"token":"eyJhbGciOiJFZERTQSJ9.e30.sig"}}`,
+		`{"type":"authenticate","payload":{"token":"eyJhbGciOiJFZERTQSJ9.e30.s\u0069g"}}`,
+		`{"type":"authenticate","payload":{"token":""}}`,
+		`{"type":"authenticate","payload":{"token":"a"}} `,
+		`{"type":"unsubscribe","payload":{"topic":"catalog"}}`,
+		`{"type":"subscribe","payload":{"topic":"projects"}}`,
 		`{"type":"subscribe","payload":{"topic":"catalog"}}`,
 		`{"type":"unsubscribe","payload":{"topic":"projects"}}`,
 		`{"type":"authenticate","payload":{"token":"a\u0000b"}}`,
@@ -82,6 +88,9 @@ func FuzzDecode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		m, err := live.Decode(data)
+		if sm, serr := live.DecodeStrict(data); sm != m || (serr == nil) != (err == nil) {
+			t.Fatalf("Decode(%q) = %+v, %v; the strict decoder: %+v, %v", data, m, err, sm, serr)
+		}
 		if err != nil {
 			if code := web.ErrorCode(err); code != web.EValidation {
 				t.Fatalf("Decode(%q): code %q, want %q", data, code, web.EValidation)
