@@ -90,6 +90,23 @@ export function upgradeRoom(room) {
 }
 
 /**
+ * normalizeOrigin moves a polygon room and its items so the room's bounding
+ * box starts at (0, 0), as the plan and version 1 readers expect.
+ * @param {Doc} doc @returns {Doc}
+ */
+export function normalizeOrigin(doc) {
+  const p = doc.room.polygon;
+  if (!p) return doc;
+  const b = G.bounds(p);
+  if (b.x0 === 0 && b.y0 === 0) return doc;
+  return {
+    ...doc,
+    room: { ...doc.room, polygon: p.map((c) => ({ x: G.r1(c.x - b.x0), y: G.r1(c.y - b.y0) })) },
+    items: doc.items.map((it) => ({ ...it, x: coord(it.x - b.x0), y: coord(it.y - b.y0) })),
+  };
+}
+
+/**
  * editRoom applies a geometry.js edit to the room: the new Doc, or the
  * unchanged one with the reason the edit was refused.
  * @param {Doc} doc @param {(sh: Shape) => import('./geometry.js').Edit} fn
@@ -99,6 +116,12 @@ export function editRoom(doc, fn) {
   const r = fn(shapeOf(doc.room));
   if (!r.shape) return { doc, error: r.error };
   return { doc: { ...doc, room: roomOf(r.shape) } };
+}
+
+/** editRoomAt is editRoom with the room moved back to (0, 0) after. @param {Doc} doc @param {(sh: Shape) => import('./geometry.js').Edit} fn */
+export function editRoomAt(doc, fn) {
+  const r = editRoom(doc, fn);
+  return r.error ? r : { doc: normalizeOrigin(r.doc) };
 }
 
 /** @param {unknown} r @returns {Rotation} */
