@@ -52,6 +52,8 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
   /** @type {Units} */
   let units = normUnits(u0);
   let ortho = true;
+  let lastPress = { key: '', at: 0, x: 0, y: 0 };
+  let forceFields = false; // a field was typed in: show what was kept, focused or not
   let selWall = -1;
   /** @type {string | null} */
   let selOpening = null;
@@ -90,7 +92,7 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
       flip: b('door-flip', rt('flip')),
       layer: s('g', { class: 'ed-room2', 'data-testid': 'room-shape' }),
       handles: s('g', { class: 'ed-handles' }),
-      box3d: h('div', { class: 'ed-3dbox', 'data-testid': 'view3d-box', hidden: true, style: 'position:absolute;inset:0;background:#d9e0ea' }),
+      box3d: h('div', { class: 'ed-3dbox', 'data-testid': 'view3d-box', hidden: true }),
     };
     el.walk.hidden = true;
     el.flip.hidden = true;
@@ -108,7 +110,9 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
       h('span', { class: 'ed-group' }, el.toggle, el.walk),
       el.note);
     chrome.plan.before(bar);
+    // CSSOM, not style attributes: the planner's CSP refuses inline styles.
     chrome.plan.style.position = 'relative';
+    Object.assign(el.box3d.style, { position: 'absolute', inset: '0', background: '#d9e0ea' });
     chrome.plan.append(el.box3d);
     const svg = plan.svg;
     // Our outline replaces the plan's rectangle: items stay above, handles on top.
@@ -133,11 +137,13 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
     el.ortho.addEventListener('change', () => { ortho = el.ortho.checked; });
     el.units.addEventListener('change', () => { units = normUnits(el.units.value); render(shown ?? doc(), null); });
     el.thick.addEventListener('change', () => {
+      forceFields = true;
       const v = parseLength(el.thick.value, units);
       if (v === null) { say(rt('refused', el.thick.value)); return render(doc(), null); }
       apply(M.editRoomAt(doc(), (sh) => G.setThickness(sh, v)));
     });
     el.len.addEventListener('change', () => {
+      forceFields = true;
       const v = parseLength(el.len.value, units);
       if (v === null || selWall < 0) { render(doc(), null); return; }
       apply(M.editRoomAt(doc(), (sh) => G.setWallLength(sh, selWall, v)));
@@ -158,9 +164,10 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
     // Handles: pointer events stop here, so the plan's own drag never sees them.
     el.handles.addEventListener('pointerdown', onDown);
     el.layer.addEventListener('pointerdown', onDown);
-    el.handles.addEventListener('dblclick', onDouble);
-    el.layer.addEventListener('dblclick', onDouble);
   }
+
+  /** same: does a drag's result change nothing? @param {Doc} a @param {Doc} b */
+  const same = (a, b) => JSON.stringify(a.room) === JSON.stringify(b.room) && JSON.stringify(a.items) === JSON.stringify(b.items);
 
   /** @param {string} text */
   function say(text) { el.note.textContent = text; }
@@ -187,6 +194,15 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
     const kind = /** @type {Drag['kind']} */ (t.getAttribute('data-handle'));
     const index = Number(t.getAttribute('data-index'));
     const id = t.getAttribute('data-opening-id') ?? undefined;
+    // A double press is ours to see: the handles are drawn anew between the
+    // presses, so the browser's dblclick would land on no handle.
+    const key = `${kind}:${index}:${id ?? ''}`;
+    if (key === lastPress.key && e.timeStamp - lastPress.at < 450 && Math.hypot(e.clientX - lastPress.x, e.clientY - lastPress.y) < 8) {
+      lastPress = { key: '', at: 0, x: 0, y: 0 };
+      onDouble(kind, index, id, e);
+      return;
+    }
+    lastPress = { key, at: e.timeStamp, x: e.clientX, y: e.clientY };
     if (kind === 'wall') selWall = index;
     if (kind === 'opening') { selOpening = id ?? null; selWall = -1; } else selOpening = null;
     drag = { kind, index, id, start: doc(), from: at };
@@ -203,7 +219,7 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
       drag = null;
       const r = p && d ? step(d, p, !ortho || ev.altKey) : null;
       draft(null);
-      if (r && r !== d?.start) commit(M.normalizeOrigin(r));
+      if (r && d && !same(r, d.start)) commit(M.normalizeOrigin(r));
       else render(doc(), null);
     };
     window.addEventListener('pointermove', move, true);
@@ -236,19 +252,13 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
     return r.doc;
   }
 
-  /** @param {MouseEvent} e */
-  function onDouble(e) {
-    const t = e.target instanceof Element ? e.target.closest('[data-handle]') : null;
-    if (!t) return;
-    e.stopPropagation();
-    const index = Number(t.getAttribute('data-index'));
-    const kind = t.getAttribute('data-handle');
+  /** @param {Drag['kind']} kind @param {number} index @param {string | undefined} id @param {PointerEvent} e */
+  function onDouble(kind, index, id, e) {
     if (kind === 'corner') apply(M.editRoomAt(doc(), (sh) => G.removeCorner(sh, index)));
     else if (kind === 'wall') {
-      const p = cm(e.clientX, e.clientY);
-      if (p) apply(M.editRoomAt(doc(), (sh) => G.insertCorner(sh, index, p.x, p.y)));
+      const p = cm(e.clientX, e.clientY), g = (/** @type {number} */ v) => Math.round(v / 5) * 5;
+      if (p) apply(M.editRoomAt(doc(), (sh) => G.insertCorner(sh, index, g(p.x), g(p.y))));
     } else if (kind === 'opening') {
-      const id = t.getAttribute('data-opening-id');
       if (id) apply({ doc: { ...doc(), room: M.roomOf(G.removeOpening(M.shapeOf(doc().room), id)) } });
     }
   }
@@ -342,15 +352,17 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
       const w = G.wall(sh.polygon, i), T = sh.wallThickness;
       const a = { x: w.a.x - w.normal.x * T / 2, y: w.a.y - w.normal.y * T / 2 }, b = { x: w.b.x - w.normal.x * T / 2, y: w.b.y - w.normal.y * T / 2 };
       hs.push(s('line', { x1: G.r1(a.x), y1: G.r1(a.y), x2: G.r1(b.x), y2: G.r1(b.y), 'stroke-width': String(Math.max(T, 12)), stroke: i === selWall ? 'rgba(37,99,235,.45)' : 'transparent',
-        'data-handle': 'wall', 'data-index': String(i), 'data-testid': 'wall-handle', style: 'cursor:move' }));
+        'data-handle': 'wall', 'data-index': String(i), 'data-testid': 'wall-handle' }));
     }
     sh.polygon.forEach((c, i) => hs.push(s('circle', { cx: G.r1(c.x), cy: G.r1(c.y), r: '7', fill: '#fff', stroke: '#2563eb', 'stroke-width': '2',
-      'data-handle': 'corner', 'data-index': String(i), 'data-testid': 'corner-handle', 'data-x': String(c.x), 'data-y': String(c.y), style: 'cursor:grab' })));
+      'data-handle': 'corner', 'data-index': String(i), 'data-testid': 'corner-handle', 'data-x': String(c.x), 'data-y': String(c.y) })));
+    for (const x of hs) x.style.cursor = x.getAttribute('data-handle') === 'corner' ? 'grab' : 'move';
     el.handles.replaceChildren(...hs);
     const act = document.activeElement;
-    if (act !== el.thick) el.thick.value = formatLength(sh.wallThickness, units);
+    if (act !== el.thick || forceFields) el.thick.value = formatLength(sh.wallThickness, units);
     el.len.disabled = selWall < 0;
-    if (act !== el.len) el.len.value = selWall >= 0 ? formatLength(G.wall(sh.polygon, selWall).len, units) : '';
+    if (act !== el.len || forceFields) el.len.value = selWall >= 0 ? formatLength(G.wall(sh.polygon, selWall).len, units) : '';
+    forceFields = false;
     el.area.textContent = `${rt('area')}: ${formatArea(G.area(sh.polygon), units)}`;
     const so = sh.openings.find((o) => o.id === selOpening);
     el.flip.hidden = !so || (so.kind !== 'door' && so.kind !== 'double-door');
@@ -367,7 +379,7 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
     const out = (/** @type {G.Pt} */ p, /** @type {number} */ k) => ({ x: p.x - normal.x * k, y: p.y - normal.y * k });
     const pts = (/** @type {G.Pt[]} */ p) => p.map((c) => `${G.r1(c.x)},${G.r1(c.y)}`).join(' ');
     const g = s('g', { class: 'ed-opening' + (o.id === selOpening ? ' sel' : ''), 'data-testid': 'opening', 'data-opening-id': o.id, 'data-kind': o.kind,
-      'data-wall': String(o.wall), 'data-offset': String(o.offset), 'data-handle': 'opening', 'data-index': String(o.wall), style: 'cursor:move' });
+      'data-wall': String(o.wall), 'data-offset': String(o.offset), 'data-handle': 'opening', 'data-index': String(o.wall) });
     g.append(s('polygon', { points: pts([out(start, -1), out(end, -1), out(end, T + 1), out(start, T + 1)]), fill: o.id === selOpening ? '#dbeafe' : '#fff', stroke: 'none' }));
     if (o.kind === 'window') {
       g.append(s('polygon', { points: pts([start, end, out(end, T), out(start, T)]), fill: '#e0f2fe', stroke: '#0369a1', 'stroke-width': '1.5' }),

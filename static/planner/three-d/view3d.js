@@ -221,7 +221,7 @@ export function createView3D({ onSelect, label, now = () => performance.now() })
     return a && b ? Math.hypot(a.x - b.x, a.y - b.y) : 0;
   }
 
-  return {
+  const api = {
     element: canvas,
     update,
     fit,
@@ -247,4 +247,7 @@ export function createView3D({ onSelect, label, now = () => performance.now() })
       canvas.remove();
     },
   };
+  // Scripts and browser tests reach the view through its canvas.
+  Object.defineProperty(canvas, 'view3d', { value: api });
+  return api;
 }
