@@ -234,6 +234,12 @@ export function createView3D({ onSelect, label, now = () => performance.now() })
     get mode() { return mode; },
     /** orbitBy turns the orbit camera (for keyboardless scripts and tests). @param {number} dyaw */
     orbitBy(dyaw) { turn(dyaw, 0); },
+    /** drawNow draws a queued frame at once (for the performance script). */
+    drawNow() {
+      if (!pending) return;
+      cancelAnimationFrame(pending);
+      frame();
+    },
     /** project is where a world point (cm) is on the canvas, in CSS pixels. @param {[number, number, number]} p */
     project(p) {
       const q = V.transformPoint(viewProj, p);
