@@ -109,6 +109,9 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
       h('span', { class: 'ed-group' }, el.units, el.area),
       h('span', { class: 'ed-group' }, el.toggle, el.walk),
       el.note);
+    // Compact, so the whole plan still fits the pane on a desktop.
+    Object.assign(bar.style, { fontSize: '0.82rem', rowGap: '4px', marginTop: '-2px' });
+    for (const c of bar.querySelectorAll('button, select, input[type=text]')) Object.assign(/** @type {HTMLElement} */ (c).style, { paddingTop: '2px', paddingBottom: '2px', minHeight: '0' });
     chrome.plan.before(bar);
     // CSSOM, not style attributes: the planner's CSP refuses inline styles.
     chrome.plan.style.position = 'relative';
