@@ -7,6 +7,7 @@
 import * as V from './mat.js';
 import { buildScene, WALL_HEIGHT } from './mesh.js';
 import { createRenderer } from './gl.js';
+import { pointInPolygon, nearestWall } from '../editor/geometry.js';
 
 /**
  * @typedef {import('../editor/model.js').Doc} Doc
@@ -17,6 +18,24 @@ import { createRenderer } from './gl.js';
 const FOVY = (50 * Math.PI) / 180;
 const EYE = 160; // cm: eye height when walking
 const CLICK_SLOP = 5; // px a press may move and still be a click
+
+/**
+ * walkStart is a floor point at least 40 cm from every wall, as near the
+ * plan's bottom middle as such a point is (an L's middle may be outside it).
+ * @param {{x: number, y: number}[]} p @param {{x0: number, z0: number, x1: number, z1: number}} b
+ */
+export function walkStart(p, b) {
+  let best = { x: (b.x0 + b.x1) / 2, y: (b.z0 + b.z1) / 2 }, score = -Infinity;
+  for (let i = 0; i <= 20; i++) {
+    for (let j = 0; j <= 20; j++) {
+      const q = { x: b.x0 + ((b.x1 - b.x0) * i) / 20, y: b.z0 + ((b.z1 - b.z0) * j) / 20 };
+      if (!pointInPolygon(p, q) || nearestWall(p, q).dist < 40) continue;
+      const sc = q.y - Math.abs(q.x - (b.x0 + b.x1) / 2) * 0.5;
+      if (sc > score) { score = sc; best = q; }
+    }
+  }
+  return best;
+}
 
 /**
  * supported says whether this browser can draw the 3D view (WebGL2).
@@ -63,6 +82,8 @@ export function createView3D({ onSelect, label, now = () => performance.now() })
   let frames = 0;
   let viewProj = V.identity();
   let bounds = { x0: 0, z0: 0, x1: 400, z1: 300, h: WALL_HEIGHT };
+  /** @type {{x: number, y: number}} where a walk starts: on the floor, near the plan's bottom */
+  let walkFrom = { x: 200, y: 260 };
 
   function size() {
     const dpr = Math.min(2, window.devicePixelRatio || 1);
@@ -111,6 +132,7 @@ export function createView3D({ onSelect, label, now = () => performance.now() })
       roomKey = key;
       const p = doc.room.polygon ?? [{ x: 0, y: 0 }, { x: doc.room.width, y: doc.room.depth }];
       bounds = { x0: Math.min(...p.map((c) => c.x)), z0: Math.min(...p.map((c) => c.y)), x1: Math.max(...p.map((c) => c.x)), z1: Math.max(...p.map((c) => c.y)), h: WALL_HEIGHT };
+      walkFrom = walkStart(p, bounds);
       if (first) fit();
     }
     redraw();
@@ -118,7 +140,7 @@ export function createView3D({ onSelect, label, now = () => performance.now() })
 
   function fit() {
     orbit = V.fitOrbit(bounds, FOVY * Math.min(1, (canvas.clientWidth || 4) / (canvas.clientHeight || 3)));
-    walk = { pos: [(bounds.x0 + bounds.x1) / 2, EYE, bounds.z1 - 40], yaw: 0, pitch: -0.1 };
+    walk = { pos: [walkFrom.x, EYE, walkFrom.y], yaw: 0, pitch: -0.1 };
     redraw();
   }
 
