@@ -24,10 +24,16 @@ const (
 	maxItemCoordinate = 2 * MaxRoomCm // items may sit outside the room (the editor warns), not anywhere
 )
 
-// Room is the floor of a project in centimetres.
+// Room is the floor of a project in centimetres. A version 1 room is a
+// rectangle of Width × Depth; a version 2 room has a Polygon (see room.go),
+// and its Width and Depth are the polygon's bounding box.
 type Room struct {
 	Width int `json:"width"`
 	Depth int `json:"depth"`
+	// Version 2 only: corners clockwise, wall thickness, doors and windows.
+	Polygon       []Point   `json:"polygon,omitempty"`
+	WallThickness float64   `json:"wallThickness,omitempty"`
+	Openings      []Opening `json:"openings,omitempty"`
 }
 
 // Item is one product placed on the plan. X and Y are the centre of its
@@ -92,7 +98,8 @@ func ParseProjectDoc(body []byte) (ProjectDoc, error) {
 	return doc, nil
 }
 
-// Validate checks ranges and shapes; it normalises nothing.
+// Validate checks ranges and shapes. It normalises nothing, except that a
+// version 2 room's Width and Depth become its polygon's bounding box.
 func (d *ProjectDoc) Validate() error {
 	name := strings.TrimSpace(d.Name)
 	switch {
@@ -105,11 +112,8 @@ func (d *ProjectDoc) Validate() error {
 	case strings.IndexFunc(d.Name, unicode.IsControl) >= 0:
 		return FieldErrorf("name", "contains control characters")
 	}
-	if d.Room.Width < MinRoomCm || d.Room.Width > MaxRoomCm {
-		return FieldErrorf("room.width", "must be between %d and %d cm, got %d", MinRoomCm, MaxRoomCm, d.Room.Width)
-	}
-	if d.Room.Depth < MinRoomCm || d.Room.Depth > MaxRoomCm {
-		return FieldErrorf("room.depth", "must be between %d and %d cm, got %d", MinRoomCm, MaxRoomCm, d.Room.Depth)
+	if err := d.Room.validate(); err != nil {
+		return err
 	}
 	if len(d.Items) > MaxProjectItems {
 		return FieldErrorf("items", "has %d items, at most %d are allowed", len(d.Items), MaxProjectItems)

@@ -71,6 +71,8 @@ func FuzzParseProjectDoc(f *testing.F) {
 	f.Add([]byte(`{"name":"\u0000","room":{"width":-1}}`))
 	f.Add([]byte(`[1,2,3]`))
 	f.Add([]byte(`{"name":"a","room":{"width":400,"depth":300},"items":[{"id":"a","productId":"b","x":1e308,"y":-0,"rotation":270}]}`))
+	f.Add([]byte(v2Doc(v2Room(lPolygon, `[{"id":"d","kind":"door","wall":0,"offset":40,"width":90,"hinge":"start","swing":"in"}]`))))
+	f.Add([]byte(v2Doc(v2Room(`[{"x":0,"y":0},{"x":400,"y":300},{"x":400,"y":0},{"x":0,"y":300}]`, `[]`))))
 	f.Fuzz(func(t *testing.T, body []byte) {
 		doc, err := ParseProjectDoc(body)
 		if err != nil {
@@ -79,9 +81,7 @@ func FuzzParseProjectDoc(f *testing.F) {
 			}
 			return
 		}
-		if doc.Room.Width < MinRoomCm || doc.Room.Width > MaxRoomCm || doc.Room.Depth < MinRoomCm || doc.Room.Depth > MaxRoomCm {
-			t.Fatalf("accepted room %+v", doc.Room)
-		}
+		checkRoomInvariants(t, doc.Room)
 		if len(doc.Items) > MaxProjectItems || strings.TrimSpace(doc.Name) == "" || utf8.RuneCountInString(doc.Name) > MaxProjectName {
 			t.Fatalf("accepted doc out of limits: %d items, name %q", len(doc.Items), doc.Name)
 		}

@@ -33,7 +33,12 @@
  * @property {string} color "#rrggbb"
  * @typedef {{products: Product[], nextCursor: string}} ProductPage nextCursor is "" on the last page
  * @typedef {{category?: string, q?: string, limit?: number, cursor?: string}} ProductQuery limit 1..200, default 50
- * @typedef {{width: number, depth: number}} Room cm, 50..5000
+ * @typedef {object} Room cm; version 1 is width × depth (50..5000), version 2 adds a polygon (web/room.go)
+ * @property {number} width bounding box
+ * @property {number} depth
+ * @property {Array<{x: number, y: number}>} [polygon] corners, clockwise on the plan
+ * @property {number} [wallThickness]
+ * @property {import('./editor/geometry.js').Opening[]} [openings]
  * @typedef {object} Item one product placed on the plan
  * @property {string} id
  * @property {string} productId

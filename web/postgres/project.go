@@ -53,12 +53,13 @@ func loadProject(ctx context.Context, q interface {
 	p := web.Project{ID: id, RetailerID: retailerID, OwnerUID: uid}
 	var (
 		items            string
+		shape            *string
 		created, updated int64
 	)
 	err := q.QueryRow(ctx, `
-		SELECT name, room_width, room_depth, items::text, version, created_at, updated_at
+		SELECT name, room_width, room_depth, room_shape::text, items::text, version, created_at, updated_at
 		FROM projects WHERE id = $1 AND retailer_id = $2 AND owner_uid = $3`, id, retailerID, uid,
-	).Scan(&p.Name, &p.Room.Width, &p.Room.Depth, &items, &p.Version, &created, &updated)
+	).Scan(&p.Name, &p.Room.Width, &p.Room.Depth, &shape, &items, &p.Version, &created, &updated)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return web.Project{}, projectNotFound(id)
 	}
@@ -71,12 +72,32 @@ func loadProject(ctx context.Context, q interface {
 	if p.Items == nil {
 		p.Items = []web.Item{}
 	}
+	if err := p.Room.SetShapeJSON([]byte(deref(shape))); err != nil {
+		return web.Project{}, fmt.Errorf("load project %q: %w", id, err)
+	}
 	p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return p, nil
 }
 
 func projectNotFound(id string) error {
 	return web.Errorf(web.ENotFound, "project %q not found", id)
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+// marshalShape returns the room_shape column of a room: NULL for version 1.
+func marshalShape(r web.Room) (*string, error) {
+	b, err := r.ShapeJSON()
+	if b == nil {
+		return nil, err
+	}
+	s := string(b)
+	return &s, err
 }
 
 func marshalItems(items []web.Item) (string, error) {
@@ -107,6 +128,10 @@ func (s *Store) CreateProject(ctx context.Context, p web.Project, idempotencyKey
 	p.UpdatedAt = stored(nowIfZero(p.UpdatedAt))
 	if p.Items == nil {
 		p.Items = []web.Item{}
+	}
+	shape, err := marshalShape(p.Room)
+	if err != nil {
+		return web.Project{}, false, fmt.Errorf("create project %q: %w", p.ID, err)
 	}
 	items, err := marshalItems(p.Items)
 	if err != nil {
@@ -145,9 +170,9 @@ func (s *Store) CreateProject(ctx context.Context, p web.Project, idempotencyKey
 			}
 		}
 		if _, err := tx.Exec(ctx, `
-			INSERT INTO projects (id, retailer_id, owner_uid, name, room_width, room_depth, items, version, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8, $9, $10)`,
-			p.ID, p.RetailerID, p.OwnerUID, p.Name, p.Room.Width, p.Room.Depth, items, p.Version,
+			INSERT INTO projects (id, retailer_id, owner_uid, name, room_width, room_depth, room_shape, items, version, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9, $10, $11)`,
+			p.ID, p.RetailerID, p.OwnerUID, p.Name, p.Room.Width, p.Room.Depth, shape, items, p.Version,
 			toMillis(p.CreatedAt), toMillis(p.UpdatedAt)); err != nil {
 			if isConstraint(err) {
 				return web.Errorf(web.EConflict, "project %q already exists", p.ID)
@@ -192,6 +217,10 @@ func checkVersion(ctx context.Context, tx pgx.Tx, retailerID, uid, id string, if
 // returns not_found, or conflict with Extra["currentVersion"] when the
 // project has changed since ifVersion.
 func (s *Store) UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error) {
+	shape, err := marshalShape(doc.Room)
+	if err != nil {
+		return web.Project{}, fmt.Errorf("update project %q: %w", id, err)
+	}
 	items, err := marshalItems(doc.Items)
 	if err != nil {
 		return web.Project{}, fmt.Errorf("update project %q: %w", id, err)
@@ -202,8 +231,8 @@ func (s *Store) UpdateProject(ctx context.Context, retailerID, uid, id string, i
 			return err
 		}
 		if _, err := tx.Exec(ctx, `
-			UPDATE projects SET name = $1, room_width = $2, room_depth = $3, items = $4::jsonb, version = version + 1, updated_at = $5
-			WHERE id = $6`, doc.Name, doc.Room.Width, doc.Room.Depth, items, toMillis(nowIfZero(now)), id); err != nil {
+			UPDATE projects SET name = $1, room_width = $2, room_depth = $3, room_shape = $7::jsonb, items = $4::jsonb, version = version + 1, updated_at = $5
+			WHERE id = $6`, doc.Name, doc.Room.Width, doc.Room.Depth, items, toMillis(nowIfZero(now)), id, shape); err != nil {
 			return err
 		}
 		p, err = loadProject(ctx, tx, retailerID, uid, id)

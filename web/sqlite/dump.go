@@ -105,20 +105,24 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 				return web.DumpRecord{Product: &p}, nil
 			}},
 		{"projects", `
-			SELECT id, retailer_id, owner_uid, name, room_width, room_depth, items, version, created_at, updated_at
+			SELECT id, retailer_id, owner_uid, name, room_width, room_depth, room_shape, items, version, created_at, updated_at
 			FROM projects ORDER BY id`,
 			func(scan func(...any) error) (web.DumpRecord, error) {
 				var (
 					p                web.Project
 					items            string
+					shape            sql.NullString
 					created, updated int64
 				)
-				if err := scan(&p.ID, &p.RetailerID, &p.OwnerUID, &p.Name, &p.Room.Width, &p.Room.Depth, &items,
+				if err := scan(&p.ID, &p.RetailerID, &p.OwnerUID, &p.Name, &p.Room.Width, &p.Room.Depth, &shape, &items,
 					&p.Version, &created, &updated); err != nil {
 					return web.DumpRecord{}, err
 				}
 				if err := json.Unmarshal([]byte(items), &p.Items); err != nil {
 					return web.DumpRecord{}, fmt.Errorf("items of project %q: %w", p.ID, err)
+				}
+				if err := p.Room.SetShapeJSON([]byte(shape.String)); err != nil {
+					return web.DumpRecord{}, fmt.Errorf("project %q: %w", p.ID, err)
 				}
 				p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
 				return web.DumpRecord{Project: &p}, nil
@@ -248,11 +252,12 @@ func loadRecord(ctx context.Context, tx *sql.Tx, rec web.DumpRecord) error {
 	case rec.Project != nil:
 		p := rec.Project
 		what = fmt.Sprintf("project %q", p.ID)
-		if items, err = marshalItems(p.Items); err == nil {
+		shape, serr := marshalShape(p.Room)
+		if items, err = marshalItems(p.Items); err == nil && serr == nil {
 			exec(`
-				INSERT INTO projects (id, retailer_id, owner_uid, name, room_width, room_depth, items, version, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				p.ID, p.RetailerID, p.OwnerUID, p.Name, p.Room.Width, p.Room.Depth, items, p.Version,
+				INSERT INTO projects (id, retailer_id, owner_uid, name, room_width, room_depth, room_shape, items, version, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				p.ID, p.RetailerID, p.OwnerUID, p.Name, p.Room.Width, p.Room.Depth, shape, items, p.Version,
 				toMillis(p.CreatedAt), toMillis(p.UpdatedAt))
 		}
 	case rec.Idempotency != nil:

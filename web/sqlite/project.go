@@ -53,12 +53,13 @@ func loadProject(ctx context.Context, q interface {
 	p := web.Project{ID: id, RetailerID: retailerID, OwnerUID: uid}
 	var (
 		items            string
+		shape            sql.NullString
 		created, updated int64
 	)
 	err := q.QueryRowContext(ctx, `
-		SELECT name, room_width, room_depth, items, version, created_at, updated_at
+		SELECT name, room_width, room_depth, room_shape, items, version, created_at, updated_at
 		FROM projects WHERE id = ? AND retailer_id = ? AND owner_uid = ?`, id, retailerID, uid,
-	).Scan(&p.Name, &p.Room.Width, &p.Room.Depth, &items, &p.Version, &created, &updated)
+	).Scan(&p.Name, &p.Room.Width, &p.Room.Depth, &shape, &items, &p.Version, &created, &updated)
 	if errors.Is(err, sql.ErrNoRows) {
 		return web.Project{}, projectNotFound(id)
 	}
@@ -71,12 +72,21 @@ func loadProject(ctx context.Context, q interface {
 	if p.Items == nil {
 		p.Items = []web.Item{}
 	}
+	if err := p.Room.SetShapeJSON([]byte(shape.String)); err != nil {
+		return web.Project{}, fmt.Errorf("load project %q: %w", id, err)
+	}
 	p.CreatedAt, p.UpdatedAt = fromMillis(created), fromMillis(updated)
 	return p, nil
 }
 
 func projectNotFound(id string) error {
 	return web.Errorf(web.ENotFound, "project %q not found", id)
+}
+
+// marshalShape returns the room_shape column of a room: NULL for version 1.
+func marshalShape(r web.Room) (sql.NullString, error) {
+	b, err := r.ShapeJSON()
+	return sql.NullString{String: string(b), Valid: b != nil}, err
 }
 
 func marshalItems(items []web.Item) (string, error) {
@@ -108,6 +118,10 @@ func (s *Store) CreateProject(ctx context.Context, p web.Project, idempotencyKey
 	if p.Items == nil {
 		p.Items = []web.Item{}
 	}
+	shape, err := marshalShape(p.Room)
+	if err != nil {
+		return web.Project{}, false, fmt.Errorf("create project %q: %w", p.ID, err)
+	}
 	items, err := marshalItems(p.Items)
 	if err != nil {
 		return web.Project{}, false, fmt.Errorf("create project %q: %w", p.ID, err)
@@ -134,9 +148,9 @@ func (s *Store) CreateProject(ctx context.Context, p web.Project, idempotencyKey
 			}
 		}
 		if _, err := tx.ExecContext(ctx, `
-			INSERT INTO projects (id, retailer_id, owner_uid, name, room_width, room_depth, items, version, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			p.ID, p.RetailerID, p.OwnerUID, p.Name, p.Room.Width, p.Room.Depth, items, p.Version,
+			INSERT INTO projects (id, retailer_id, owner_uid, name, room_width, room_depth, room_shape, items, version, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			p.ID, p.RetailerID, p.OwnerUID, p.Name, p.Room.Width, p.Room.Depth, shape, items, p.Version,
 			toMillis(p.CreatedAt), toMillis(p.UpdatedAt)); err != nil {
 			if isConstraint(err) {
 				return web.Errorf(web.EConflict, "project %q already exists", p.ID)
@@ -189,6 +203,10 @@ func checkVersion(ctx context.Context, tx *sql.Tx, retailerID, uid, id string, i
 // returns not_found, or conflict with Extra["currentVersion"] when the
 // project has changed since ifVersion.
 func (s *Store) UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error) {
+	shape, err := marshalShape(doc.Room)
+	if err != nil {
+		return web.Project{}, fmt.Errorf("update project %q: %w", id, err)
+	}
 	items, err := marshalItems(doc.Items)
 	if err != nil {
 		return web.Project{}, fmt.Errorf("update project %q: %w", id, err)
@@ -199,8 +217,8 @@ func (s *Store) UpdateProject(ctx context.Context, retailerID, uid, id string, i
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `
-			UPDATE projects SET name = ?, room_width = ?, room_depth = ?, items = ?, version = version + 1, updated_at = ?
-			WHERE id = ?`, doc.Name, doc.Room.Width, doc.Room.Depth, items, toMillis(nowIfZero(now)), id); err != nil {
+			UPDATE projects SET name = ?, room_width = ?, room_depth = ?, room_shape = ?, items = ?, version = version + 1, updated_at = ?
+			WHERE id = ?`, doc.Name, doc.Room.Width, doc.Room.Depth, shape, items, toMillis(nowIfZero(now)), id); err != nil {
 			return err
 		}
 		p, err = loadProject(ctx, tx, retailerID, uid, id)

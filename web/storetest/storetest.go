@@ -99,6 +99,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ProjectOwnerIsolation", testProjectOwnerIsolation},
 		{"ProjectLifecycle", testProjectLifecycle},
 		{"ProjectConcurrentUpdates", testProjectConcurrentUpdates},
+		{"ProjectRoomV2", testProjectRoomV2},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
 	}

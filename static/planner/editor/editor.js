@@ -12,6 +12,7 @@ import { createProducts } from './products.js';
 import { createPlanView } from './plan-view.js';
 import { createPointer } from './pointer.js';
 import { createPanels } from './panels.js';
+import { createRoomTools } from './room-tools.js';
 import { t } from '../i18n.js';
 import { systemClock } from '../clock.js';
 
@@ -51,7 +52,9 @@ export function createRoomEditor(ctx) {
   let leaving = null;
   let signedIn = ctx.identity()?.kind === 'user';
 
-  const present = () => pointer.draft ?? hist.present;
+  /** @type {Doc | null} a room shape being dragged (room-tools.js) */
+  let roomDraft = null;
+  const present = () => pointer.draft ?? roomDraft ?? hist.present;
   // Products: the catalog's (ctx.product), else fetched once; null = not in the catalog.
   const products = createProducts({
     fetch: (id) => ctx.api.product(id),
@@ -64,6 +67,13 @@ export function createRoomEditor(ctx) {
   const { lookup } = products;
   const panels = createPanels({ tr, lookup, isPending: products.isPending, formatPrice: (minor, currency) => ctx.formatPrice(minor, currency) });
   const plan = createPlanView({ tr, lookup, isPending: products.isPending, room: () => hist.present.room });
+  const rooms = createRoomTools({
+    locale: L, doc: () => hist.present, lookup, plan,
+    draft: (d) => { roomDraft = d; render(); },
+    commit: (d) => commitDoc(d),
+    select: (id) => select(id),
+    units: /** @type {any} */ (ctx.settings).units,
+  });
   const pointer = createPointer({
     plan,
     doc: () => hist.present,
@@ -102,6 +112,7 @@ export function createRoomEditor(ctx) {
 
   function build() {
     el = panels.build(plan.build(), signedIn);
+    rooms.mount(el);
     wire();
     slot.replaceChildren(el.root);
     render();
@@ -344,6 +355,7 @@ export function createRoomEditor(ctx) {
     renderHead();
     const pr = plan.render(doc, selected, pointer.draggingItem);
     panels.renderSide(doc, pr, hist, selected);
+    rooms.render(doc, pr, selected);
   }
 
   function renderHead() {
@@ -366,6 +378,7 @@ export function createRoomEditor(ctx) {
     destroy() {
       loadGen++;
       saver.destroy();
+      rooms.destroy();
       stopKeys();
       slot.replaceChildren();
     },

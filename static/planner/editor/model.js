@@ -1,6 +1,11 @@
 // model.js: the editor's state as plain data and pure functions, free of the DOM.
 // A Doc is the project document the API validates (web/project.go); changes
 // return a new Doc and never mutate, so the undo stack is a list of Docs.
+// In the browser a room is always version 2 (a polygon with walls and
+// openings, geometry.js); a version 1 rectangle is upgraded as it is loaded
+// and therefore saved as version 2 next time.
+
+import * as G from './geometry.js';
 
 /**
  * @typedef {import('../api.js').Item} Item
@@ -13,6 +18,8 @@
  * @typedef {{w: number, d: number}} Size cm along x and y
  * @typedef {{productId: string, name: string, quantity: number, unitPrice: number, total: number, currency: string}} Line
  * @typedef {{past: Doc[], present: Doc, future: Doc[]}} History
+ * @typedef {import('./geometry.js').Shape} Shape
+ * @typedef {import('./geometry.js').Opening} Opening
  */
 
 export const ROOM_MIN = 50;
@@ -33,8 +40,89 @@ const r2 = (v) => Math.round(v * 100) / 100;
 /** @param {number} v */
 const coord = (v) => clamp(r2(v), -MAX_COORD, MAX_COORD);
 
+export const WALL_THICKNESS = 10; // cm, of a new or upgraded room
+
+/**
+ * rectRoom is the version 2 form of a w × d rectangle: corners from (0, 0)
+ * clockwise, no openings. @param {number} w @param {number} d @returns {Room}
+ */
+export const rectRoom = (w, d) => ({ width: w, depth: d, polygon: G.preset('rectangle', w, d), wallThickness: WALL_THICKNESS, openings: [] });
+
 /** newDoc is an empty 400 × 300 cm room. @param {string} [name] @returns {Doc} */
-export const newDoc = (name = '') => ({ name, room: { width: 400, depth: 300 }, items: [] });
+export const newDoc = (name = '') => ({ name, room: rectRoom(400, 300), items: [] });
+
+/**
+ * shapeOf is the room's polygon, walls and openings (a version 1 room's
+ * rectangle). @param {Room} room @returns {Shape}
+ */
+export function shapeOf(room) {
+  if (room.polygon) return { polygon: room.polygon, wallThickness: room.wallThickness ?? WALL_THICKNESS, openings: room.openings ?? [] };
+  return { polygon: G.preset('rectangle', room.width, room.depth), wallThickness: WALL_THICKNESS, openings: [] };
+}
+
+/** roomOf is the Room of a shape, width and depth its bounding box. @param {Shape} sh @returns {Room} */
+export function roomOf(sh) {
+  const b = G.bounds(sh.polygon);
+  return { width: Math.round(b.x1 - b.x0), depth: Math.round(b.y1 - b.y0), polygon: sh.polygon, wallThickness: sh.wallThickness, openings: sh.openings };
+}
+
+/**
+ * upgradeRoom reads an API room, version 1 or 2, as version 2: anything the
+ * API would refuse falls back to the rectangle of its width and depth.
+ * @param {any} room @returns {Room}
+ */
+export function upgradeRoom(room) {
+  const size = (/** @type {unknown} */ v, /** @type {number} */ d) => (Number.isFinite(Number(v)) ? clamp(Math.round(Number(v)), ROOM_MIN, ROOM_MAX) : d);
+  const rect = rectRoom(size(room?.width, 400), size(room?.depth, 300));
+  if (!Array.isArray(room?.polygon)) return rect;
+  const polygon = room.polygon.map((/** @type {any} */ c) => ({ x: Number(c?.x), y: Number(c?.y) }));
+  const openings = (Array.isArray(room.openings) ? room.openings : []).map((/** @type {any} */ o) => {
+    /** @type {Opening} */
+    const out = { id: String(o?.id), kind: o?.kind, wall: Number(o?.wall), offset: Number(o?.offset), width: Number(o?.width) };
+    if (o?.hinge) out.hinge = o.hinge;
+    if (o?.swing) out.swing = o.swing;
+    if (o?.sill) out.sill = Number(o.sill);
+    if (o?.height) out.height = Number(o.height);
+    return out;
+  });
+  const sh = { polygon, wallThickness: Number(room.wallThickness), openings };
+  return G.validateShape(sh) ? rect : roomOf(sh);
+}
+
+/**
+ * normalizeOrigin moves a polygon room and its items so the room's bounding
+ * box starts at (0, 0), as the plan and version 1 readers expect.
+ * @param {Doc} doc @returns {Doc}
+ */
+export function normalizeOrigin(doc) {
+  const p = doc.room.polygon;
+  if (!p) return doc;
+  const b = G.bounds(p);
+  if (b.x0 === 0 && b.y0 === 0) return doc;
+  return {
+    ...doc,
+    room: { ...doc.room, polygon: p.map((c) => ({ x: G.r1(c.x - b.x0), y: G.r1(c.y - b.y0) })) },
+    items: doc.items.map((it) => ({ ...it, x: coord(it.x - b.x0), y: coord(it.y - b.y0) })),
+  };
+}
+
+/**
+ * editRoom applies a geometry.js edit to the room: the new Doc, or the
+ * unchanged one with the reason the edit was refused.
+ * @param {Doc} doc @param {(sh: Shape) => import('./geometry.js').Edit} fn
+ * @returns {{doc: Doc, error?: string}}
+ */
+export function editRoom(doc, fn) {
+  const r = fn(shapeOf(doc.room));
+  if (!r.shape) return { doc, error: r.error };
+  return { doc: { ...doc, room: roomOf(r.shape) } };
+}
+
+/** editRoomAt is editRoom with the room moved back to (0, 0) after. @param {Doc} doc @param {(sh: Shape) => import('./geometry.js').Edit} fn */
+export function editRoomAt(doc, fn) {
+  const r = editRoom(doc, fn);
+  return r.error ? r : { doc: normalizeOrigin(r.doc) };
+}
 
 /** @param {unknown} r @returns {Rotation} */
 export function normRotation(r) {
@@ -49,8 +137,6 @@ export function normRotation(r) {
  * @returns {Doc}
  */
 export function fromProject(p) {
-  const room = p?.room ?? {};
-  const size = (/** @type {unknown} */ v, /** @type {number} */ d) => (Number.isFinite(Number(v)) ? clamp(Math.round(Number(v)), ROOM_MIN, ROOM_MAX) : d);
   /** @type {Item[]} */
   const items = [];
   const seen = new Set();
@@ -61,7 +147,7 @@ export function fromProject(p) {
     items.push({ id: it.id, productId: it.productId, x: coord(x), y: coord(y), rotation: normRotation(it.rotation) });
     if (items.length === MAX_ITEMS) break;
   }
-  return { name: typeof p?.name === 'string' ? p.name.slice(0, MAX_NAME) : '', room: { width: size(room.width, 400), depth: size(room.depth, 300) }, items };
+  return { name: typeof p?.name === 'string' ? p.name.slice(0, MAX_NAME) : '', room: upgradeRoom(p?.room), items };
 }
 
 /**
@@ -72,8 +158,19 @@ export function fromProject(p) {
 export function toProjectDoc(doc, fallbackName) {
   return {
     name: (doc.name.trim() || fallbackName).slice(0, MAX_NAME),
-    room: { width: doc.room.width, depth: doc.room.depth },
+    room: apiRoom(doc.room),
     items: doc.items.map((it) => ({ id: it.id, productId: it.productId, x: r2(it.x), y: r2(it.y), rotation: it.rotation })),
+  };
+}
+
+/** apiRoom is the room as POST/PUT send it: version 2. @param {Room} room @returns {Room} */
+function apiRoom(room) {
+  const sh = shapeOf(room);
+  return {
+    width: room.width, depth: room.depth,
+    polygon: sh.polygon.map((c) => ({ x: c.x, y: c.y })),
+    wallThickness: sh.wallThickness,
+    openings: sh.openings.map((o) => ({ ...o })),
   };
 }
 
@@ -94,14 +191,36 @@ export const rect = (it, lookup) => box(it.x, it.y, size(it, lookup));
 export const overlaps = (a, b) => a.x0 < b.x1 - EPS && b.x0 < a.x1 - EPS && a.y0 < b.y1 - EPS && b.y0 < a.y1 - EPS;
 
 /** @param {Rect} r @param {Room} room */
-const inside = (r, room) => r.x0 >= -EPS && r.y0 >= -EPS && r.x1 <= room.width + EPS && r.y1 <= room.depth + EPS;
+const inside = (r, room) => (room.polygon ? insidePolygon(r, room.polygon)
+  : r.x0 >= -EPS && r.y0 >= -EPS && r.x1 <= room.width + EPS && r.y1 <= room.depth + EPS);
+
+/**
+ * insidePolygon: is the footprint wholly on the floor? Its corners are, no
+ * corner of the room is strictly within it, and no wall cuts across it.
+ * @param {Rect} r @param {import('./geometry.js').Pt[]} p
+ */
+function insidePolygon(r, p) {
+  const c = [{ x: r.x0, y: r.y0 }, { x: r.x1, y: r.y0 }, { x: r.x1, y: r.y1 }, { x: r.x0, y: r.y1 }];
+  if (!c.every((q) => G.pointInPolygon(p, q))) return false;
+  if (p.some((q) => q.x > r.x0 + EPS && q.x < r.x1 - EPS && q.y > r.y0 + EPS && q.y < r.y1 - EPS)) return false;
+  const inner = { x0: r.x0 + EPS, y0: r.y0 + EPS, x1: r.x1 - EPS, y1: r.y1 - EPS };
+  for (let i = 0; i < p.length; i++) {
+    const a = p[i], b = p[(i + 1) % p.length];
+    const mid = { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
+    if (mid.x > inner.x0 && mid.x < inner.x1 && mid.y > inner.y0 && mid.y < inner.y1) return false;
+    const ic = [{ x: inner.x0, y: inner.y0 }, { x: inner.x1, y: inner.y0 }, { x: inner.x1, y: inner.y1 }, { x: inner.x0, y: inner.y1 }];
+    for (let k = 0; k < 4; k++) if (G.segmentsTouch(a, b, ic[k], ic[(k + 1) % 4])) return false;
+  }
+  return true;
+}
 
 /**
  * problems finds overlapping items, items not wholly inside the room and items
- * of unknown products; sort and sweep, O(n log n + overlaps).
- * @param {Doc} doc @param {Lookup} lookup
+ * of unknown products; sort and sweep, O(n log n + overlaps). clearance
+ * lists items in a door's swing or in the passage (cm) in front of it.
+ * @param {Doc} doc @param {Lookup} lookup @param {number} [passage]
  */
-export function problems(doc, lookup) {
+export function problems(doc, lookup, passage = G.PASSAGE) {
   const rs = doc.items.map((it) => ({ id: it.id, r: rect(it, lookup) }));
   /** @type {Set<string>} */
   const outside = new Set(), unknown = new Set(), overlapping = new Set();
@@ -121,7 +240,10 @@ export function problems(doc, lookup) {
       }
     }
   }
-  return { overlapping, pairs, outside, unknown };
+  const clearance = doc.room.polygon ? G.clearanceProblems(shapeOf(doc.room), doc.items.map((it, i) => ({ id: it.id, ...rect(it, lookup) })), passage) : [];
+  /** @type {Set<string>} */
+  const blocking = new Set(clearance.map((c) => c.itemId));
+  return { overlapping, pairs, outside, unknown, clearance, blocking };
 }
 
 /**
@@ -159,7 +281,7 @@ export function freeSpot(doc, s, lookup) {
   for (const c of cands) {
     const p = snapPosition(doc.room, s, c.x, c.y);
     const r = box(p.x, p.y, s);
-    if (!rs.some((o) => overlaps(o, r))) return p;
+    if (!rs.some((o) => overlaps(o, r)) && inside(r, doc.room)) return p;
   }
   return snapPosition(doc.room, s, cx, cy);
 }
@@ -241,11 +363,26 @@ export function deleteItem(doc, id) {
   return items.length === doc.items.length ? doc : { ...doc, items };
 }
 
-/** setRoom resizes the room (whole cm, 50–5000). @param {Doc} doc @param {number} width @param {number} depth @returns {Doc} */
+/**
+ * setRoom resizes the room (whole cm, 50–5000): a polygon is stretched to
+ * the new bounding box from its top-left, openings keeping their offsets
+ * (slid back when a wall got too short); a stretch that would break a wall
+ * changes nothing. @param {Doc} doc @param {number} width @param {number} depth @returns {Doc}
+ */
 export function setRoom(doc, width, depth) {
   const f = (/** @type {number} */ v, /** @type {number} */ old) => (Number.isFinite(v) ? clamp(Math.round(v), ROOM_MIN, ROOM_MAX) : old);
   const w = f(width, doc.room.width), d = f(depth, doc.room.depth);
-  return w === doc.room.width && d === doc.room.depth ? doc : { ...doc, room: { width: w, depth: d } };
+  if (w === doc.room.width && d === doc.room.depth) return doc;
+  if (!doc.room.polygon) return { ...doc, room: { width: w, depth: d } };
+  const sh = shapeOf(doc.room), b = G.bounds(sh.polygon);
+  const sx = w / (b.x1 - b.x0), sy = d / (b.y1 - b.y0);
+  const polygon = sh.polygon.map((c) => ({ x: G.r1(b.x0 + (c.x - b.x0) * sx), y: G.r1(b.y0 + (c.y - b.y0) * sy) }));
+  const openings = sh.openings.map((o) => {
+    const len = G.wall(polygon, o.wall).len;
+    return o.offset + o.width > len ? { ...o, offset: G.r1(Math.max(0, len - o.width)) } : o;
+  });
+  const next = { ...sh, polygon, openings };
+  return G.validateShape(next) ? doc : { ...doc, room: { ...roomOf(next), width: w, depth: d } };
 }
 
 /**

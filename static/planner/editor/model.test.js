@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import * as m from './model.js';
+import * as G from './geometry.js';
 
 /** @type {Record<string, import('./model.js').Dims>} */
 const P = {
@@ -17,8 +19,9 @@ function docWith(items) {
   return { ...doc, items: items.map(([productId, x, y, rotation = 0], i) => ({ id: `i${i + 1}`, productId, x, y, rotation: /** @type {any} */ (rotation) })) };
 }
 
-test('newDoc is a 400 × 300 cm empty room', () => {
-  assert.deepEqual(m.newDoc('Living room'), { name: 'Living room', room: { width: 400, depth: 300 }, items: [] });
+test('newDoc is a 400 × 300 cm empty room, version 2', () => {
+  assert.deepEqual(m.newDoc('Living room'), { name: 'Living room', room: m.rectRoom(400, 300), items: [] });
+  assert.deepEqual(m.newDoc().room.polygon, [{ x: 0, y: 0 }, { x: 400, y: 0 }, { x: 400, y: 300 }, { x: 0, y: 300 }]);
 });
 
 test('addItem places products at free spots inside the room, never overlapping', () => {
@@ -142,7 +145,7 @@ test('summary groups by product with quantities and totals; basketItems is AddTo
 
 test('setRoom clamps to 50–5000 cm; rename bounds the name', () => {
   const doc = m.newDoc();
-  assert.deepEqual(m.setRoom(doc, 10, 9000).room, { width: 50, depth: 5000 });
+  assert.deepEqual(m.setRoom(doc, 10, 9000).room, m.rectRoom(50, 5000));
   assert.equal(m.setRoom(doc, 400, 300), doc);
   assert.equal(m.setRoom(doc, NaN, 350).room.width, 400);
   assert.equal(m.rename(doc, 'x'.repeat(200)).name.length, m.MAX_NAME);
@@ -163,7 +166,7 @@ test('toProjectDoc is exactly the API shape; fromProject drops what the API refu
   };
   const doc = m.fromProject(project);
   assert.deepEqual(m.toProjectDoc(doc, 'Untitled'), {
-    name: 'Living room', room: { width: 400, depth: 300 },
+    name: 'Living room', room: m.rectRoom(400, 300),
     items: [{ id: 'i1', productId: 'sofa', x: 120.12, y: 80, rotation: 90 }, { id: 'i3', productId: 'table', x: 10, y: 20, rotation: 90 }],
   });
   assert.equal(m.toProjectDoc(m.newDoc('  '), 'Untitled').name, 'Untitled');
@@ -200,4 +203,74 @@ test('history keeps at most HISTORY_LIMIT steps', () => {
     h = m.commit(h, doc);
   }
   assert.equal(h.past.length, m.HISTORY_LIMIT);
+});
+
+// ---- version 2 rooms ----
+
+/** @type {import('../api.js').Room} */
+const L = { width: 500, depth: 400, wallThickness: 10, polygon: [{ x: 0, y: 0 }, { x: 500, y: 0 }, { x: 500, y: 250 }, { x: 250, y: 250 }, { x: 250, y: 400 }, { x: 0, y: 400 }],
+  openings: [{ id: 'd1', kind: 'door', wall: 0, offset: 40, width: 90, hinge: 'start', swing: 'in' }, { id: 'w1', kind: 'window', wall: 1, offset: 60, width: 120, sill: 90 }] };
+
+test('a version 1 project is upgraded to its rectangle; version 2 reads back as it was saved', () => {
+  const v1 = m.fromProject({ name: 'Old', room: { width: 420, depth: 310 }, items: [] });
+  assert.deepEqual(v1.room, m.rectRoom(420, 310));
+  assert.deepEqual(m.toProjectDoc(v1, 'x').room.polygon, [{ x: 0, y: 0 }, { x: 420, y: 0 }, { x: 420, y: 310 }, { x: 0, y: 310 }]);
+  const v2 = m.fromProject({ name: 'L', room: L, items: [] });
+  assert.deepEqual(m.toProjectDoc(v2, 'x').room, L);
+  // A polygon the API would refuse (here: crossing walls) falls back to the rectangle.
+  const bad = m.fromProject({ name: 'X', room: { ...L, polygon: [{ x: 0, y: 0 }, { x: 500, y: 400 }, { x: 500, y: 0 }, { x: 0, y: 400 }] }, items: [] });
+  assert.deepEqual(bad.room, m.rectRoom(500, 400));
+});
+
+test('items are inside an L only on its floor; the door swing is a clearance problem', () => {
+  const doc = { ...docWith([['table', 200, 200], ['table', 400, 350], ['table', 260, 260], ['chair', 70, 30]]), room: L };
+  const pr = m.problems(doc, lookup);
+  assert.deepEqual([...pr.outside].sort(), ['i2', 'i3']);
+  assert.deepEqual(pr.clearance, [{ itemId: 'i4', openingId: 'd1', kind: 'swing' }]);
+  assert.deepEqual([...pr.blocking], ['i4']);
+});
+
+test('editRoom applies a geometry edit or says why not; setRoom stretches a polygon', () => {
+  const doc = { ...m.newDoc(), room: L };
+  const r = m.editRoom(doc, (sh) => G.moveWall(sh, 2, 50));
+  assert.equal(r.error, undefined);
+  assert.equal(r.doc.room.polygon?.[2].y, 200);
+  const no = m.editRoom(doc, (sh) => G.moveCorner(sh, 3, 600, 100, { ortho: false }));
+  assert.equal(no.doc, doc);
+  assert.match(String(no.error), /cross|inside out/);
+  const big = m.setRoom(doc, 1000, 400);
+  assert.deepEqual(big.room.polygon?.[3], { x: 500, y: 250 });
+  assert.equal(big.room.width, 1000);
+});
+
+test('property: undo after any sequence of room and item edits restores the start', () => {
+  const edit = fc.oneof(
+    fc.record({ k: fc.constant('corner'), i: fc.nat(20), x: fc.integer({ min: -100, max: 900 }), y: fc.integer({ min: -100, max: 900 }) }),
+    fc.record({ k: fc.constant('wall'), i: fc.nat(20), d: fc.integer({ min: -200, max: 200 }) }),
+    fc.record({ k: fc.constant('insert'), i: fc.nat(20), x: fc.integer({ min: 0, max: 800 }), y: fc.integer({ min: 0, max: 800 }) }),
+    fc.record({ k: fc.constant('door'), i: fc.nat(20), off: fc.integer({ min: 0, max: 600 }) }),
+    fc.record({ k: fc.constant('add'), x: fc.integer({ min: 0, max: 600 }), y: fc.integer({ min: 0, max: 600 }) }),
+    fc.record({ k: fc.constant('size'), w: fc.integer({ min: 0, max: 1200 }), d: fc.integer({ min: 0, max: 1200 }) }),
+    fc.record({ k: fc.constant('undo') }),
+  );
+  fc.assert(fc.property(fc.array(edit, { maxLength: 40 }), (edits) => {
+    const start = { ...m.newDoc('P'), room: L };
+    const frozen = structuredClone(start);
+    let h = m.history(start), steps = 0;
+    edits.forEach((e, n) => {
+      const doc = h.present, len = doc.room.polygon?.length ?? 4;
+      let next = doc;
+      if (e.k === 'undo') { if (h.past.length) { h = m.undo(h); steps--; } return; }
+      if (e.k === 'add') next = m.addItem(doc, 'table', lookup, { x: e.x, y: e.y }).doc;
+      else if (e.k === 'size') next = m.setRoom(doc, e.w, e.d);
+      else next = m.editRoom(doc, (sh) => e.k === 'corner' ? G.moveCorner(sh, e.i % len, e.x, e.y)
+        : e.k === 'wall' ? G.moveWall(sh, e.i % len, e.d) : e.k === 'insert' ? G.insertCorner(sh, e.i % len, e.x, e.y)
+          : G.placeOpening(sh, { id: `d${n}`, kind: 'door', wall: e.i % len, offset: e.off, width: 80, hinge: 'end', swing: 'out' })).doc;
+      if (next !== doc) { h = m.commit(h, next); steps++; }
+      assert.equal(G.validateShape(m.shapeOf(h.present.room)), null);
+    });
+    for (let k = 0; k < steps; k++) h = m.undo(h);
+    assert.deepEqual(h.present, frozen);
+    assert.deepEqual(start, frozen, 'nothing mutated the start');
+  }), { numRuns: 200 });
 });
