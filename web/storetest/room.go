@@ -11,7 +11,7 @@ import (
 // lRoom is a version 2 room: an L of 500 × 400 cm with a door and a window.
 func lRoom() web.Room {
 	return web.Room{Width: 500, Depth: 400,
-		Polygon:       []web.Point{{0, 0}, {500, 0}, {500, 250}, {250.5, 250}, {250.5, 400}, {0, 400}},
+		Polygon:       []web.Point{{X: 0, Y: 0}, {X: 500, Y: 0}, {X: 500, Y: 250}, {X: 250.5, Y: 250}, {X: 250.5, Y: 400}, {X: 0, Y: 400}},
 		WallThickness: 12.5,
 		Openings: []web.Opening{
 			{ID: "d1", Kind: web.OpeningDoor, Wall: 0, Offset: 40, Width: 90, Hinge: "start", Swing: "in"},
