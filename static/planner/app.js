@@ -211,7 +211,7 @@ export function createApp({
     identityChanged: () => host.notifyIdentity(),
     accepted: ({ identity, first, changed }) => {
       if (first || catalog.status === 'error') void catalog.load();
-      if (identity.kind === 'user' && (changed || projects.idle())) void projects.load();
+      if (identity.kind === 'user' && (changed || projects.idle())) void projects.load({ reopen: true });
       else projects.render();
     },
   });
