@@ -609,12 +609,15 @@ test('the editor at phone width (360 × 740) and on desktop (1400 × 900)', asyn
   await frame.getByTestId('editor').scrollIntoViewIfNeeded();
   await page.waitForTimeout(300);
   await shot(page, testInfo, 'phone-360x740', false);
-  await frame.getByTestId('summary').scrollIntoViewIfNeeded();
+  // On a phone the summary is a sheet over the plan, opened from the dock.
+  await frame.getByTestId('open-side').click();
+  await expect(frame.getByTestId('summary-total')).toBeVisible();
   await shot(page, testInfo, 'phone-360x740-summary', false);
   // The summary table fits its panel: no hidden columns behind a scroll.
   const sum = await frame.getByTestId('summary').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
   expect(sum.scroll).toBeLessThanOrEqual(sum.client);
-  await expect(frame.getByTestId('summary-total')).toBeVisible();
+  await frame.getByTestId('side-close').click();
+  await expect(frame.getByTestId('side-pane')).toBeHidden();
 
   // Touch: one finger drags an item, two fingers pinch the plan (pointer events of type touch).
   await frame.getByTestId('plan-svg').scrollIntoViewIfNeeded();
