@@ -16,6 +16,7 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	e.GET("/.well-known/jwks.json", handleJWKS(s.jwks))
 	e.GET("/planner", handlePlannerPage(s.store, s.cfg.PublicURL))
 	e.GET("/static/*", handleStatic())
+	e.GET("/favicon.ico", handleFavicon())
 	if s.cfg.Live != nil {
 		// Tokens travel in-band (an "authenticate" message), not in a header.
 		e.GET("/ws", func(c echo.Context) error { return s.cfg.Live.ServeWS(c.Response(), c.Request()) })
