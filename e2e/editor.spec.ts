@@ -402,13 +402,18 @@ test('opening another project saves unsaved work first; in a conflict the visito
   await page.getByTestId('logout-button').click();
   await signIn(page, demo, 'alice');
   await expect(frameA.getByTestId('project')).toHaveCount(2);
+  // Signing in again reopens the project changed last.
+  await expect(frameA.getByTestId('editor-project-name')).toHaveText('Lounge');
 
-  // A new design opened away from within the autosave delay: saved first.
+  // A new project (no name typed: it gets a distinct one), changed and
+  // opened away from within the autosave delay: saved first.
+  await frameA.getByTestId('new-project-create').click();
+  await expect(frameA.getByTestId('editor-project-name')).toHaveText('Room 3');
   await addByClick(frameA, SOFA);
   await row(frameA, 'Kitchen').getByTestId('project-open').click();
   await expect(frameA.getByTestId('editor-project-name')).toHaveText('Kitchen');
   await expect(frameA.getByTestId('project')).toHaveCount(3);
-  await expect(row(frameA, 'Untitled room').getByTestId('project-items')).toHaveText('1 item');
+  await expect(row(frameA, 'Room 3').getByTestId('project-items')).toHaveText('1 item');
 
   // B and A both change Kitchen: B's changes are in conflict.
   const pageB = await context.newPage();
