@@ -8,6 +8,7 @@ import { t } from './i18n.js';
 import { byId, h } from './dom.js';
 import { attachLayout } from './layout.js';
 import { thumbnail } from './editor/symbols.js';
+import { themeProperties } from '../embed/theme.js';
 
 /**
  * @typedef {import('./app.js').App} App
@@ -46,6 +47,8 @@ export function createDomView(getApp) {
   /** @param {string} key @param {...(string | number)} a */
   const tr = (key, ...a) => t(locale, key, ...a);
   const layout = attachLayout((key) => tr(key));
+  /** @type {string[]} the custom properties the last theme set */
+  let appliedTheme = [];
   const dot = document.title.indexOf(' · ');
   const titleSuffix = dot >= 0 ? document.title.slice(dot) : '';
 
@@ -284,6 +287,18 @@ export function createDomView(getApp) {
     projects(v) {
       lastProjects = v;
       drawProjects();
+    },
+
+    theme(theme) {
+      // Checked values only (theme.js), written through the CSSOM: style-src 'self' allows it.
+      const root = document.documentElement;
+      for (const prop of appliedTheme) root.style.removeProperty(prop);
+      appliedTheme = [];
+      for (const [prop, value] of themeProperties(theme)) {
+        root.style.setProperty(prop, value);
+        appliedTheme.push(prop);
+      }
+      root.dataset.theme = appliedTheme.length ? 'custom' : '';
     },
 
     lang(next) {
