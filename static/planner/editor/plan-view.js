@@ -350,7 +350,15 @@ export function createPlanView({ tr, lookup, isPending, room }) {
   function applyViewBox() {
     el.svg.setAttribute('viewBox', viewBoxOf(view, fitBox(room())));
     el.svg.dataset.zoom = String(Math.round(view.zoom * 100) / 100);
-    relabel();
+    queueRelabel();
+  }
+
+  let relabelQueued = false;
+  /** queueRelabel fits the labels in the next frame: reading the plan's size now would force a layout mid-render. */
+  function queueRelabel() {
+    if (relabelQueued) return;
+    relabelQueued = true;
+    requestAnimationFrame(() => { relabelQueued = false; relabel(); });
   }
 
   /** center is the plan point in the middle of the viewBox. */
@@ -385,7 +393,7 @@ export function createPlanView({ tr, lookup, isPending, room }) {
         new ResizeObserver(() => {
           if (queued) return;
           queued = true;
-          requestAnimationFrame(() => { queued = false; if (el.svg === svg) relabel(); });
+          requestAnimationFrame(() => { queued = false; if (el.svg === svg) queueRelabel(); });
         }).observe(svg);
       }
       return el.svg;
