@@ -12,7 +12,7 @@ import { drawSymbol } from './symbols.js';
  * @typedef {import('../api.js').Item} Item
  * @typedef {import('../api.js').Room} Room
  * @typedef {import('./model.js').Doc} Doc
- * @typedef {{g: SVGGElement, sym: SVGGElement, rect: SVGRectElement, label: SVGTextElement, title: SVGTitleElement,
+ * @typedef {{g: SVGGElement, sym: SVGUseElement, rect: SVGRectElement, label: SVGTextElement, title: SVGTitleElement,
  *   item: Item | null, product: Product | null | undefined, wait: boolean, cls: string, rug: boolean,
  *   name: string, labelKey: string}} ItemNode
  * @typedef {{zoom: number, cx: number, cy: number}} View zoom 1 shows the whole room; cx, cy the centre
@@ -142,6 +142,7 @@ export function createPlanView({ tr, lookup, isPending, room }) {
       svg: s('svg', { 'data-testid': 'plan-svg', class: 'ed-svg', tabindex: '0', role: 'application', 'aria-label': tr('plan'), preserveAspectRatio: 'xMidYMid meet' }),
       gridMinor: grid('ed-grid-minor', 'ed-grid1'),
       gridMajor: grid('ed-grid-major', 'ed-grid2'),
+      defs: s('defs'),
       floor: s('rect', { class: 'ed-floor', x: '0', y: '0' }),
       gridRects: [s('rect', { fill: 'url(#ed-grid-minor)', x: '0', y: '0' }), s('rect', { fill: 'url(#ed-grid-major)', x: '0', y: '0' })],
       walls: s('rect', { class: 'ed-walls', x: '0', y: '0', 'data-testid': 'room' }),
@@ -152,8 +153,9 @@ export function createPlanView({ tr, lookup, isPending, room }) {
       callout: s('g', { class: 'ed-callout', 'data-testid': 'plan-callout', 'aria-hidden': 'true' }, s('rect', { rx: '3' }), s('text', { 'text-anchor': 'middle', 'dominant-baseline': 'central' })),
     };
     p.callout.setAttribute('visibility', 'hidden');
+    p.defs.append(p.gridMinor, p.gridMajor);
     // Rugs lie under everything else; the walls and the callout on top.
-    p.svg.append(s('defs', {}, p.gridMinor, p.gridMajor), p.floor, ...p.gridRects, p.dims, p.scale, p.rugs, p.items, p.walls, p.callout);
+    p.svg.append(p.defs, p.floor, ...p.gridRects, p.dims, p.scale, p.rugs, p.items, p.walls, p.callout);
     return p;
   }
 
@@ -229,13 +231,31 @@ export function createPlanView({ tr, lookup, isPending, room }) {
 
   /** @param {string} id @returns {ItemNode} */
   function newNode(id) {
-    const sym = s('g', { class: 'ed-sym' });
+    const sym = s('use', { class: 'ed-use' });
     // The footprint on top of the symbol: what a pointer hits, and the outline the marks style.
     const rect = s('rect', { class: 'ed-fp', rx: '2' });
     const label = s('text', { 'text-anchor': 'middle', 'dominant-baseline': 'central' });
     const title = s('title');
     const g = s('g', { class: 'ed-it', 'data-testid': 'plan-item', 'data-item-id': id, tabindex: '0', role: 'button' }, title, sym, rect, label);
     return { g, sym, rect, label, title, item: null, product: undefined, wait: false, cls: '', rug: false, name: '', labelKey: '' };
+  }
+
+  /** @type {Map<string, {id: string, sh: import('./symbols.js').Shape}>} each symbol drawn once in <defs>, used by every item */
+  let symbols = new Map();
+
+  /** symbolOf is the id of p's symbol at w × d cm (unrotated), drawn in <defs> the first time. @param {Product | null} p @param {number} w @param {number} d */
+  function symbolOf(p, w, d) {
+    const color = p?.color || '#9aa3ad';
+    const key = p ? `${p.id}|${p.name}|${p.category}|${color}|${w}|${d}` : `?|${w}|${d}`;
+    let v = symbols.get(key);
+    if (!v) {
+      const g = s('g', { id: `ed-sym-${symbols.size + 1}` });
+      const sh = drawSymbol(g, p ? { name: p.name, category: p.category, width: w, depth: d } : null, color, w, d);
+      el.defs.append(g);
+      v = { id: g.id, sh };
+      symbols.set(key, v);
+    }
+    return v;
   }
 
   /** @param {ItemNode} n @param {Item} it @param {Product | null} p @param {boolean} wait its product is still loading */
@@ -258,7 +278,8 @@ export function createPlanView({ tr, lookup, isPending, room }) {
     attrs(n.rect, { x: -w / 2, y: -d / 2, width: w, height: d });
     // The symbol is drawn unrotated (its back at the top), then turned with the item.
     const flat = it.rotation % 180 ? { w: d, d: w } : { w, d };
-    const sh = drawSymbol(n.sym, p ? { name: p.name, category: p.category, width: flat.w, depth: flat.d } : null, p?.color || '#9aa3ad', flat.w, flat.d);
+    const { id: symId, sh } = symbolOf(p, flat.w, flat.d);
+    n.sym.setAttribute('href', `#${symId}`);
     if (it.rotation) n.sym.setAttribute('transform', `rotate(${it.rotation})`);
     else n.sym.removeAttribute('transform');
     const rug = sh.kind === 'rug';
@@ -380,6 +401,7 @@ export function createPlanView({ tr, lookup, isPending, room }) {
     build() {
       el = parts();
       nodes = new Map();
+      symbols = new Map();
       roomKey = '';
       pointedId = null;
       const svg = el.svg;
