@@ -259,12 +259,13 @@ test('a guest\'s Save asks the host to sign in; after sign-in the design is save
   await page.reload();
   await waitForEvent(page, 'LoginSucceeded');
   await expect(frame.getByTestId('project')).toHaveCount(1);
-  await expect(frame.getByTestId('plan-item')).toHaveCount(0);
-  await frame.getByTestId('project-open').click();
+  // Signing in again reopens the project changed last.
   await expect(frame.getByTestId('editor-project-name')).toHaveText('Living room');
   await expect.poll(() => layout(frame)).toEqual(designed);
+  await frame.getByTestId('project-open').click();
+  await expect.poll(() => layout(frame)).toEqual(designed);
 
-  // The host's LoadProject opens it as well (after a sign-out and in, so the plan starts empty).
+  // The host's LoadProject opens it as well (after a sign-out and in).
   const projectId = await frame.getByTestId('project').getAttribute('data-project-id');
   await page.getByTestId('logout-button').click();
   await expect(frame.getByTestId('plan-item')).toHaveCount(0);
@@ -402,13 +403,18 @@ test('opening another project saves unsaved work first; in a conflict the visito
   await page.getByTestId('logout-button').click();
   await signIn(page, demo, 'alice');
   await expect(frameA.getByTestId('project')).toHaveCount(2);
+  // Signing in again reopens the project changed last.
+  await expect(frameA.getByTestId('editor-project-name')).toHaveText('Lounge');
 
-  // A new design opened away from within the autosave delay: saved first.
+  // A new project (no name typed: it gets a distinct one), changed and
+  // opened away from within the autosave delay: saved first.
+  await frameA.getByTestId('new-project-create').click();
+  await expect(frameA.getByTestId('editor-project-name')).toHaveText('Room 3');
   await addByClick(frameA, SOFA);
   await row(frameA, 'Kitchen').getByTestId('project-open').click();
   await expect(frameA.getByTestId('editor-project-name')).toHaveText('Kitchen');
   await expect(frameA.getByTestId('project')).toHaveCount(3);
-  await expect(row(frameA, 'Untitled room').getByTestId('project-items')).toHaveText('1 item');
+  await expect(row(frameA, 'Room 3').getByTestId('project-items')).toHaveText('1 item');
 
   // B and A both change Kitchen: B's changes are in conflict.
   const pageB = await context.newPage();
@@ -609,12 +615,15 @@ test('the editor at phone width (360 × 740) and on desktop (1400 × 900)', asyn
   await frame.getByTestId('editor').scrollIntoViewIfNeeded();
   await page.waitForTimeout(300);
   await shot(page, testInfo, 'phone-360x740', false);
-  await frame.getByTestId('summary').scrollIntoViewIfNeeded();
+  // On a phone the summary is a sheet over the plan, opened from the dock.
+  await frame.getByTestId('open-side').click();
+  await expect(frame.getByTestId('summary-total')).toBeVisible();
   await shot(page, testInfo, 'phone-360x740-summary', false);
   // The summary table fits its panel: no hidden columns behind a scroll.
   const sum = await frame.getByTestId('summary').evaluate((el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
   expect(sum.scroll).toBeLessThanOrEqual(sum.client);
-  await expect(frame.getByTestId('summary-total')).toBeVisible();
+  await frame.getByTestId('side-close').click();
+  await expect(frame.getByTestId('side-pane')).toBeHidden();
 
   // Touch: one finger drags an item, two fingers pinch the plan (pointer events of type touch).
   await frame.getByTestId('plan-svg').scrollIntoViewIfNeeded();

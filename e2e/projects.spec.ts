@@ -112,7 +112,7 @@ test('SetUpSettings {locale: "fr"} turns the status line, the catalog panel and 
   await expect(frame.locator('html')).toHaveAttribute('lang', 'fr');
   await expect(frame.locator('#catalog-title')).toHaveText('Catalogue');
   await expect(frame.getByTestId('catalog-refresh')).toHaveText('Actualiser');
-  await expect(frame.getByTestId('catalog-category').locator('option').first()).toHaveText('Tous les produits');
+  await expect(frame.getByTestId('catalog-chip').first()).toHaveText('Tous les produits');
   await expect(frame.getByTestId('catalog-search')).toHaveAttribute('placeholder', 'Rechercher');
   await expect(frame.getByTestId('catalog-search')).toHaveAttribute('aria-label', 'Rechercher dans le catalogue');
   const first = frame.getByTestId('product').first();

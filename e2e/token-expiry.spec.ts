@@ -21,7 +21,7 @@ test('calls made while the token is expired are held, refreshed once, and all co
   await frame.getByTestId('new-project-create').click();
   await expect(frame.getByTestId('project-name').filter({ hasText: name })).toHaveCount(1);
   await expect(frame.getByTestId('product').first()).toBeVisible();
-  const category = await frame.getByTestId('catalog-category').locator('option').nth(1).getAttribute('value');
+  const category = await frame.getByTestId('catalog-chip').nth(1).getAttribute('data-category');
   expect(category).toBeTruthy();
 
   // Real expiry: nothing is sent until the token runs out.
@@ -44,9 +44,7 @@ test('calls made while the token is expired are held, refreshed once, and all co
     refresh.click();
     refresh.click();
     refresh.click();
-    const select = document.querySelector<HTMLSelectElement>('[data-testid="catalog-category"]')!;
-    select.value = cat!;
-    select.dispatchEvent(new Event('change'));
+    document.querySelector<HTMLButtonElement>(`[data-testid="catalog-chip"][data-category="${cat}"]`)!.click();
     document.querySelector<HTMLButtonElement>('[data-testid="project-open"]')!.click();
     return dbg.heldCount - before;
   }, category);

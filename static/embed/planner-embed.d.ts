@@ -112,6 +112,21 @@ export interface Settings {
   locale?: string;
   /** ISO 4217 code, e.g. "EUR". */
   currency?: string;
+  /** The retailer's look, overriding the one registered with the retailer (theme.js checks it). */
+  theme?: Theme;
+}
+
+/** Theme is a white-label look: colours "#rrggbb", radius 0-24 px, font by name. */
+export interface Theme {
+  accent?: string;
+  accentText?: string;
+  text?: string;
+  muted?: string;
+  surface?: string;
+  background?: string;
+  border?: string;
+  radius?: number;
+  font?: 'system' | 'humanist' | 'geometric' | 'classic' | 'rounded';
 }
 
 /** PlannerWindow is the part of the host's window the SDK listens on. */

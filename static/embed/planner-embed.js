@@ -24,6 +24,7 @@ import { createFrame, readOptions } from './options.js';
 import { PlannerError, createPendings, destroyedError, timersOf } from './pending.js';
 import { createReporter, describe, reasonOf, redact } from './report.js';
 import { createTokens } from './tokens.js';
+import { parseTheme } from './theme.js';
 
 export { PROTOCOL_VERSION, PlannerError };
 
@@ -321,9 +322,14 @@ export function createPlanner(options) {
    */
   function setSettings(settings) {
     if (destroyed) return Promise.reject(destroyedError());
-    const { locale: loc, currency } = settings ?? {};
-    /** @type {{locale?: string, currency?: string}} */
+    const { locale: loc, currency, theme } = settings ?? {};
+    /** @type {{locale?: string, currency?: string, theme?: import('./theme.js').Theme}} */
     const content = {};
+    if (theme !== undefined) {
+      const parsed = parseTheme(theme);
+      if (!parsed.theme) return Promise.reject(new TypeError(`setSettings: ${parsed.error.message}`));
+      content.theme = parsed.theme;
+    }
     if (loc !== undefined) {
       if (!isLocale(loc)) return Promise.reject(new TypeError('setSettings: locale must be a BCP 47 tag such as "fr-FR"'));
       content.locale = loc;
@@ -334,8 +340,8 @@ export function createPlanner(options) {
       }
       content.currency = currency;
     }
-    if (content.locale === undefined && content.currency === undefined) {
-      return Promise.reject(new TypeError('setSettings: give a locale, a currency or both'));
+    if (content.locale === undefined && content.currency === undefined && content.theme === undefined) {
+      return Promise.reject(new TypeError('setSettings: give a locale, a currency, a theme or some of them'));
     }
     /** @type {Pending<void>} */
     const op = owed.track('setSettings()');

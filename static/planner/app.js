@@ -81,6 +81,7 @@ export { MAX_PROJECT_NAME_LENGTH, NEW_PROJECT_ROOM } from './projects.js';
  * @property {(projects: ProjectsView) => void} projects
  * @property {(locale: string) => void} [lang] the language: once at start, then after each SetUpSettings
  *   (the view re-labels what it draws itself)
+ * @property {(theme: import('../embed/theme.js').Theme) => void} [theme] the retailer's look (checked by theme.js)
  */
 
 /**
@@ -211,7 +212,7 @@ export function createApp({
     identityChanged: () => host.notifyIdentity(),
     accepted: ({ identity, first, changed }) => {
       if (first || catalog.status === 'error') void catalog.load();
-      if (identity.kind === 'user' && (changed || projects.idle())) void projects.load();
+      if (identity.kind === 'user' && (changed || projects.idle())) void projects.load({ reopen: true });
       else projects.render();
     },
   });
@@ -243,8 +244,13 @@ export function createApp({
     }
   }
 
-  /** @param {{locale?: string, currency?: string}} next */
+  /** @param {{locale?: string, currency?: string, theme?: import('../embed/theme.js').Theme}} next */
   function applySettings(next) {
+    if (next.theme) {
+      const theme = next.theme;
+      if (view.theme) safely('view.theme', () => view.theme?.(theme));
+      if (next.locale === undefined && next.currency === undefined) return;
+    }
     if (next.locale !== undefined) {
       const loc = canonicalLocale(next.locale);
       if (loc) settings.locale = loc;

@@ -77,6 +77,6 @@ test('the shell speaks the locale: status, item counts and alerts follow SetUpSe
   assert.equal(state.status, 'Signed out');
   send('SetUpSettings', { locale: 'fr-FR' });
   assert.equal(state.status, 'Déconnecté');
-  await assert.rejects(app.createProject(''));
+  await assert.rejects(app.createProject('x'.repeat(121)));
   assert.equal(state.alert, 'Un nom de projet compte de 1 à 120 caractères.');
 });

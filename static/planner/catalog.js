@@ -23,6 +23,8 @@ import { formatPrice } from './format.js';
  * @property {string} size "200 × 90 cm"
  * @property {string} price formatted for the current locale
  * @property {string} color "#rrggbb", or "" when the API sent none usable
+ * @property {number} width cm
+ * @property {number} depth cm
  */
 
 /**
@@ -34,6 +36,7 @@ import { formatPrice } from './format.js';
  * @property {ProductView[]} products
  * @property {boolean} hasMore a next page exists
  * @property {boolean} loadingMore
+ * @property {string} query the search, "" for none
  */
 
 /**
@@ -48,6 +51,44 @@ import { formatPrice } from './format.js';
  */
 
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
+
+/** SEARCH_PAGE is how many matches a search asks for at once (the API's most), so they rank together. */
+export const SEARCH_PAGE = 200;
+
+/**
+ * rankOf is how well a product matches a search: 0 its name starts with q, 1
+ * a word of its name does, 2 its name contains q, 3 only its description
+ * does, 4 neither (the API matched something else).
+ * @param {{name?: string, description?: string}} p
+ * @param {string} q lowercased
+ */
+export function rankOf(p, q) {
+  const name = String(p.name ?? '').toLowerCase();
+  if (name.startsWith(q)) return 0;
+  const at = name.indexOf(q);
+  if (at > 0) {
+    // A word starts where the character before is not a letter or digit.
+    for (let i = at; i >= 0; i = name.indexOf(q, i + 1)) if (!/[\p{L}\p{N}]/u.test(name[i - 1] ?? ' ')) return 1;
+    return 2;
+  }
+  return String(p.description ?? '').toLowerCase().includes(q) ? 3 : 4;
+}
+
+/**
+ * rankProducts orders search results: by rankOf, then by name; the same
+ * order for the same set, whatever order the pages came in.
+ * @template {{id: string, name?: string, description?: string}} P
+ * @param {P[]} products
+ * @param {string} q
+ * @returns {P[]}
+ */
+export function rankProducts(products, q) {
+  const lq = q.trim().toLowerCase();
+  if (!lq) return products;
+  return products.map((p) => ({ p, r: rankOf(p, lq), n: String(p.name ?? '') }))
+    .sort((a, b) => a.r - b.r || a.n.localeCompare(b.n) || (a.p.id < b.p.id ? -1 : a.p.id > b.p.id ? 1 : 0))
+    .map((x) => x.p);
+}
 
 /**
  * createCatalog holds the catalog pane; nothing is read before load().
@@ -69,9 +110,12 @@ export function createCatalog({ api, view, settings, status, safely, isDestroyed
   };
 
   function catalogQuery() {
-    /** @type {{category?: string, q?: string}} */
+    /** @type {{category?: string, q?: string, limit?: number}} */
     const query = catalog.category ? { category: catalog.category } : {};
-    if (catalog.q) query.q = catalog.q;
+    if (catalog.q) {
+      query.q = catalog.q;
+      query.limit = SEARCH_PAGE;
+    }
     return query;
   }
 
@@ -127,6 +171,8 @@ export function createCatalog({ api, view, settings, status, safely, isDestroyed
       size: `${p.width} × ${p.depth} cm`,
       price: formatPrice(p.price, p.currency || settings.currency || 'EUR', settings.locale),
       color: typeof p.color === 'string' && COLOR_RE.test(p.color) ? p.color : '',
+      width: Number(p.width) || 0,
+      depth: Number(p.depth) || 0,
     };
   }
 
@@ -137,9 +183,10 @@ export function createCatalog({ api, view, settings, status, safely, isDestroyed
       status: catalog.status,
       categories: catalog.categories.map((c) => ({ ...c })),
       category: catalog.category,
-      products: catalog.products.map(productView),
+      products: rankProducts(catalog.products, catalog.q).map(productView),
       hasMore: catalog.nextCursor !== '',
       loadingMore: catalog.loadingMore,
+      query: catalog.q,
     };
     safely('view.catalog', () => view.catalog(v));
   }

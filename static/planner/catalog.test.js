@@ -75,3 +75,35 @@ test('ctx.product gives the editor a loaded catalog product with its price, unde
   await app.loadMore();
   assert.equal(editor.ctx.product?.('p3')?.name, 'Product 3');
 });
+
+test('a search ranks name prefixes, then name words, then substrings, then descriptions', async () => {
+  const { rankProducts, rankOf } = await import('./catalog.js');
+  const products = [
+    { id: 'a', name: 'Oslo armchair', description: 'Matches the Oslo sofa' },
+    { id: 'l', name: 'Ljus floor lamp', description: 'Beside a sofa' },
+    { id: 's3', name: 'Oslo 3-seat sofa', description: '' },
+    { id: 'sb', name: 'Sofabord', description: '' },
+    { id: 'x', name: 'Minisofa', description: '' },
+    { id: 'b', name: 'Tromsø sofa bed', description: '' },
+  ];
+  assert.deepEqual(rankProducts(products, 'Sofa').map((p) => p.id), ['sb', 's3', 'b', 'x', 'l', 'a']);
+  assert.equal(rankOf({ name: 'Sofa' }, 'sofa'), 0);
+  assert.equal(rankOf({ name: 'Oslo sofa' }, 'sofa'), 1);
+  assert.equal(rankOf({ name: 'Oslo-sofa' }, 'sofa'), 1, 'a word after punctuation');
+  assert.equal(rankOf({ name: 'Minisofa' }, 'sofa'), 2);
+  assert.equal(rankOf({ name: 'Lamp', description: 'by the SOFA' }, 'sofa'), 3);
+  assert.equal(rankOf({ name: 'Lamp' }, 'sofa'), 4);
+  assert.equal(rankProducts(products, ' '), products, 'no search: the API order');
+  // The same set in any order ranks the same.
+  assert.deepEqual(rankProducts([...products].reverse(), 'sofa').map((p) => p.id), ['sb', 's3', 'b', 'x', 'l', 'a']);
+});
+
+test('a search asks for a whole ranked page at once', async () => {
+  const { server, send, clock, app } = setup();
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  await app.setQuery('product');
+  assert.equal(lastProductsQuery(server).get('limit'), '200');
+  await app.setQuery('');
+  assert.equal(lastProductsQuery(server).has('limit'), false);
+});

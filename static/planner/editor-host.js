@@ -54,6 +54,8 @@ import { formatPrice } from './format.js';
  * @property {() => Promise<boolean>} [leave] called before another project is opened: saves unsaved
  *   changes first, or asks the visitor; resolves false to stay (the open is then refused)
  * @property {() => void} destroy removes the editor from its slot
+ * @property {() => boolean} [isBlank] the editor shows nothing of the visitor's (no project, no
+ *   changes): after a sign-in the project changed last may replace it
  * @property {(identity: Identity | null) => void} [identityChanged] called on every identity change
  * @property {(settings: Settings) => void} [settingsChanged] called after SetUpSettings
  * @property {(change: RemoteChange) => void} [remoteChange] the open project was changed or deleted in

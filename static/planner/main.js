@@ -61,7 +61,7 @@ function start() {
   }
   /** @type {import('./editor/editor.js').RoomEditor | null} */
   let editor = null;
-  app.mountEditor((ctx) => (editor = createRoomEditor(ctx)));
+  app.mountEditor((ctx) => (editor = createRoomEditor({ ...ctx, sideSlot: byId('side-slot') })));
   attachCatalog(byId('catalog'), () => editor && {
     add: (id) => editor?.addProduct(id) ?? false,
     drop: (id, x, y) => editor?.dropProduct(id, x, y) ?? false,

@@ -60,6 +60,20 @@ export const NEW_PROJECT_ROOM = Object.freeze({ width: 400, depth: 300 });
 export const MAX_PROJECT_NAME_LENGTH = MAX_NAME;
 
 /**
+ * nextRoomName is a name no project in names has: "Room N" (in the
+ * locale's words), N from one more than the number of projects upward, so a
+ * second project is "Room 2".
+ * @param {string[]} names
+ * @param {(n: number) => string} word "Room {0}" in the current locale
+ */
+export function nextRoomName(names, word) {
+  const taken = new Set(names.map((n) => n.trim().toLowerCase()));
+  let n = names.length + 1;
+  while (taken.has(word(n).toLowerCase())) n++;
+  return word(n);
+}
+
+/**
  * createProjects holds "My projects"; nothing is read before a user signs in.
  * @param {ProjectsContext} ctx
  */
@@ -75,8 +89,12 @@ export function createProjects({
   };
   let openSeq = 0; // bumped by each openProject: an older one still waiting gives way
 
-  /** load reads the signed-in user's projects. */
-  async function load() {
+  /**
+   * load reads the signed-in user's projects. With reopen (a sign-in), the
+   * project changed last opens when the editor shows nothing of the visitor's.
+   * @param {{reopen?: boolean}} [opts]
+   */
+  async function load({ reopen = false } = {}) {
     if (!session.isUser()) {
       render();
       return;
@@ -97,6 +115,15 @@ export function createProjects({
     }
     projects.loading = false;
     render();
+    // The list is ordered by last change (the API's order): the first one.
+    const last = projects.items[0];
+    if (reopen && last && e === session.epoch && !open.project && editor()?.isBlank?.()) void openProject(String(last.id));
+  }
+
+  /** freshName is a new project's distinct name, from the list (read first when it was not). */
+  async function freshName() {
+    if (!projects.loaded) await load();
+    return nextRoomName(projects.items.map((p) => String(p.name ?? '')), (n) => tr('roomN', n));
   }
 
   /** @param {ProjectSummary} p @returns {ProjectView} */
@@ -204,6 +231,8 @@ export function createProjects({
       status.showAlert(tr('aSaveSignIn'));
       throw new Error('sign in required');
     }
+    // A new design without a name of its own gets a distinct one ("Room 2").
+    if (!target && (!doc.name || doc.name === tr('untitled'))) doc = { ...doc, name: await freshName() };
     /** @type {Project} */
     let project;
     remote.saveStarted();
@@ -259,7 +288,8 @@ export function createProjects({
    */
   function create(name) {
     const n = typeof name === 'string' ? name.trim() : '';
-    if (n === '' || n.length > MAX_PROJECT_NAME_LENGTH) {
+    // No name typed: save() gives it a distinct one.
+    if (n.length > MAX_PROJECT_NAME_LENGTH) {
       const message = tr('aNameLength', MAX_PROJECT_NAME_LENGTH);
       status.showAlert(message);
       return Promise.reject(new Error(message));

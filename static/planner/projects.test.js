@@ -215,3 +215,12 @@ test('deleting the open project from the list leaves the editor with a new, unti
   assert.deepEqual(editor.calls, []);
   assert.deepEqual(state.projects?.items, []);
 });
+
+test('nextRoomName is a name no project has, counting from one more than the projects', async () => {
+  const { nextRoomName } = await import('./projects.js');
+  const word = (/** @type {number} */ n) => `Room ${n}`;
+  assert.equal(nextRoomName([], word), 'Room 1');
+  assert.equal(nextRoomName(['Living room'], word), 'Room 2');
+  assert.equal(nextRoomName(['Room 2', 'room 3'], word), 'Room 4', 'taken names are skipped, whatever their case');
+  assert.equal(nextRoomName(['Room 1', 'Kitchen', 'Room 3'], word), 'Room 4');
+});

@@ -10,6 +10,7 @@
 // currency) are shared with the host SDK, which checks them before posting,
 // and so are the shape checks isRecord and ownValue.
 import { isCurrency, isLocale, isProjectId, isRecord, isToken, ownValue } from '../embed/limits.js';
+import { parseTheme } from '../embed/theme.js';
 
 export { MAX_PROJECT_ID_LENGTH, MAX_TOKEN_LENGTH, PROTOCOL_VERSION } from '../embed/limits.js';
 
@@ -25,7 +26,7 @@ export { MAX_PROJECT_ID_LENGTH, MAX_TOKEN_LENGTH, PROTOCOL_VERSION } from '../em
  * @typedef {{event: 'Authentication' | 'Login' | 'TokenRefreshed', content: {token: string}}
  *   | {event: 'Logout', content: {}}
  *   | {event: 'LoadProject', content: {projectId: string}}
- *   | {event: 'SetUpSettings', content: {locale?: string, currency?: string}}} HostMessage
+ *   | {event: 'SetUpSettings', content: {locale?: string, currency?: string, theme?: import('../embed/theme.js').Theme}}} HostMessage
  */
 
 /** HOST_EVENTS are the events the planner accepts from its host. */
@@ -79,8 +80,15 @@ export function parseEnvelope(data) {
       if (!isRecord(content)) return null;
       const locale = ownValue(content, 'locale');
       const currency = ownValue(content, 'currency');
-      /** @type {{locale?: string, currency?: string}} */
+      const theme = ownValue(content, 'theme');
+      /** @type {{locale?: string, currency?: string, theme?: import('../embed/theme.js').Theme}} */
       const out = {};
+      if (theme !== undefined) {
+        // A theme with any value out of bounds is refused whole (theme.js).
+        const parsed = parseTheme(theme);
+        if (!parsed.theme) return null;
+        out.theme = parsed.theme;
+      }
       if (locale !== undefined) {
         if (!isLocale(locale)) return null;
         out.locale = locale;
@@ -89,7 +97,7 @@ export function parseEnvelope(data) {
         if (!isCurrency(currency)) return null;
         out.currency = currency;
       }
-      if (out.locale === undefined && out.currency === undefined) return null;
+      if (out.locale === undefined && out.currency === undefined && out.theme === undefined) return null;
       return { event, content: out };
     }
   }

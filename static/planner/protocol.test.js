@@ -71,3 +71,10 @@ test('parseEnvelope rejects anything else without throwing', () => {
   ];
   for (const [name, input] of cases) assert.equal(parseEnvelope(input), null, name);
 });
+
+test('SetUpSettings carries a checked theme; a bad theme drops the message', async () => {
+  const { parseEnvelope } = await import('./protocol.js');
+  assert.deepEqual(parseEnvelope({ event: 'SetUpSettings', content: { theme: { accent: '#2D6A4F', radius: 0 } } }),
+    { event: 'SetUpSettings', content: { theme: { accent: '#2d6a4f', radius: 0 } } });
+  assert.equal(parseEnvelope({ event: 'SetUpSettings', content: { locale: 'fr', theme: { accent: 'url(javascript:1)' } } }), null);
+});

@@ -6,6 +6,9 @@
 import { MAX_PROJECT_NAME_LENGTH } from './projects.js';
 import { t } from './i18n.js';
 import { byId, h } from './dom.js';
+import { attachLayout } from './layout.js';
+import { thumbnail } from './editor/symbols.js';
+import { themeProperties } from '../embed/theme.js';
 
 /**
  * @typedef {import('./app.js').App} App
@@ -37,24 +40,28 @@ export function createDomView(getApp) {
   const catalogList = byId('catalog');
   const projectsList = byId('projects');
   const hint = byId('projects-hint');
-  const heads = { appTitle: byId('app-title'), catalog: byId('catalog-title'), myProjects: byId('projects-title') };
+  const heads = { appTitle: byId('app-title'), catalog: byId('catalog-title'), myProjects: byId('projects-title'), summary: byId('side-title') };
   const editorSlot = byId('editor-slot');
   // The template paints the first screen in the page's language; lang() re-labels.
   let locale = document.documentElement.lang || 'en';
   /** @param {string} key @param {...(string | number)} a */
   const tr = (key, ...a) => t(locale, key, ...a);
+  const layout = attachLayout((key) => tr(key));
+  /** @type {string[]} the custom properties the last theme set */
+  let appliedTheme = [];
   const dot = document.title.indexOf(' · ');
   const titleSuffix = dot >= 0 ? document.title.slice(dot) : '';
 
   // Catalog controls around the list the template provides.
-  const categorySelect = h('select', { id: 'catalog-category', 'data-testid': 'catalog-category', disabled: true });
+  // Categories as chips (a wrapping row; each says how many products it has).
+  const chips = h('div', { class: 'chips', role: 'group', id: 'catalog-category', 'data-testid': 'catalog-category', 'aria-label': tr('category') });
   const search = h('input', { type: 'search', id: 'catalog-search', 'data-testid': 'catalog-search', placeholder: tr('search'), 'aria-label': tr('searchLabel'), maxlength: '100' });
-  const refreshButton = h('button', { type: 'button', class: 'button secondary', 'data-testid': 'catalog-refresh', disabled: true }, tr('refresh'));
-  const catalogNote = h('p', { class: 'pane-note', 'data-testid': 'catalog-note', hidden: true });
+  const refreshButton = h('button', { type: 'button', class: 'button secondary small', 'data-testid': 'catalog-refresh', disabled: true }, tr('refresh'));
+  const catalogNote = h('p', { class: 'pane-note', 'data-testid': 'catalog-note', role: 'status', hidden: true });
+  // More products load as the list scrolls to its end (this button is the
+  // sentinel; a click or Enter loads them too).
   const moreButton = h('button', { type: 'button', class: 'button secondary more', 'data-testid': 'catalog-more', hidden: true }, tr('loadMore'));
-  const categoryLabel = h('label', { for: 'catalog-category', class: 'visually-hidden' }, tr('category'));
-  catalogList.before(h('div', { class: 'catalog-tools' }, categoryLabel, categorySelect, refreshButton));
-  catalogList.before(search);
+  catalogList.before(h('div', { class: 'catalog-tools' }, search, refreshButton), chips);
   catalogList.after(catalogNote, moreButton);
   /** @type {ReturnType<typeof setTimeout> | undefined} */
   let searchTimer;
@@ -62,9 +69,19 @@ export function createDomView(getApp) {
     clearTimeout(searchTimer);
     searchTimer = setTimeout(() => void getApp()?.setQuery(search.value), 250);
   });
-  categorySelect.addEventListener('change', () => void getApp()?.setCategory(categorySelect.value));
+  chips.addEventListener('click', (e) => {
+    const chip = e.target instanceof Element ? e.target.closest('[data-category]') : null;
+    if (chip) void getApp()?.setCategory(chip.getAttribute('data-category') ?? '');
+  });
   refreshButton.addEventListener('click', () => void getApp()?.refreshCatalog());
   moreButton.addEventListener('click', () => void getApp()?.loadMore());
+  let moreSeen = false;
+  if (typeof IntersectionObserver === 'function') {
+    new IntersectionObserver((entries) => {
+      moreSeen = entries.some((e) => e.isIntersecting);
+      if (moreSeen && !moreButton.hidden && !moreButton.disabled) void getApp()?.loadMore();
+    }, { rootMargin: '0px 0px 200px 0px' }).observe(moreButton);
+  }
   let categoriesKey = '';
 
   const projectsNote = h('p', { class: 'pane-note', 'data-testid': 'projects-note', hidden: true });
@@ -214,9 +231,10 @@ export function createDomView(getApp) {
     search.placeholder = tr('search');
     search.setAttribute('aria-label', tr('searchLabel'));
     refreshButton.textContent = tr('refresh');
-    categoryLabel.textContent = tr('category');
+    chips.setAttribute('aria-label', tr('category'));
     alertEl.querySelector('.alert-close')?.setAttribute('aria-label', tr('dismiss'));
     categoriesKey = '';
+    layout.label();
   }
 
   return {
@@ -240,34 +258,47 @@ export function createDomView(getApp) {
     },
 
     catalog(v) {
-      const key = JSON.stringify(v.categories.map((c) => [c.id, c.name, c.count]));
+      const key = JSON.stringify([v.category, v.status === 'idle', v.categories.map((c) => [c.id, c.name, c.count])]);
       if (key !== categoriesKey) {
         categoriesKey = key;
-        categorySelect.replaceChildren(
-          h('option', { value: '' }, tr('allProducts')),
-          ...v.categories.map((c) => h('option', { value: c.id }, `${c.name} (${c.count})`)),
-        );
+        const chip = (/** @type {string} */ id, /** @type {string} */ name, /** @type {number | null} */ count) =>
+          h('button', { type: 'button', class: 'chip', 'data-testid': 'catalog-chip', 'data-category': id, 'aria-pressed': String(v.category === id), disabled: v.status === 'idle' },
+            name, ...(count === null ? [] : [h('span', { class: 'chip-count' }, String(count))]));
+        chips.replaceChildren(chip('', tr('allProducts'), null), ...v.categories.map((c) => chip(c.id, c.name, c.count)));
       }
-      categorySelect.value = v.category;
-      categorySelect.disabled = v.status === 'idle';
       refreshButton.disabled = v.status === 'idle';
       catalogList.setAttribute('aria-busy', String(v.status === 'loading'));
       catalogList.replaceChildren(...v.products.map((p) => productItem(p, tr)));
       let note = '';
       if (v.status === 'idle') note = tr('catIdle');
       else if (v.products.length === 0) {
-        note = v.status === 'loading' ? tr('catLoading') : v.status === 'error' ? tr('catError') : tr('catEmpty');
+        note = v.status === 'loading' ? tr('catLoading') : v.status === 'error' ? tr('catError')
+          : v.query ? tr('catNoMatch', v.query) : v.category ? tr('catEmptyCategory') : tr('catEmpty');
       }
       catalogNote.textContent = note;
       catalogNote.hidden = note === '';
       moreButton.hidden = !v.hasMore;
       moreButton.disabled = v.loadingMore;
       moreButton.textContent = v.loadingMore ? tr('loadingMore') : tr('loadMore');
+      // Still in view after a page came in (a tall pane): the next one.
+      if (moreSeen && v.hasMore && !v.loadingMore && v.status === 'ready') queueMicrotask(() => void getApp()?.loadMore());
     },
 
     projects(v) {
       lastProjects = v;
       drawProjects();
+    },
+
+    theme(theme) {
+      // Checked values only (theme.js), written through the CSSOM: style-src 'self' allows it.
+      const root = document.documentElement;
+      for (const prop of appliedTheme) root.style.removeProperty(prop);
+      appliedTheme = [];
+      for (const [prop, value] of themeProperties(theme)) {
+        root.style.setProperty(prop, value);
+        appliedTheme.push(prop);
+      }
+      root.dataset.theme = appliedTheme.length ? 'custom' : '';
     },
 
     lang(next) {
@@ -287,9 +318,8 @@ export function createDomView(getApp) {
  * @returns {HTMLLIElement}
  */
 function productItem(p, tr) {
-  const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' });
-  // A CSSOM write, which style-src 'self' allows (unlike a style attribute in markup).
-  if (p.color) swatch.style.backgroundColor = p.color;
+  // The product's plan symbol, as it will lie on the plan.
+  const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' }, thumbnail(p, p.color));
   const li = h('li', { class: 'product', 'data-testid': 'product', 'data-product-id': p.id },
     swatch,
     h('span', { class: 'product-main' },

@@ -53,6 +53,17 @@ func handlePlannerPage(retailers RetailerStore, publicURL string) echo.HandlerFu
 }
 
 // handleStatic serves the embedded browser code (static.Serve says what and how).
+// handleFavicon answers /favicon.ico, which browsers ask for whatever the
+// page says, with the planner's SVG icon.
+func handleFavicon() echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if !static.Serve(c.Response(), c.Request(), "planner/favicon.svg") {
+			return web.Errorf(web.ENotFound, "no such file")
+		}
+		return nil
+	}
+}
+
 func handleStatic() echo.HandlerFunc {
 	return func(c echo.Context) error {
 		if !static.Serve(c.Response(), c.Request(), strings.TrimPrefix(c.Request().URL.Path, "/static/")) {

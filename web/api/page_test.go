@@ -58,4 +58,8 @@ func TestPlannerPage(t *testing.T) {
 	if res := h.api("GET", "/static/embed/planner-embed.test.js", "", nil); res.status != 404 {
 		t.Errorf("test file served: %d", res.status)
 	}
+	// Browsers ask for /favicon.ico whatever the page says.
+	if res := h.api("GET", "/favicon.ico", "", nil); res.status != 200 || res.header.Get("Content-Type") != "image/svg+xml" {
+		t.Errorf("favicon: %d, %q", res.status, res.header.Get("Content-Type"))
+	}
 }

@@ -26,6 +26,7 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	get(e, "/schemas/catalog.json", handleDocument(catalogSchema, "application/schema+json"))
 	get(e, "/planner", handlePlannerPage(s.store, s.cfg.PublicURL), compressAnswers())
 	get(e, "/static/*", handleStatic())
+	get(e, "/favicon.ico", handleFavicon())
 	if s.cfg.Live != nil {
 		// Tokens travel in-band (an "authenticate" message), not in a
 		// header. GET only: a HEAD cannot upgrade.

@@ -25,6 +25,12 @@ func (s *Site) addRoutes(e *echo.Echo) {
 		}
 		return nil
 	})
+	e.GET("/favicon.ico", func(c echo.Context) error {
+		if !static.Serve(c.Response(), c.Request(), "planner/favicon.svg") {
+			return echo.ErrNotFound
+		}
+		return nil
+	})
 	e.GET("/healthz", handleHealthz)
 	e.GET("/readyz", s.handleReadyz)
 	e.GET("/", s.handleHome)

@@ -22,8 +22,9 @@ import { systemClock } from '../clock.js';
  * @typedef {import('../api.js').Project} Project
  * @typedef {import('./model.js').Doc} Doc
  * @typedef {import('../clock.js').Clock} Clock
- * @typedef {EditorContext} RoomEditorContext the shell's context; its clock (default
- *   systemClock) runs every timer of the editor: autosave and product retries
+ * @typedef {EditorContext & {sideSlot?: HTMLElement | null}} RoomEditorContext the shell's context; its clock (default
+ *   systemClock) runs every timer of the editor: autosave and product retries. sideSlot, when given, is
+ *   where the warnings, the summary and the new-project form go (the shell's side panel); else under the plan
  * @typedef {EditorHandle & {addProduct(id: string): boolean, dropProduct(id: string, clientX: number, clientY: number): boolean,
  *   overPlan(clientX: number, clientY: number): boolean}} RoomEditor
  */
@@ -96,6 +97,8 @@ export function createRoomEditor(ctx) {
     onState: () => renderHead(),
     onSaved: (p) => {
       owner = userId();
+      // A design saved without a name got one ("Room 2"): show it, without an undo step.
+      if (!hist.present.name && p.name && p.name !== tr('untitled')) hist = { ...hist, present: M.rename(hist.present, p.name) };
       ctx.onChange({ type: 'saved', project: p });
       // Changes made while that save was in flight are still unsaved: the
       // shell must offer, not load, a change made elsewhere meanwhile.
@@ -115,6 +118,8 @@ export function createRoomEditor(ctx) {
     rooms.mount(el);
     wire();
     slot.replaceChildren(el.root);
+    if (ctx.sideSlot) ctx.sideSlot.replaceChildren(el.side);
+    else el.root.append(el.side);
     render();
   }
 
@@ -122,6 +127,7 @@ export function createRoomEditor(ctx) {
 
   function wire() {
     el.saveB.addEventListener('click', () => saver.saveNow());
+    el.name.addEventListener('click', () => el.renameB.click());
     el.renameB.addEventListener('click', () => {
       el.nameIn.value = hist.present.name || '';
       el.nameIn.hidden = false;
@@ -156,8 +162,8 @@ export function createRoomEditor(ctx) {
     el.overwriteB.addEventListener('click', () => saver.overwrite());
     el.newForm.addEventListener('submit', (/** @type {Event} */ e) => {
       e.preventDefault();
+      // No name typed: the project gets a distinct one ("Room 2"), renamed in place later.
       const name = el.newIn.value.trim();
-      if (!name) { el.newNote.textContent = tr('giveName'); el.newIn.focus(); return; }
       const gen = loadGen;
       el.newNote.textContent = tr('st_saving');
       leave().then((ok) => (ok && gen === loadGen ? ctx.createProject(name) : null)).then((p) => {
@@ -367,6 +373,7 @@ export function createRoomEditor(ctx) {
   return {
     load,
     leave,
+    isBlank: () => saver.state.projectId === null && !saver.dirty && hist.present.items.length === 0 && !hist.present.name,
     clear() {
       // A guest's unsaved design survives signing in (it is saved to the new
       // account); anything of a user's leaves with them.
@@ -381,6 +388,7 @@ export function createRoomEditor(ctx) {
       rooms.destroy();
       stopKeys();
       slot.replaceChildren();
+      ctx.sideSlot?.replaceChildren();
     },
     identityChanged(identity) {
       signedIn = identity?.kind === 'user';

@@ -4,7 +4,7 @@
 // renderSide bring them up to date. The editor wires what the buttons do.
 
 import * as M from './model.js';
-import { h } from '../dom.js';
+import { h, s } from '../dom.js';
 
 /**
  * @typedef {import('../api.js').Product} Product
@@ -101,15 +101,16 @@ export function createPanels({ tr, lookup, isPending, formatPrice }) {
     const totalText = totals.length ? totals.map(([c, v]) => money(v, c)).join(' + ') : money(0, '');
     el.summary.replaceChildren(h('h3', {}, tr('summary')),
       sum.lines.length === 0 ? h('p', { class: 'muted' }, tr('noItems')) : h('table', {},
-        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, tr('product')), h('th', { scope: 'col' }, tr('qty')), h('th', { scope: 'col' }, tr('unit')), h('th', { scope: 'col' }, tr('total')))),
+        // Three columns fit the side panel: the unit price sits under the name.
+        h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, tr('product')), h('th', { scope: 'col' }, tr('qty')), h('th', { scope: 'col' }, tr('total')))),
         h('tbody', {}, ...sum.lines.map((l) => h('tr', { 'data-testid': 'summary-line', 'data-product-id': l.productId },
-          h('td', {}, l.name), h('td', { 'data-testid': 'summary-qty' }, String(l.quantity)),
-          h('td', {}, money(l.unitPrice, l.currency)), h('td', {}, money(l.total, l.currency))))),
-        h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '3' }, tr('total')),
+          h('td', {}, l.name, h('span', { class: 'ed-unit', 'data-testid': 'summary-unit' }, tr('each', money(l.unitPrice, l.currency)))),
+          h('td', { 'data-testid': 'summary-qty' }, String(l.quantity)),
+          h('td', {}, money(l.total, l.currency))))),
+        h('tfoot', {}, h('tr', {}, h('th', { scope: 'row', colspan: '2' }, tr('total')),
           h('td', { 'data-testid': 'summary-total', 'data-minor': String(totals.length === 1 ? totals[0][1] : '') }, totalText)))),
       ...(sum.unknown - waiting ? [h('p', { class: 'muted' }, tr('unpriced', sum.unknown - waiting))] : []),
-      ...(waiting ? [h('p', { class: 'muted', 'data-testid': 'summary-loading' }, tr('pricesLoading', waiting))] : []),
-      h('div', { class: 'ed-row' }, el.basketB, el.basketNote));
+      ...(waiting ? [h('p', { class: 'muted', 'data-testid': 'summary-loading' }, tr('pricesLoading', waiting))] : []));
     el.basketB.disabled = sum.lines.length === 0;
     el.total.textContent = sum.lines.length ? totalText : '';
   }
@@ -133,6 +134,21 @@ export function createPanels({ tr, lookup, isPending, formatPrice }) {
   }
 
   return { build, renderHead, renderSide, ask };
+}
+
+/** ICONS are the tool buttons' line icons (24 × 24, stroked). @type {Record<string, string>} */
+const ICONS = {
+  undo: 'M9 14 4 9l5-5M4 9h10a6 6 0 0 1 0 12h-3',
+  redo: 'M15 14l5-5-5-5M20 9H10a6 6 0 0 0 0 12h3',
+  rotate: 'M20 12a8 8 0 1 1-2.3-5.7M20 4v5h-5',
+  dup: 'M9 9h11v11H9zM15 9V4H4v11h5',
+  remove: 'M4 7h16M10 11v6M14 11v6M6 7l1 13h10l1-13M9 7V4h6v3',
+  rename: 'M4 20h4L19 9l-4-4L4 16v4zM13 7l4 4',
+};
+
+/** @param {string} d */
+function iconSvg(d) {
+  return s('svg', { class: 'ic', viewBox: '0 0 24 24', 'aria-hidden': 'true', focusable: 'false' }, s('path', { d }));
 }
 
 /**
@@ -171,32 +187,44 @@ function buildChrome(tr, svg, signedIn) {
     warnings: h('section', { class: 'ed-warn', 'data-testid': 'warnings', 'aria-live': 'polite' }),
     summary: h('section', { class: 'ed-sum', 'data-testid': 'summary' }),
     basketB: b('add-to-basket', 'basket', 'button'),
-    basketNote: h('span', { class: 'ed-note', 'data-testid': 'basket-note', role: 'status' }),
+    basketNote: h('p', { class: 'ed-toast', 'data-testid': 'basket-note', role: 'status' }),
   };
-  el.outB.textContent = '−';
-  el.inB.textContent = '+';
-  el.outB.setAttribute('aria-label', tr('zoomOut'));
-  el.inB.setAttribute('aria-label', tr('zoomIn'));
+  // Compact tool buttons: an icon, the full name as their accessible name and tooltip.
+  for (const [b2, icon, key] of /** @type {const} */ ([[el.outB, '−', 'zoomOut'], [el.inB, '+', 'zoomIn'], [el.undoB, 'undo', 'undo'],
+    [el.redoB, 'redo', 'redo'], [el.rotB, 'rotate', 'rotate'], [el.dupB, 'dup', 'dup'], [el.delB, 'remove', 'remove'], [el.renameB, 'rename', 'rename']])) {
+    b2.replaceChildren(ICONS[icon] ? iconSvg(ICONS[icon]) : icon);
+    b2.setAttribute('aria-label', tr(key));
+    b2.title = tr(key);
+    b2.classList.add('icon');
+  }
   el.conflict.append(el.conflictText, h('div', { class: 'ed-row' }, el.reloadB, el.overwriteB));
   const newForm = h('form', { class: 'ed-new', 'data-testid': 'new-project', hidden: !signedIn },
     h('label', { for: 'new-project-name' }, tr('newProject')), el.newIn,
     h('button', { type: 'submit', class: 'button secondary', 'data-testid': 'new-project-create' }, tr('create')), el.newNote);
   const label = (/** @type {string} */ f, /** @type {string} */ key, /** @type {HTMLElement} */ input) => h('label', { for: f }, tr(key), ' ', input);
-  const plan = h('div', { class: 'ed-plan', 'data-testid': 'plan' }, el.svg);
-  // ed-main (the chrome and the plan) is the pane's visible height on wide
-  // screens, so the whole plan shows; warnings and summary follow below.
+  // The zoom buttons float over the plan's corner, as in map views.
+  const plan = h('div', { class: 'ed-plan', 'data-testid': 'plan' }, el.svg, el.empty, el.basketNote,
+    h('div', { class: 'ed-zoom', role: 'group', 'aria-label': tr('zoom') }, el.outB, el.fitB, el.inB));
+  // root is the editor pane: the head (name, save state, total, basket: always
+  // in view), the questions, the toolbar and the plan, which takes what is
+  // left. side (warnings, summary, new project) goes to the shell's side
+  // panel when it has one (ctx.sideSlot), else under the plan.
   const root = h('div', { class: 'ed', 'data-testid': 'editor' },
     h('div', { class: 'ed-main' },
       h('div', { class: 'ed-head' },
-        h('div', { class: 'ed-title' }, el.name, el.nameIn, el.renameB, el.deleteB),
-        h('div', { class: 'ed-save' }, el.total, el.state, el.saveB)),
-      el.confirm, el.conflict, el.leave, newForm,
-      h('div', { class: 'ed-tools', role: 'toolbar' },
-        h('span', { class: 'ed-group ed-room' }, label('room-width', 'width', el.width), '×', label('room-depth', 'depth', el.depth), tr('cm')),
-        h('span', { class: 'ed-group' }, el.undoB, el.redoB),
-        h('span', { class: 'ed-group' }, el.rotB, el.dupB, el.delB),
-        h('span', { class: 'ed-group' }, el.outB, el.fitB, el.inB)),
-      plan, el.empty),
-    h('div', { class: 'ed-side' }, el.warnings, el.summary));
-  return { ...el, newForm, plan, root };
+        h('div', { class: 'ed-title' }, el.name, el.nameIn, el.renameB),
+        h('div', { class: 'ed-tools', role: 'toolbar', 'aria-label': tr('tools') },
+          h('span', { class: 'ed-group' }, el.undoB, el.redoB),
+          h('span', { class: 'ed-group' }, el.rotB, el.dupB, el.delB)),
+        h('div', { class: 'ed-save' },
+          h('span', { class: 'ed-figures' }, el.total, el.state), el.saveB, el.basketB)),
+      el.confirm, el.conflict, el.leave,
+      plan));
+  // The room's size is set once or twice a visit: it lives with the summary.
+  const room = h('section', { class: 'ed-room', 'data-testid': 'room-size' },
+    h('h3', {}, tr('room')),
+    h('div', { class: 'ed-group' }, label('room-width', 'width', el.width), '×', label('room-depth', 'depth', el.depth), tr('cm')));
+  const side = h('div', { class: 'ed-side', 'data-testid': 'editor-side' }, room, el.warnings, el.summary, newForm,
+    h('div', { class: 'ed-row' }, el.deleteB));
+  return { ...el, newForm, plan, root, side };
 }

@@ -5,14 +5,16 @@
 
 import * as M from './model.js';
 import { s, setAttrs as attrs } from '../dom.js';
+import { drawSymbol } from './symbols.js';
 
 /**
  * @typedef {import('../api.js').Product} Product
  * @typedef {import('../api.js').Item} Item
  * @typedef {import('../api.js').Room} Room
  * @typedef {import('./model.js').Doc} Doc
- * @typedef {{g: SVGGElement, rect: SVGRectElement, back: SVGLineElement, label: SVGTextElement,
- *   item: Item | null, product: Product | null | undefined, wait: boolean, cls: string}} ItemNode
+ * @typedef {{g: SVGGElement, sym: SVGUseElement, rect: SVGRectElement, label: SVGTextElement, title: SVGTitleElement,
+ *   item: Item | null, product: Product | null | undefined, wait: boolean, cls: string, rug: boolean,
+ *   name: string, labelKey: string}} ItemNode
  * @typedef {{zoom: number, cx: number, cy: number}} View zoom 1 shows the whole room; cx, cy the centre
  *   in cm, NaN for the room's
  * @typedef {{x: number, y: number, w: number, h: number}} Box
@@ -86,6 +88,28 @@ export function dark(hex) {
   return ((n >> 16) & 255) * 0.299 + ((n >> 8) & 255) * 0.587 + (n & 255) * 0.114 < 140;
 }
 
+/** LABEL_PX is the size labels are drawn at on screen, whatever the zoom. */
+export const LABEL_PX = 12;
+
+/**
+ * labelFor is what an item's label says at a font size (cm): the full name
+ * when it fits the footprint, else its first word, else nothing (the callout
+ * then names it on hover, focus and selection).
+ * @param {string} name
+ * @param {number} w footprint width in cm, as drawn
+ * @param {number} d footprint depth in cm
+ * @param {number} fs font size in cm
+ */
+export function labelFor(name, w, d, fs) {
+  if (fs * 1.1 > d) return '';
+  const fits = (/** @type {string} */ t) => t.length * fs * 0.56 <= w * 0.92;
+  if (fits(name)) return name;
+  const short = name.split(/[\s,]+/)[0] ?? '';
+  if (short && fits(short)) return short;
+  const cut = Math.floor((w * 0.92) / (fs * 0.56)) - 1;
+  return cut >= 3 ? `${name.slice(0, cut)}…` : '';
+}
+
 /**
  * itemIdOf is the id of the plan item target is in, else null.
  * @param {EventTarget | null} target
@@ -118,14 +142,20 @@ export function createPlanView({ tr, lookup, isPending, room }) {
       svg: s('svg', { 'data-testid': 'plan-svg', class: 'ed-svg', tabindex: '0', role: 'application', 'aria-label': tr('plan'), preserveAspectRatio: 'xMidYMid meet' }),
       gridMinor: grid('ed-grid-minor', 'ed-grid1'),
       gridMajor: grid('ed-grid-major', 'ed-grid2'),
+      defs: s('defs'),
       floor: s('rect', { class: 'ed-floor', x: '0', y: '0' }),
       gridRects: [s('rect', { fill: 'url(#ed-grid-minor)', x: '0', y: '0' }), s('rect', { fill: 'url(#ed-grid-major)', x: '0', y: '0' })],
       walls: s('rect', { class: 'ed-walls', x: '0', y: '0', 'data-testid': 'room' }),
       dims: s('g', { class: 'ed-dims' }),
       scale: s('g', { class: 'ed-scale', 'data-testid': 'scale-bar' }),
+      rugs: s('g', { class: 'ed-rugs' }),
       items: s('g', { class: 'ed-items' }),
+      callout: s('g', { class: 'ed-callout', 'data-testid': 'plan-callout', 'aria-hidden': 'true' }, s('rect', { rx: '3' }), s('text', { 'text-anchor': 'middle', 'dominant-baseline': 'central' })),
     };
-    p.svg.append(s('defs', {}, p.gridMinor, p.gridMajor), p.floor, ...p.gridRects, p.dims, p.scale, p.items, p.walls);
+    p.callout.setAttribute('visibility', 'hidden');
+    p.defs.append(p.gridMinor, p.gridMajor);
+    // Rugs lie under everything else; the walls and the callout on top.
+    p.svg.append(p.defs, p.floor, ...p.gridRects, p.dims, p.scale, p.rugs, p.items, p.walls, p.callout);
     return p;
   }
 
@@ -149,7 +179,6 @@ export function createPlanView({ tr, lookup, isPending, room }) {
       if (!n) {
         n = newNode(it.id);
         nodes.set(it.id, n);
-        el.items.append(n.g);
       }
       const p = lookup(it.productId);
       const wait = !p && isPending(it.productId);
@@ -166,7 +195,10 @@ export function createPlanView({ tr, lookup, isPending, room }) {
       if (!seen.has(id)) { n.g.remove(); nodes.delete(id); }
     }
     const sel = selected ? nodes.get(selected) : null;
-    if (sel && sel.g !== el.items.lastChild && !dragging) el.items.append(sel.g); // on top
+    const layer = sel && (sel.rug ? el.rugs : el.items);
+    if (sel && layer && sel.g !== layer.lastChild && !dragging) layer.append(sel.g); // on top of its layer
+    selectedId = selected;
+    placeCallout();
     return pr;
   }
 
@@ -199,11 +231,31 @@ export function createPlanView({ tr, lookup, isPending, room }) {
 
   /** @param {string} id @returns {ItemNode} */
   function newNode(id) {
-    const rect = s('rect', { rx: '2' });
-    const back = s('line', { class: 'ed-back' });
+    const sym = s('use', { class: 'ed-use' });
+    // The footprint on top of the symbol: what a pointer hits, and the outline the marks style.
+    const rect = s('rect', { class: 'ed-fp', rx: '2' });
     const label = s('text', { 'text-anchor': 'middle', 'dominant-baseline': 'central' });
-    const g = s('g', { class: 'ed-it', 'data-testid': 'plan-item', 'data-item-id': id, tabindex: '0', role: 'button' }, rect, back, label);
-    return { g, rect, back, label, item: null, product: undefined, wait: false, cls: '' };
+    const title = s('title');
+    const g = s('g', { class: 'ed-it', 'data-testid': 'plan-item', 'data-item-id': id, tabindex: '0', role: 'button' }, title, sym, rect, label);
+    return { g, sym, rect, label, title, item: null, product: undefined, wait: false, cls: '', rug: false, name: '', labelKey: '' };
+  }
+
+  /** @type {Map<string, {id: string, sh: import('./symbols.js').Shape}>} each symbol drawn once in <defs>, used by every item */
+  let symbols = new Map();
+
+  /** symbolOf is the id of p's symbol at w × d cm (unrotated), drawn in <defs> the first time. @param {Product | null} p @param {number} w @param {number} d */
+  function symbolOf(p, w, d) {
+    const color = p?.color || '#9aa3ad';
+    const key = p ? `${p.id}|${p.name}|${p.category}|${color}|${w}|${d}` : `?|${w}|${d}`;
+    let v = symbols.get(key);
+    if (!v) {
+      const g = s('g', { id: `ed-sym-${symbols.size + 1}` });
+      const sh = drawSymbol(g, p ? { name: p.name, category: p.category, width: w, depth: d } : null, color, w, d);
+      el.defs.append(g);
+      v = { id: g.id, sh };
+      symbols.set(key, v);
+    }
+    return v;
   }
 
   /** @param {ItemNode} n @param {Item} it @param {Product | null} p @param {boolean} wait its product is still loading */
@@ -216,28 +268,118 @@ export function createPlanView({ tr, lookup, isPending, room }) {
     n.g.dataset.x = String(it.x);
     n.g.dataset.y = String(it.y);
     const name = p ? p.name : wait ? tr('loadingProduct') : `? ${tr('unknownProduct')}`;
-    if (old && old.rotation === it.rotation && old.productId === it.productId && n.product === p && waited === wait) {
-      n.g.setAttribute('aria-label', tr('item', name, it.x, it.y));
-      return;
-    }
+    const { w, d } = M.size(it, lookup);
+    n.g.setAttribute('aria-label', spoken(name, it, w, d));
+    if (old && old.rotation === it.rotation && old.productId === it.productId && n.product === p && waited === wait) return;
     n.product = p;
+    n.name = name;
     n.g.dataset.rotation = String(it.rotation);
     n.g.dataset.productId = it.productId;
+    attrs(n.rect, { x: -w / 2, y: -d / 2, width: w, height: d });
+    // The symbol is drawn unrotated (its back at the top), then turned with the item.
+    const flat = it.rotation % 180 ? { w: d, d: w } : { w, d };
+    const { id: symId, sh } = symbolOf(p, flat.w, flat.d);
+    n.sym.setAttribute('href', `#${symId}`);
+    if (it.rotation) n.sym.setAttribute('transform', `rotate(${it.rotation})`);
+    else n.sym.removeAttribute('transform');
+    const rug = sh.kind === 'rug';
+    const layer = rug ? el.rugs : el.items;
+    if (n.g.parentNode !== layer) layer.append(n.g);
+    n.rug = rug;
+    n.title.textContent = `${name} · ${p ? `${p.width} × ${p.depth} cm` : ''}`;
+    n.label.setAttribute('class', p?.color && dark(p.color) ? 'on-dark' : '');
+    n.labelKey = '';
+    drawLabel(n);
+  }
+
+  /**
+   * spoken is an item's accessible name: "Hygge recliner, 88 by 95 cm, 40 cm
+   * from the left wall, 120 cm from the back wall".
+   * @param {string} name @param {Item} it @param {number} w @param {number} d
+   */
+  function spoken(name, it, w, d) {
+    return tr('itemSpoken', name, w, d, Math.round(it.x - w / 2), Math.round(it.y - d / 2));
+  }
+
+  /** pxPerCm is the screen pixels one cm takes now (0 before layout). */
+  function pxPerCm() {
+    const vb = el.svg.viewBox.baseVal;
+    const cw = el.svg.clientWidth, ch = el.svg.clientHeight;
+    if (!vb || !vb.width || !cw || !ch) return 0;
+    return Math.min(cw / vb.width, ch / vb.height);
+  }
+
+  /** labelCm is the label font size in cm that shows as LABEL_PX on screen. */
+  let labelCm = 14;
+
+  /** @param {ItemNode} n */
+  function drawLabel(n) {
+    const it = n.item;
+    if (!it) return;
     const { w, d } = M.size(it, lookup);
-    attrs(n.rect, { x: -w / 2, y: -d / 2, width: w, height: d, fill: p?.color || '#9aa3ad' });
-    // The back of the product: the top edge unrotated, turning clockwise with it.
-    const [x1, y1, x2, y2] = it.rotation === 0 ? [-w / 2, -d / 2, w / 2, -d / 2] : it.rotation === 90 ? [w / 2, -d / 2, w / 2, d / 2]
-      : it.rotation === 180 ? [-w / 2, d / 2, w / 2, d / 2] : [-w / 2, -d / 2, -w / 2, d / 2];
-    attrs(n.back, { x1, y1, x2, y2 });
-    const fs = Math.max(5, Math.min(16, d * 0.3, (w * 1.7) / Math.max(4, name.length)));
-    attrs(n.label, { 'font-size': r1(fs), fill: p?.color && dark(p.color) ? '#fff' : '#1c2026' });
-    n.label.textContent = name;
-    n.g.setAttribute('aria-label', tr('item', name, it.x, it.y));
+    const text = labelFor(n.name, w, d, labelCm);
+    const key = `${text}|${labelCm}`;
+    if (key === n.labelKey) return;
+    n.labelKey = key;
+    n.label.textContent = text;
+    attrs(n.label, { 'font-size': r1(labelCm) });
+  }
+
+  /** relabel fits every label to the zoom (never during a drag frame: zoom and resize only). */
+  function relabel() {
+    const px = pxPerCm();
+    if (!px) return;
+    const next = Math.round((LABEL_PX / px) * 10) / 10;
+    if (next === labelCm) { placeCallout(); return; }
+    labelCm = next;
+    for (const n of nodes.values()) drawLabel(n);
+    placeCallout();
+  }
+
+  /** @type {string | null} */
+  let selectedId = null;
+  /** @type {string | null} the item under the pointer or with the focus */
+  let pointedId = null;
+
+  /** placeCallout names the pointed-at (else the selected) item in full above it. */
+  function placeCallout() {
+    const n = nodes.get(pointedId ?? '') ?? nodes.get(selectedId ?? '');
+    const c = el.callout;
+    if (!n || !n.item) { c.setAttribute('visibility', 'hidden'); return; }
+    const it = n.item;
+    const { d } = M.size(it, lookup);
+    const p = n.product;
+    const text = p ? `${n.name} · ${p.width} × ${p.depth} cm` : n.name;
+    const t = /** @type {SVGTextElement} */ (c.lastChild);
+    const r = /** @type {SVGRectElement} */ (c.firstChild);
+    const fs = labelCm * 1.05;
+    const tw = text.length * fs * 0.56 + fs;
+    const y = it.y - d / 2 - fs * 1.1;
+    if (t.textContent !== text) t.textContent = text;
+    attrs(t, { x: it.x, y, 'font-size': r1(fs) });
+    attrs(r, { x: it.x - tw / 2, y: y - fs * 0.8, width: tw, height: fs * 1.6 });
+    c.setAttribute('visibility', 'visible');
+  }
+
+  /** @param {string | null} id */
+  function point(id) {
+    if (id === pointedId) return;
+    pointedId = id;
+    placeCallout();
   }
 
   function applyViewBox() {
     el.svg.setAttribute('viewBox', viewBoxOf(view, fitBox(room())));
     el.svg.dataset.zoom = String(Math.round(view.zoom * 100) / 100);
+    queueRelabel();
+  }
+
+  let relabelQueued = false;
+  /** queueRelabel fits the labels in the next frame: reading the plan's size now would force a layout mid-render. */
+  function queueRelabel() {
+    if (relabelQueued) return;
+    relabelQueued = true;
+    requestAnimationFrame(() => { relabelQueued = false; relabel(); });
   }
 
   /** center is the plan point in the middle of the viewBox. */
@@ -259,7 +401,23 @@ export function createPlanView({ tr, lookup, isPending, room }) {
     build() {
       el = parts();
       nodes = new Map();
+      symbols = new Map();
       roomKey = '';
+      pointedId = null;
+      const svg = el.svg;
+      svg.addEventListener('pointerover', (e) => point(itemIdOf(e.target)));
+      svg.addEventListener('pointerleave', () => point(null));
+      svg.addEventListener('focusin', (e) => point(itemIdOf(e.target)));
+      svg.addEventListener('focusout', () => point(null));
+      // A resized plan (a drawer, the frame) shows labels at another scale.
+      if (typeof ResizeObserver === 'function') {
+        let queued = false;
+        new ResizeObserver(() => {
+          if (queued) return;
+          queued = true;
+          requestAnimationFrame(() => { queued = false; if (el.svg === svg) queueRelabel(); });
+        }).observe(svg);
+      }
       return el.svg;
     },
     render,
