@@ -66,6 +66,13 @@ type Store interface {
 	UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error)
 	DeleteProject(ctx context.Context, retailerID, uid, id string, ifVersion int64) error
 	PurgeIdempotency(ctx context.Context, before time.Time) error
+
+	// Retailers' per-minute business metrics (web/retailermetrics):
+	// counters summed, gauges (web.MetricIsMax) maximised, per minute and in
+	// series buckets.
+	AddMetrics(ctx context.Context, counts []web.MetricCount) error
+	MetricSeries(ctx context.Context, retailerID string, from, to time.Time, step time.Duration) ([]web.MetricCount, error)
+	PurgeMetrics(ctx context.Context, before time.Time) error
 }
 
 // Run runs the suite. open must return a new, empty store for each call and
@@ -101,6 +108,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ProjectConcurrentUpdates", testProjectConcurrentUpdates},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
+		{"Metrics", testMetrics},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
