@@ -31,19 +31,21 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	if creds == nil {
 		creds = s.store
 	}
-	e.POST("/v1/tokens", handleTokenCreate(creds, s.issuer, tokens, s.cfg.Clock))
+	e.POST("/v1/tokens", handleTokenCreate(creds, s.issuer, tokens, s.cfg.Metrics, s.cfg.Clock))
 
-	// token: the embedded planner
+	// token: the embedded planner (any token may ask /v1/me who it is)
 	v1 := e.Group("/v1", auth)
-	v1.GET("/me", handleMe(s.store, s.cfg.Clock))
-	v1.GET("/catalog/categories", handleCategories(s.store))
-	v1.GET("/catalog/products", handleProducts(s.store))
-	v1.GET("/catalog/products/:id", handleProduct(s.store))
+	v1.GET("/me", handleMe(s.store, s.cfg.Metrics, s.cfg.Clock))
+	visitor := v1.Group("", requireVisitor)
+	visitor.GET("/catalog/categories", handleCategories(s.store))
+	visitor.GET("/catalog/products", handleProducts(s.store))
+	visitor.GET("/catalog/products/:id", handleProduct(s.store))
+	visitor.POST("/events", handleEvents(s.cfg.Metrics))
 
 	projects := v1.Group("/projects", requireUser)
 	projects.GET("", handleProjectList(s.store))
 	projects.GET("/:id", handleProjectGet(s.store))
-	projects.POST("", handleProjectCreate(s.store, s.cfg.Clock), requireWrite)
-	projects.PUT("/:id", handleProjectUpdate(s.store, s.cfg.Clock), requireWrite)
-	projects.DELETE("/:id", handleProjectDelete(s.store), requireWrite)
+	projects.POST("", handleProjectCreate(s.store, s.cfg.Metrics, s.cfg.Clock), requireWrite)
+	projects.PUT("/:id", handleProjectUpdate(s.store, s.cfg.Metrics, s.cfg.Clock), requireWrite)
+	projects.DELETE("/:id", handleProjectDelete(s.store, s.cfg.Metrics), requireWrite)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/retailermetrics"
 	"golang.org/x/time/rate"
 )
 
@@ -47,6 +48,10 @@ type Config struct {
 	Credentials CredentialStore
 	// Live serves the live channel at GET /ws. Default nil: no /ws route.
 	Live LiveHandler
+	// Metrics counts each retailer's business metrics and takes
+	// POST /v1/events. Default nil: nothing is counted and /v1/events
+	// accepts and drops well-formed batches.
+	Metrics MetricsRecorder
 }
 
 // LiveHandler serves the live channel's WebSocket upgrade (web/live.Handler).
@@ -75,6 +80,9 @@ func (c *Config) setDefaults() {
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 15 * time.Second
 	}
+	if c.Metrics == nil {
+		c.Metrics = (*retailermetrics.Recorder)(nil)
+	}
 }
 
 // Server is the planner API: an http.Handler with its dependencies.
@@ -101,7 +109,7 @@ func NewServer(cfg Config, log *slog.Logger, store Store, issuer TokenIssuer, ve
 	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	s.e = e
-	addRoutes(e, s, requireToken(verifier))
+	addRoutes(e, s, requireToken(verifier, cfg.Metrics))
 	return s
 }
 
