@@ -19,6 +19,7 @@ import (
 	"github.com/roomplanner/planner/web/credcache"
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/postgres"
+	"github.com/roomplanner/planner/web/retailermetrics"
 	"github.com/roomplanner/planner/web/token"
 	"golang.org/x/time/rate"
 )
@@ -74,6 +75,9 @@ type Config struct {
 	// api.Config (default 10/s, burst 100).
 	TokenRate  float64
 	TokenBurst int
+	// EventLimits bound POST /v1/events per iframe load, token and retailer
+	// (see retailermetrics.Limits for the defaults).
+	EventLimits retailermetrics.Limits
 }
 
 // Service is an assembled planner service. Close it when done.
@@ -101,6 +105,10 @@ type Service struct {
 	// Catalog tails the store's catalog change log and publishes catalog
 	// events to Hub; it runs from Open until Close.
 	Catalog *live.CatalogWatcher
+	// Metrics counts each retailer's business metrics, serves the live
+	// metrics topic and stores a minute once it has ended; it runs from
+	// Open until Close, which stores what it still holds.
+	Metrics *retailermetrics.Recorder
 
 	api      *api.Server // served by Handler
 	verifier *token.Verifier
@@ -163,7 +171,20 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	if lcfg.Clock == nil {
 		lcfg.Clock = web.ClockFunc(cfg.Clock)
 	}
-	lh, err := live.NewHandler(lcfg, cfg.Logger, st, verifier, hub)
+	// The recorder learns the sockets per retailer from the live handler,
+	// made just below; lh is set before the recorder's first Tick.
+	var lh *live.Handler
+	metrics := retailermetrics.New(st, retailermetrics.Config{
+		Clock: cfg.Clock, Limits: cfg.EventLimits, Log: cfg.Logger,
+		Sockets: func() map[string]int { return lh.SocketsByRetailer() },
+	})
+	if lcfg.Metrics == nil {
+		lcfg.Metrics = metrics
+	}
+	if lcfg.OnOpen == nil {
+		lcfg.OnOpen = func(id string) { metrics.Add(id, retailermetrics.SocketsOpened, 1) }
+	}
+	lh, err = live.NewHandler(lcfg, cfg.Logger, st, verifier, hub)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -212,17 +233,21 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	srv := api.NewServer(api.Config{
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
 		Live: lh, Credentials: creds, TokenRate: rate.Limit(cfg.TokenRate), TokenBurst: cfg.TokenBurst,
+		Metrics: metrics,
 	}, cfg.Logger, data, issuer, verifier, keys)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		var wg sync.WaitGroup
+		wg.Go(func() { metrics.Run(wctx) })
 		watcher.Run(wctx)
+		wg.Wait()
 	}()
 	var once sync.Once
 	stop := func() { once.Do(func() { closeNotifier(); cancel(); <-done }) }
 	return &Service{Store: st, Data: data, Hub: hub, Notifier: notifier, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
-		verifier: verifier, creds: creds, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stop: stop,
+		verifier: verifier, creds: creds, rotationSeq: rotationSeq, Catalog: watcher, Metrics: metrics, log: cfg.Logger, stop: stop,
 		refreshEvery: cfg.RefreshInterval}, nil
 }
 
@@ -279,7 +304,8 @@ func (s *Service) Refresh(ctx context.Context) error {
 }
 
 // RunMaintenance calls Refresh every Config.RefreshInterval and purges
-// idempotency records and change log entries older than a day until ctx ends.
+// idempotency records and change log entries older than a day, and retailer
+// metrics older than 90 days, until ctx ends.
 func (s *Service) RunMaintenance(ctx context.Context) {
 	every := s.refreshEvery
 	if every <= 0 || every > refreshInterval {
@@ -309,6 +335,9 @@ func (s *Service) RunMaintenance(ctx context.Context) {
 				}
 				if err := s.Store.PurgeCredentialRotations(ctx, now.Add(-changeLogRetention)); err != nil && ctx.Err() == nil {
 					s.log.Warn("purge credential rotation log", "err", err)
+				}
+				if err := s.Metrics.Purge(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("purge retailer metrics", "err", err)
 				}
 			}
 		}
