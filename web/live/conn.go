@@ -128,8 +128,11 @@ func (c *conn) handle(typ websocket.MessageType, data []byte) {
 	}
 	switch m.Type {
 	case typeAuthenticate:
+		c.mu.Lock()
+		wasExpired := c.auth.expired
+		c.mu.Unlock()
 		c.authenticate(m.Token)
-		c.afterAuthenticate()
+		c.afterAuthenticate(wasExpired)
 	case typeSubscribe:
 		switch {
 		case silent:

@@ -26,9 +26,6 @@ type MetricsFeed interface {
 type metricsSub struct {
 	active bool
 	cancel func()
-	// stale: updates were dropped while the token was expired, so the
-	// client gets a fresh snapshot once it authenticates again.
-	stale bool
 }
 
 // encodeMetrics wraps a feed payload in the wire envelope.
@@ -95,11 +92,7 @@ func (c *conn) startMetrics(answer bool) {
 func (c *conn) receiveMetrics(payload []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.closed || !c.metrics.active {
-		return
-	}
-	if c.auth.expired {
-		c.metrics.stale = true
+	if c.closed || !c.metrics.active || c.auth.expired {
 		return
 	}
 	c.enqueueLocked([][]byte{encodeMetrics(payload)})
@@ -107,8 +100,9 @@ func (c *conn) receiveMetrics(payload []byte) {
 
 // afterAuthenticate keeps the metrics subscription in step with the
 // socket's identity after an authenticate message: dropped for anything but
-// a live retailer token, refreshed with a snapshot after an expiry.
-func (c *conn) afterAuthenticate() {
+// a retailer token, and followed by a fresh snapshot when the socket was
+// expired before (the updates of that time were dropped).
+func (c *conn) afterAuthenticate(wasExpired bool) {
 	c.mu.Lock()
 	if !c.metrics.active {
 		c.mu.Unlock()
@@ -121,9 +115,8 @@ func (c *conn) afterAuthenticate() {
 		c.mu.Unlock()
 		return
 	}
-	stale := c.metrics.stale
 	c.mu.Unlock()
-	if stale {
+	if wasExpired {
 		c.startMetrics(false)
 	}
 }
