@@ -67,6 +67,11 @@ type Store interface {
 	AddMetrics(ctx context.Context, counts []web.MetricCount) error
 	MetricSeries(ctx context.Context, retailerID string, from, to time.Time, step time.Duration) ([]web.MetricCount, error)
 	PurgeMetrics(ctx context.Context, before time.Time) error
+
+	// Console users: the retailers' staff (web/retailerops).
+	CreateConsoleUser(ctx context.Context, u web.ConsoleUser) error
+	ConsoleUser(ctx context.Context, email string) (web.ConsoleUser, error)
+	SetConsolePassword(ctx context.Context, id string, hash []byte, mustChange bool) error
 }
 
 var (

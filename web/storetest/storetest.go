@@ -73,6 +73,12 @@ type Store interface {
 	AddMetrics(ctx context.Context, counts []web.MetricCount) error
 	MetricSeries(ctx context.Context, retailerID string, from, to time.Time, step time.Duration) ([]web.MetricCount, error)
 	PurgeMetrics(ctx context.Context, before time.Time) error
+
+	// Console users (the retailer's staff), bound to one retailer each; an
+	// email is one user across retailers.
+	CreateConsoleUser(ctx context.Context, u web.ConsoleUser) error
+	ConsoleUser(ctx context.Context, email string) (web.ConsoleUser, error)
+	SetConsolePassword(ctx context.Context, id string, hash []byte, mustChange bool) error
 }
 
 // Run runs the suite. open must return a new, empty store for each call and
@@ -109,6 +115,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
 		{"Metrics", testMetrics},
+		{"ConsoleUsers", testConsoleUsers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
