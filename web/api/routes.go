@@ -21,6 +21,12 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 		e.GET("/ws", func(c echo.Context) error { return s.cfg.Live.ServeWS(c.Response(), c.Request()) })
 	}
 
+	// console: retailers' staff, signed in with their own session
+	if s.cfg.Console != nil {
+		e.Any("/console", echo.WrapHandler(s.cfg.Console))
+		e.Any("/console/*", echo.WrapHandler(s.cfg.Console))
+	}
+
 	// apiKey: retailers' backends
 	tokens := tokenLimits{
 		ok:      ratelimit.New(float64(s.cfg.TokenRate), s.cfg.TokenBurst, s.cfg.Clock),

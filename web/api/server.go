@@ -52,6 +52,9 @@ type Config struct {
 	// POST /v1/events. Default nil: nothing is counted and /v1/events
 	// accepts and drops well-formed batches.
 	Metrics MetricsRecorder
+	// Console serves the retailer console at /console and below
+	// (web/console). Default nil: no console routes.
+	Console http.Handler
 }
 
 // LiveHandler serves the live channel's WebSocket upgrade (web/live.Handler).

@@ -10,6 +10,7 @@ import (
 	"crypto/rand"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -42,7 +43,9 @@ type Ops struct {
 	store Store
 	clock func() time.Time
 	cost  int
-	dummy []byte // a hash compared against for unknown emails
+
+	dummyOnce sync.Once
+	dummy     []byte // a hash compared against for unknown emails, made on first use
 }
 
 // Option adjusts an Ops.
@@ -61,8 +64,13 @@ func New(st Store, opts ...Option) *Ops {
 	for _, opt := range opts {
 		opt(o)
 	}
-	o.dummy, _ = bcrypt.GenerateFromPassword([]byte("no such console user"), o.cost)
 	return o
+}
+
+// compareDummy does the bcrypt work of a password check that has no user.
+func (o *Ops) compareDummy(password string) {
+	o.dummyOnce.Do(func() { o.dummy, _ = bcrypt.GenerateFromPassword([]byte("no such console user"), o.cost) })
+	_ = bcrypt.CompareHashAndPassword(o.dummy, []byte(password))
 }
 
 // AddOrigin registers an origin (exact scheme://host[:port]) that may embed
@@ -175,12 +183,12 @@ func (o *Ops) CheckConsolePassword(ctx context.Context, email, password string) 
 	fail := web.Errorf(web.EInvalidClient, "unknown email or wrong password")
 	e, err := web.NormalizeEmail(email)
 	if err != nil || len(password) > maxPasswordLen {
-		_ = bcrypt.CompareHashAndPassword(o.dummy, []byte(password))
+		o.compareDummy(password)
 		return web.ConsoleUser{}, fail
 	}
 	u, err := o.store.ConsoleUser(ctx, e)
 	if web.ErrorCode(err) == web.ENotFound {
-		_ = bcrypt.CompareHashAndPassword(o.dummy, []byte(password))
+		o.compareDummy(password)
 		return web.ConsoleUser{}, fail
 	}
 	if err != nil {

@@ -16,10 +16,12 @@ import (
 
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
+	"github.com/roomplanner/planner/web/console"
 	"github.com/roomplanner/planner/web/credcache"
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/postgres"
 	"github.com/roomplanner/planner/web/retailermetrics"
+	"github.com/roomplanner/planner/web/retailerops"
 	"github.com/roomplanner/planner/web/token"
 	"golang.org/x/time/rate"
 )
@@ -234,6 +236,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
 		Live: lh, Credentials: creds, TokenRate: rate.Limit(cfg.TokenRate), TokenBurst: cfg.TokenBurst,
 		Metrics: metrics,
+		Console: console.New(console.Config{Secure: cfg.TLS, Clock: cfg.Clock}, retailerops.New(st, retailerops.WithClock(cfg.Clock)), st),
 	}, cfg.Logger, data, issuer, verifier, keys)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
