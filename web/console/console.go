@@ -14,6 +14,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"encoding/json"
 
 	"net"
 	"net/http"
@@ -24,17 +25,26 @@ import (
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/ratelimit"
 	"github.com/roomplanner/planner/web/retailerops"
+	"github.com/roomplanner/planner/web/token"
 )
 
 // CookieName is the session cookie.
 const CookieName = "planner_console"
 
-// csp is the console page's policy: forms to itself, nothing else.
-const csp = "default-src 'none'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// csp is the console page's policy: its own scripts, forms and sockets,
+// nothing else.
+const csp = "default-src 'none'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
-// RetailerStore reads the signed-in user's retailer.
+// RetailerStore reads the signed-in user's retailer and its stored metrics.
 type RetailerStore interface {
 	Retailer(ctx context.Context, id string) (web.Retailer, error)
+	MetricSeries(ctx context.Context, retailerID string, from, to time.Time, step time.Duration) ([]web.MetricCount, error)
+}
+
+// TokenIssuer mints the retailer token the dashboard follows the live
+// metrics with (token.Issuer).
+type TokenIssuer interface {
+	Issue(req token.IssueRequest) (token.Issued, error)
 }
 
 // Config configures the console. Zero values get the defaults noted.
@@ -51,6 +61,8 @@ type Config struct {
 	// answers "too many attempts" without checking the password.
 	FailRate  float64
 	FailBurst int
+	// LiveURL is the live channel's URL (ws://.../ws) the dashboard opens.
+	LiveURL string
 }
 
 type session struct {
@@ -63,6 +75,7 @@ type Handler struct {
 	cfg       Config
 	ops       *retailerops.Ops
 	retailers RetailerStore
+	issuer    TokenIssuer
 	mux       http.Handler
 	failEmail *ratelimit.Keyed
 	failIP    *ratelimit.Keyed
@@ -72,7 +85,7 @@ type Handler struct {
 }
 
 // New returns the console over ops and retailers.
-func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore) *Handler {
+func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer TokenIssuer) *Handler {
 	if cfg.SessionTTL <= 0 {
 		cfg.SessionTTL = 8 * time.Hour
 	}
@@ -85,7 +98,7 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore) *Handler {
 	if cfg.FailBurst == 0 {
 		cfg.FailBurst = 5
 	}
-	h := &Handler{cfg: cfg, ops: ops, retailers: retailers, sessions: map[string]*session{},
+	h := &Handler{cfg: cfg, ops: ops, retailers: retailers, issuer: issuer, sessions: map[string]*session{},
 		failEmail: ratelimit.New(cfg.FailRate, cfg.FailBurst, cfg.Clock),
 		failIP:    ratelimit.New(cfg.FailRate*4, cfg.FailBurst*4, cfg.Clock)}
 	mux := http.NewServeMux()
@@ -93,6 +106,8 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore) *Handler {
 	mux.HandleFunc("POST /console/signin", h.signIn)
 	mux.HandleFunc("POST /console/password", h.changePassword)
 	mux.HandleFunc("POST /console/signout", h.signOut)
+	mux.HandleFunc("POST /console/token", h.token)
+	mux.HandleFunc("GET /console/series", h.series)
 	// Cross-origin POSTs (a form on another site) are refused before any
 	// handler runs; with SameSite=Strict they would carry no session anyway.
 	h.mux = http.NewCrossOriginProtection().Handler(mux)
@@ -247,4 +262,89 @@ func clientIP(r *http.Request) string {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// signedIn returns the session of a request that may use the dashboard (a
+// live session whose password is not due for a change), or writes 401.
+func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) *session {
+	_, s := h.current(r)
+	if s == nil || s.user.MustChange {
+		writeJSON(w, http.StatusUnauthorized, map[string]any{"error": map[string]string{"code": web.EMissingToken, "message": "sign in to the console first"}})
+		return nil
+	}
+	return s
+}
+
+// tokenTTL is the life of the dashboard's retailer token; it asks again
+// when the socket says tokenExpired.
+const tokenTTL = 10 * time.Minute
+
+// token mints a retailer token of the session's retailer for the
+// dashboard's live socket. A POST, so a cross-origin page cannot ask.
+func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
+	s := h.signedIn(w, r)
+	if s == nil {
+		return
+	}
+	ret, err := h.retailers.Retailer(r.Context(), s.user.RetailerID)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": web.EUnavailable, "message": "try again"}})
+		return
+	}
+	t, err := h.issuer.Issue(token.IssueRequest{Kind: web.KindRetailer, RetailerID: ret.ID, Scopes: []string{web.ScopeRead}, TTL: tokenTTL})
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": map[string]string{"code": web.EInternal, "message": "internal error"}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"token": t.Token, "expiresAt": t.ExpiresAt.UTC(), "distributionId": ret.DistributionID, "liveUrl": h.cfg.LiveURL})
+}
+
+// Series ranges the dashboard draws from the store: 24 hours by hour and
+// 30 days by day (the last hour comes live over the socket).
+var seriesRanges = map[string]struct{ span, step time.Duration }{
+	"1h":  {time.Hour, time.Minute},
+	"24h": {24 * time.Hour, time.Hour},
+	"30d": {30 * 24 * time.Hour, 24 * time.Hour},
+}
+
+// series answers GET /console/series?range=1h|24h|30d with the session's
+// retailer's stored counts: {"step": seconds, "buckets": [{at, counts}]}.
+func (h *Handler) series(w http.ResponseWriter, r *http.Request) {
+	s := h.signedIn(w, r)
+	if s == nil {
+		return
+	}
+	rg, ok := seriesRanges[r.URL.Query().Get("range")]
+	if !ok {
+		writeJSON(w, http.StatusBadRequest, map[string]any{"error": map[string]string{"code": web.EValidation, "field": "range", "message": "range must be 1h, 24h or 30d"}})
+		return
+	}
+	end := h.cfg.Clock().UTC().Truncate(rg.step).Add(rg.step)
+	from := end.Add(-rg.span)
+	rows, err := h.retailers.MetricSeries(r.Context(), s.user.RetailerID, from, end, rg.step)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": web.EUnavailable, "message": "try again"}})
+		return
+	}
+	type bucket struct {
+		At     time.Time        `json:"at"`
+		Counts map[string]int64 `json:"counts"`
+	}
+	n := int(rg.span / rg.step)
+	out := make([]bucket, n)
+	for i := range out {
+		out[i] = bucket{At: from.Add(time.Duration(i) * rg.step), Counts: map[string]int64{}}
+	}
+	for _, c := range rows {
+		if i := int(c.Minute.Sub(from) / rg.step); i >= 0 && i < n {
+			out[i].Counts[c.Name] = c.Value
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"step": int(rg.step / time.Second), "buckets": out})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }

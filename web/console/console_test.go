@@ -2,6 +2,7 @@ package console_test
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -199,4 +200,76 @@ func TestCrossOriginPostsAndSessionExpiry(t *testing.T) {
 	if _, body := e.get(c); !strings.Contains(body, `data-testid="signin-form"`) {
 		t.Error("a session past 8 h still works")
 	}
+}
+
+func TestDashboardTokenAndSeries(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.browser()
+	// Before sign-in, and while the one-time password is due: no token.
+	if code, _ := e.post(c, "/console/token", nil); code != http.StatusUnauthorized {
+		t.Errorf("token signed out: %d, want 401", code)
+	}
+	e.post(c, "/console/signin", url.Values{"email": {"staff@alpha.example"}, "password": {e.pa}})
+	if code, _ := e.post(c, "/console/token", nil); code != http.StatusUnauthorized {
+		t.Errorf("token before the password change: %d, want 401", code)
+	}
+	e.post(c, "/console/password", url.Values{"current": {e.pa}, "next": {"a long enough passphrase"}})
+	code, body := e.post(c, "/console/token", nil)
+	if code != http.StatusOK {
+		t.Fatalf("token: %d %s", code, body)
+	}
+	var tok struct{ Token, DistributionID, LiveURL string }
+	if err := json.Unmarshal([]byte(body), &tok); err != nil {
+		t.Fatal(err)
+	}
+	p, err := e.svc.Verifier().Verify(t.Context(), tok.Token)
+	if err != nil || p.Kind != web.KindRetailer || p.RetailerID != e.a.ID || tok.DistributionID != e.a.DistributionID {
+		t.Errorf("dashboard token speaks for %+v (%v), want alpha's retailer token", p, err)
+	}
+	if code, _ := e.do(c, mustReq(http.MethodGet, e.srv.URL+"/console/token")); code != http.StatusMethodNotAllowed {
+		t.Errorf("GET /console/token: %d, want 405", code)
+	}
+
+	// Series: alpha's stored counts, never beta's.
+	ctx := t.Context()
+	hour := e.clock.Now().Truncate(time.Hour)
+	if err := e.svc.Store.AddMetrics(ctx, []web.MetricCount{
+		{RetailerID: e.a.ID, Minute: hour.Add(5 * time.Minute), Name: "basket.sent", Value: 3},
+		{RetailerID: e.b.ID, Minute: hour.Add(5 * time.Minute), Name: "basket.sent", Value: 100},
+	}); err != nil {
+		t.Fatal(err)
+	}
+	code, body = e.do(c, mustReq(http.MethodGet, e.srv.URL+"/console/series?range=24h"))
+	if code != http.StatusOK {
+		t.Fatalf("series: %d %s", code, body)
+	}
+	var s struct {
+		Step    int
+		Buckets []struct {
+			At     time.Time
+			Counts map[string]int64
+		}
+	}
+	if err := json.Unmarshal([]byte(body), &s); err != nil {
+		t.Fatal(err)
+	}
+	if s.Step != 3600 || len(s.Buckets) != 24 {
+		t.Fatalf("series: step %d, %d buckets; want 3600, 24", s.Step, len(s.Buckets))
+	}
+	last := s.Buckets[23]
+	if !last.At.Equal(hour) || last.Counts["basket.sent"] != 3 {
+		t.Errorf("the current hour = %+v, want %s with alpha's 3 baskets", last, hour)
+	}
+	if code, _ := e.do(c, mustReq(http.MethodGet, e.srv.URL+"/console/series?range=1y")); code != http.StatusBadRequest {
+		t.Errorf("range 1y: %d, want 400", code)
+	}
+}
+
+func mustReq(method, u string) *http.Request {
+	r, err := http.NewRequest(method, u, nil)
+	if err != nil {
+		panic(err)
+	}
+	return r
 }

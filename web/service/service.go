@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -236,7 +237,8 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
 		Live: lh, Credentials: creds, TokenRate: rate.Limit(cfg.TokenRate), TokenBurst: cfg.TokenBurst,
 		Metrics: metrics,
-		Console: console.New(console.Config{Secure: cfg.TLS, Clock: cfg.Clock}, retailerops.New(st, retailerops.WithClock(cfg.Clock)), st),
+		Console: console.New(console.Config{Secure: cfg.TLS, Clock: cfg.Clock, LiveURL: "ws" + strings.TrimPrefix(cfg.PublicURL, "http") + "/ws"},
+			retailerops.New(st, retailerops.WithClock(cfg.Clock)), st, issuer),
 	}, cfg.Logger, data, issuer, verifier, keys)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
@@ -258,6 +260,9 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 // one route whose connection outlives its request: servers exempt it from
 // their body read deadline (the socket has its own keepalive).
 func LiveRoute(r *http.Request) bool { return r.URL.Path == "/ws" }
+
+// Verifier returns the service's token verifier (tests check tokens with it).
+func (s *Service) Verifier() *token.Verifier { return s.verifier }
 
 // Handler is the service's HTTP handler.
 func (s *Service) Handler() http.Handler { return s.api }
