@@ -182,31 +182,44 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(o)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 60, Col: 16}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 61, Col: 13}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "</li>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<form method=\"post\" action=\"/console/origins\"><input type=\"hidden\" name=\"action\" value=\"remove\"> <input type=\"hidden\" name=\"origin\" value=\"")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				var templ_7745c5c3_Var10 string
+				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(o)
+				if templ_7745c5c3_Err != nil {
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 64, Col: 55}
+				}
+				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "\"> <button type=\"submit\" data-testid=\"origin-remove\">Remove</button></form></li>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</ul></dd><dt>Planner page policy</dt><dd><code data-testid=\"console-frame-ancestors\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</ul><form method=\"post\" action=\"/console/origins\" data-testid=\"origin-form\"><input type=\"hidden\" name=\"action\" value=\"add\"> <label>Add an origin <input type=\"url\" name=\"origin\" placeholder=\"https://shop.example\" required data-testid=\"origin-input\"></label> <button type=\"submit\" data-testid=\"origin-add\">Add</button></form></dd><dt>Planner page policy</dt><dd><code data-testid=\"console-frame-ancestors\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			var templ_7745c5c3_Var10 string
-			templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(p.FrameAncestors)
+			var templ_7745c5c3_Var11 string
+			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(p.FrameAncestors)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 65, Col: 72}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 77, Col: 72}
 			}
-			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "</code></dd></dl>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</code></dd></dl>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -215,7 +228,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</body></html>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</body></html>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -240,12 +253,12 @@ func consoleDashboard() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var11 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var11 == nil {
-			templ_7745c5c3_Var11 = templ.NopComponent
+		templ_7745c5c3_Var12 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var12 == nil {
+			templ_7745c5c3_Var12 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "<section data-testid=\"dashboard\" aria-label=\"Live dashboard\"><h2>Dashboard <small data-testid=\"dash-state\">Connecting…</small></h2><p><button type=\"button\" data-range=\"1h\" aria-pressed=\"true\">1 hour</button> <button type=\"button\" data-range=\"24h\" aria-pressed=\"false\">24 hours</button> <button type=\"button\" data-range=\"30d\" aria-pressed=\"false\">30 days</button></p><dl><dt>Planners open now</dt><dd data-testid=\"dash-open\">0</dd><dt>Signed in now</dt><dd data-testid=\"dash-signedin\">0</dd><dt>Live sockets</dt><dd data-testid=\"dash-sockets\">0</dd><dt>Planners opened</dt><dd data-testid=\"dash-opened\">0</dd><dt>Signed-in visitors</dt><dd data-testid=\"dash-visitors-in\">0</dd><dt>Products added</dt><dd data-testid=\"dash-added\">0</dd><dt>Saves</dt><dd data-testid=\"dash-saves\">0</dd><dt>Baskets</dt><dd data-testid=\"dash-baskets\">0</dd><dt>Basket value</dt><dd data-testid=\"dash-value\">—</dd><dt>Opened → basket</dt><dd data-testid=\"dash-conversion\">0 %</dd><dt>Token expiry episodes</dt><dd data-testid=\"dash-episodes\">0</dd><dt>Hold time p50 / p99</dt><dd><span data-testid=\"dash-p50\">—</span> / <span data-testid=\"dash-p99\">—</span></dd><dt>Held calls that failed</dt><dd data-testid=\"dash-failed\">0</dd><dt>Authentication failures</dt><dd data-testid=\"dash-auth\">—</dd></dl><figure><figcaption>Planners opened</figcaption><svg data-testid=\"chart-opened\" data-series=\"planner.opened\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Planners opened over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><figure><figcaption>Baskets</figcaption><svg data-testid=\"chart-baskets\" data-series=\"basket.sent\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Baskets over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><figure><figcaption>Planners open (max per minute)</figcaption><svg data-testid=\"chart-open\" data-series=\"max.planners_open\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Planners open over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><script type=\"module\" src=\"/static/console/dashboard.js\"></script></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<section data-testid=\"dashboard\" aria-label=\"Live dashboard\"><h2>Dashboard <small data-testid=\"dash-state\">Connecting…</small></h2><p><button type=\"button\" data-range=\"1h\" aria-pressed=\"true\">1 hour</button> <button type=\"button\" data-range=\"24h\" aria-pressed=\"false\">24 hours</button> <button type=\"button\" data-range=\"30d\" aria-pressed=\"false\">30 days</button></p><dl><dt>Planners open now</dt><dd data-testid=\"dash-open\">0</dd><dt>Signed in now</dt><dd data-testid=\"dash-signedin\">0</dd><dt>Live sockets</dt><dd data-testid=\"dash-sockets\">0</dd><dt>Planners opened</dt><dd data-testid=\"dash-opened\">0</dd><dt>Signed-in visitors</dt><dd data-testid=\"dash-visitors-in\">0</dd><dt>Products added</dt><dd data-testid=\"dash-added\">0</dd><dt>Saves</dt><dd data-testid=\"dash-saves\">0</dd><dt>Baskets</dt><dd data-testid=\"dash-baskets\">0</dd><dt>Basket value</dt><dd data-testid=\"dash-value\">—</dd><dt>Opened → basket</dt><dd data-testid=\"dash-conversion\">0 %</dd><dt>Token expiry episodes</dt><dd data-testid=\"dash-episodes\">0</dd><dt>Hold time p50 / p99</dt><dd><span data-testid=\"dash-p50\">—</span> / <span data-testid=\"dash-p99\">—</span></dd><dt>Held calls that failed</dt><dd data-testid=\"dash-failed\">0</dd><dt>Authentication failures</dt><dd data-testid=\"dash-auth\">—</dd></dl><figure><figcaption>Planners opened</figcaption><svg data-testid=\"chart-opened\" data-series=\"planner.opened\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Planners opened over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><figure><figcaption>Baskets</figcaption><svg data-testid=\"chart-baskets\" data-series=\"basket.sent\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Baskets over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><figure><figcaption>Planners open (max per minute)</figcaption><svg data-testid=\"chart-open\" data-series=\"max.planners_open\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Planners open over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><script type=\"module\" src=\"/static/console/dashboard.js\"></script></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -269,12 +282,12 @@ func consoleSignOut() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var12 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var12 == nil {
-			templ_7745c5c3_Var12 = templ.NopComponent
+		templ_7745c5c3_Var13 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var13 == nil {
+			templ_7745c5c3_Var13 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<form method=\"post\" action=\"/console/signout\"><button type=\"submit\" data-testid=\"signout\">Sign out</button></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<form method=\"post\" action=\"/console/signout\"><button type=\"submit\" data-testid=\"signout\">Sign out</button></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

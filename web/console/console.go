@@ -107,6 +107,7 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer Token
 	mux.HandleFunc("POST /console/password", h.changePassword)
 	mux.HandleFunc("POST /console/signout", h.signOut)
 	mux.HandleFunc("POST /console/token", h.token)
+	mux.HandleFunc("POST /console/origins", h.origins)
 	mux.HandleFunc("GET /console/series", h.series)
 	// Cross-origin POSTs (a form on another site) are refused before any
 	// handler runs; with SameSite=Strict they would carry no session anyway.
@@ -347,4 +348,35 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// origins adds or removes (form field action) one embedding origin of the
+// session's retailer, validated as the CLI does, and shows the page again
+// with the resulting frame-ancestors.
+func (h *Handler) origins(w http.ResponseWriter, r *http.Request) {
+	_, s := h.current(r)
+	if s == nil || s.user.MustChange {
+		http.Redirect(w, r, "/console", http.StatusSeeOther)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	origin := r.PostFormValue("origin")
+	var err error
+	switch r.PostFormValue("action") {
+	case "add":
+		_, err = h.ops.AddOrigin(r.Context(), s.user.RetailerID, origin)
+	case "remove":
+		_, err = h.ops.RemoveOrigin(r.Context(), s.user.RetailerID, origin)
+	default:
+		err = web.FieldErrorf("action", "must be add or remove")
+	}
+	if err != nil {
+		msg := web.ErrorMessage(err)
+		if web.ErrorCode(err) == web.EValidation {
+			msg = "Not an origin: use exactly scheme://host[:port], e.g. https://shop.example."
+		}
+		h.renderSession(w, r, http.StatusBadRequest, s.user, msg)
+		return
+	}
+	http.Redirect(w, r, "/console", http.StatusSeeOther)
 }

@@ -273,3 +273,34 @@ func mustReq(method, u string) *http.Request {
 	}
 	return r
 }
+
+func TestOrigins(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.browser()
+	e.post(c, "/console/signin", url.Values{"email": {"staff@alpha.example"}, "password": {e.pa}})
+	if code, _ := e.post(c, "/console/origins", url.Values{"action": {"add"}, "origin": {"https://new.example"}}); code != http.StatusSeeOther {
+		t.Fatalf("before the password change the form only redirects: %d", code)
+	}
+	e.post(c, "/console/password", url.Values{"current": {e.pa}, "next": {"a long enough passphrase"}})
+	if code, _ := e.post(c, "/console/origins", url.Values{"action": {"add"}, "origin": {"https://New.example/"}}); code != http.StatusSeeOther {
+		t.Fatalf("add: %d", code)
+	}
+	if code, body := e.post(c, "/console/origins", url.Values{"action": {"add"}, "origin": {"https://*.example"}}); code != http.StatusBadRequest || !strings.Contains(body, "Not an origin") {
+		t.Errorf("a wildcard: %d, want 400 with the reason", code)
+	}
+	r, err := e.svc.Store.Retailer(t.Context(), e.a.ID)
+	if err != nil || len(r.Origins) != 2 {
+		t.Fatalf("origins = %v (%v), want alpha's two", r.Origins, err)
+	}
+	if _, body := e.get(c); !strings.Contains(body, "frame-ancestors https://alpha.example https://new.example") {
+		t.Errorf("the page does not show the new frame-ancestors:\n%s", body)
+	}
+	e.post(c, "/console/origins", url.Values{"action": {"remove"}, "origin": {"https://alpha.example"}})
+	if r, _ := e.svc.Store.Retailer(t.Context(), e.a.ID); len(r.Origins) != 1 || r.Origins[0] != "https://new.example" {
+		t.Errorf("after remove: %v", r.Origins)
+	}
+	if r, _ := e.svc.Store.Retailer(t.Context(), e.b.ID); len(r.Origins) != 1 || r.Origins[0] != "https://beta.example" {
+		t.Errorf("beta's origins changed: %v", r.Origins)
+	}
+}
