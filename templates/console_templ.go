@@ -20,6 +20,7 @@ type ConsolePageProps struct {
 	Plan           string
 	Origins        []string
 	FrameAncestors string // the planner page's policy for Origins
+	Snippet        string // the SDK embed snippet, with this service's URL and the distribution id
 }
 
 // ConsolePage is the console at /console: sign-in, the first password
@@ -57,7 +58,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 			var templ_7745c5c3_Var2 string
 			templ_7745c5c3_Var2, templ_7745c5c3_Err = templ.JoinStringErrs(p.Error)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 30, Col: 57}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 31, Col: 57}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var2))
 			if templ_7745c5c3_Err != nil {
@@ -77,7 +78,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 			var templ_7745c5c3_Var3 string
 			templ_7745c5c3_Var3, templ_7745c5c3_Err = templ.JoinStringErrs(p.Email)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 35, Col: 100}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 36, Col: 100}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var3))
 			if templ_7745c5c3_Err != nil {
@@ -95,7 +96,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 			var templ_7745c5c3_Var4 string
 			templ_7745c5c3_Var4, templ_7745c5c3_Err = templ.JoinStringErrs(p.Email)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 40, Col: 17}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 41, Col: 17}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var4))
 			if templ_7745c5c3_Err != nil {
@@ -117,7 +118,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 			var templ_7745c5c3_Var5 string
 			templ_7745c5c3_Var5, templ_7745c5c3_Err = templ.JoinStringErrs(p.Email)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 48, Col: 57}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 49, Col: 57}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var5))
 			if templ_7745c5c3_Err != nil {
@@ -130,7 +131,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 			var templ_7745c5c3_Var6 string
 			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(p.RetailerName)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 48, Col: 116}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 49, Col: 116}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {
@@ -151,7 +152,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 			var templ_7745c5c3_Var7 string
 			templ_7745c5c3_Var7, templ_7745c5c3_Err = templ.JoinStringErrs(p.Plan)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 53, Col: 45}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 54, Col: 45}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var7))
 			if templ_7745c5c3_Err != nil {
@@ -164,7 +165,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 			var templ_7745c5c3_Var8 string
 			templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(p.DistributionID)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 55, Col: 63}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 56, Col: 63}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 			if templ_7745c5c3_Err != nil {
@@ -182,7 +183,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 				var templ_7745c5c3_Var9 string
 				templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(o)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 61, Col: 13}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 62, Col: 13}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 				if templ_7745c5c3_Err != nil {
@@ -195,7 +196,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 				var templ_7745c5c3_Var10 string
 				templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs(o)
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 64, Col: 55}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 65, Col: 55}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 				if templ_7745c5c3_Err != nil {
@@ -213,13 +214,26 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 			var templ_7745c5c3_Var11 string
 			templ_7745c5c3_Var11, templ_7745c5c3_Err = templ.JoinStringErrs(p.FrameAncestors)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 77, Col: 72}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 78, Col: 72}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var11))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</code></dd></dl>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 18, "</code></dd><dt>Embed snippet</dt><dd><pre data-testid=\"console-snippet\">")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			var templ_7745c5c3_Var12 string
+			templ_7745c5c3_Var12, templ_7745c5c3_Err = templ.JoinStringErrs(p.Snippet)
+			if templ_7745c5c3_Err != nil {
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `templates/console.templ`, Line: 80, Col: 56}
+			}
+			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var12))
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</pre></dd></dl>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -228,7 +242,7 @@ func ConsolePage(p ConsolePageProps) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, "</body></html>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "</body></html>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -253,12 +267,12 @@ func consoleDashboard() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var12 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var12 == nil {
-			templ_7745c5c3_Var12 = templ.NopComponent
+		templ_7745c5c3_Var13 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var13 == nil {
+			templ_7745c5c3_Var13 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<section data-testid=\"dashboard\" aria-label=\"Live dashboard\"><h2>Dashboard <small data-testid=\"dash-state\">Connecting…</small></h2><p><button type=\"button\" data-range=\"1h\" aria-pressed=\"true\">1 hour</button> <button type=\"button\" data-range=\"24h\" aria-pressed=\"false\">24 hours</button> <button type=\"button\" data-range=\"30d\" aria-pressed=\"false\">30 days</button></p><dl><dt>Planners open now</dt><dd data-testid=\"dash-open\">0</dd><dt>Signed in now</dt><dd data-testid=\"dash-signedin\">0</dd><dt>Live sockets</dt><dd data-testid=\"dash-sockets\">0</dd><dt>Planners opened</dt><dd data-testid=\"dash-opened\">0</dd><dt>Signed-in visitors</dt><dd data-testid=\"dash-visitors-in\">0</dd><dt>Products added</dt><dd data-testid=\"dash-added\">0</dd><dt>Saves</dt><dd data-testid=\"dash-saves\">0</dd><dt>Baskets</dt><dd data-testid=\"dash-baskets\">0</dd><dt>Basket value</dt><dd data-testid=\"dash-value\">—</dd><dt>Opened → basket</dt><dd data-testid=\"dash-conversion\">0 %</dd><dt>Token expiry episodes</dt><dd data-testid=\"dash-episodes\">0</dd><dt>Hold time p50 / p99</dt><dd><span data-testid=\"dash-p50\">—</span> / <span data-testid=\"dash-p99\">—</span></dd><dt>Held calls that failed</dt><dd data-testid=\"dash-failed\">0</dd><dt>Authentication failures</dt><dd data-testid=\"dash-auth\">—</dd></dl><figure><figcaption>Planners opened</figcaption><svg data-testid=\"chart-opened\" data-series=\"planner.opened\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Planners opened over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><figure><figcaption>Baskets</figcaption><svg data-testid=\"chart-baskets\" data-series=\"basket.sent\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Baskets over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><figure><figcaption>Planners open (max per minute)</figcaption><svg data-testid=\"chart-open\" data-series=\"max.planners_open\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Planners open over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><script type=\"module\" src=\"/static/console/dashboard.js\"></script></section>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<section data-testid=\"dashboard\" aria-label=\"Live dashboard\"><h2>Dashboard <small data-testid=\"dash-state\">Connecting…</small></h2><p><button type=\"button\" data-range=\"1h\" aria-pressed=\"true\">1 hour</button> <button type=\"button\" data-range=\"24h\" aria-pressed=\"false\">24 hours</button> <button type=\"button\" data-range=\"30d\" aria-pressed=\"false\">30 days</button></p><dl><dt>Planners open now</dt><dd data-testid=\"dash-open\">0</dd><dt>Signed in now</dt><dd data-testid=\"dash-signedin\">0</dd><dt>Live sockets</dt><dd data-testid=\"dash-sockets\">0</dd><dt>Planners opened</dt><dd data-testid=\"dash-opened\">0</dd><dt>Signed-in visitors</dt><dd data-testid=\"dash-visitors-in\">0</dd><dt>Products added</dt><dd data-testid=\"dash-added\">0</dd><dt>Saves</dt><dd data-testid=\"dash-saves\">0</dd><dt>Baskets</dt><dd data-testid=\"dash-baskets\">0</dd><dt>Basket value</dt><dd data-testid=\"dash-value\">—</dd><dt>Opened → basket</dt><dd data-testid=\"dash-conversion\">0 %</dd><dt>Token expiry episodes</dt><dd data-testid=\"dash-episodes\">0</dd><dt>Hold time p50 / p99</dt><dd><span data-testid=\"dash-p50\">—</span> / <span data-testid=\"dash-p99\">—</span></dd><dt>Held calls that failed</dt><dd data-testid=\"dash-failed\">0</dd><dt>Authentication failures</dt><dd data-testid=\"dash-auth\">—</dd></dl><figure><figcaption>Planners opened</figcaption><svg data-testid=\"chart-opened\" data-series=\"planner.opened\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Planners opened over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><figure><figcaption>Baskets</figcaption><svg data-testid=\"chart-baskets\" data-series=\"basket.sent\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Baskets over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><figure><figcaption>Planners open (max per minute)</figcaption><svg data-testid=\"chart-open\" data-series=\"max.planners_open\" viewBox=\"0 0 300 60\" width=\"300\" height=\"60\" role=\"img\" aria-label=\"Planners open over the range\"><path d=\"\" fill=\"none\" stroke=\"currentColor\"></path></svg></figure><script type=\"module\" src=\"/static/console/dashboard.js\"></script></section>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -282,12 +296,12 @@ func consoleSignOut() templ.Component {
 			}()
 		}
 		ctx = templ.InitializeContext(ctx)
-		templ_7745c5c3_Var13 := templ.GetChildren(ctx)
-		if templ_7745c5c3_Var13 == nil {
-			templ_7745c5c3_Var13 = templ.NopComponent
+		templ_7745c5c3_Var14 := templ.GetChildren(ctx)
+		if templ_7745c5c3_Var14 == nil {
+			templ_7745c5c3_Var14 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "<form method=\"post\" action=\"/console/signout\"><button type=\"submit\" data-testid=\"signout\">Sign out</button></form>")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<form method=\"post\" action=\"/console/signout\"><button type=\"submit\" data-testid=\"signout\">Sign out</button></form>")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

@@ -63,6 +63,8 @@ type Config struct {
 	FailBurst int
 	// LiveURL is the live channel's URL (ws://.../ws) the dashboard opens.
 	LiveURL string
+	// PublicURL is the planner service's base URL, for the embed snippet.
+	PublicURL string
 }
 
 type session struct {
@@ -163,6 +165,7 @@ func (h *Handler) renderSession(w http.ResponseWriter, r *http.Request, status i
 	h.render(w, r, status, templates.ConsolePageProps{
 		State: "home", Email: u.Email, Error: msg, RetailerName: ret.Name, DistributionID: ret.DistributionID,
 		Plan: string(ret.Plan), Origins: ret.Origins, FrameAncestors: retailerops.FrameAncestors(ret.Origins),
+		Snippet: retailerops.EmbedSnippet(h.cfg.PublicURL, ret.DistributionID),
 	})
 }
 

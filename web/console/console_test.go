@@ -117,7 +117,8 @@ func TestSignInChangePasswordSignOut(t *testing.T) {
 		t.Fatalf("change password: %d", code)
 	}
 	_, body := e.get(c)
-	for _, want := range []string{"Alpha Home", e.a.DistributionID, "https://alpha.example", "frame-ancestors https://alpha.example"} {
+	for _, want := range []string{"Alpha Home", e.a.DistributionID, "https://alpha.example", "frame-ancestors https://alpha.example",
+		"distribution: &#39;" + e.a.DistributionID + "&#39;", "http://localhost:8090/static/embed/planner-embed.js"} {
 		if !strings.Contains(body, want) {
 			t.Errorf("home page lacks %q", want)
 		}

@@ -108,6 +108,26 @@ func FrameAncestors(origins []string) string {
 	return "frame-ancestors " + strings.Join(origins, " ")
 }
 
+// EmbedSnippet is the copy-paste start of a host page that embeds the
+// planner with the SDK (the README's example, with this service's URL and
+// the retailer's distribution id).
+func EmbedSnippet(plannerURL, distributionID string) string {
+	return `<div id="planner" style="height: 70vh"></div>
+<script type="module">
+  import { createPlanner } from '` + plannerURL + `/static/embed/planner-embed.js';
+  createPlanner({
+    container: document.getElementById('planner'),
+    plannerUrl: '` + plannerURL + `',
+    distribution: '` + distributionID + `',
+    async getToken() {                     // your BFF (bff package); never the API secret
+      const res = await fetch('/bff/token', { method: 'POST', headers: { 'X-Planner-BFF': '1' } });
+      if (!res.ok) throw new Error('token: ' + res.status);
+      return res.json();
+    },
+  });
+</script>`
+}
+
 // SetPlan sets retailerID's plan (free or premium) and returns the retailer.
 func (o *Ops) SetPlan(ctx context.Context, retailerID, plan string) (web.Retailer, error) {
 	p, err := web.ParsePlan(plan)

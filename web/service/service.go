@@ -237,7 +237,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
 		Live: lh, Credentials: creds, TokenRate: rate.Limit(cfg.TokenRate), TokenBurst: cfg.TokenBurst,
 		Metrics: metrics,
-		Console: console.New(console.Config{Secure: cfg.TLS, Clock: cfg.Clock, LiveURL: "ws" + strings.TrimPrefix(cfg.PublicURL, "http") + "/ws"},
+		Console: console.New(console.Config{Secure: cfg.TLS, Clock: cfg.Clock, LiveURL: "ws" + strings.TrimPrefix(cfg.PublicURL, "http") + "/ws", PublicURL: cfg.PublicURL},
 			retailerops.New(st, retailerops.WithClock(cfg.Clock)), st, issuer),
 	}, cfg.Logger, data, issuer, verifier, keys)
 	wctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
