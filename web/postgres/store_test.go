@@ -3,6 +3,7 @@ package postgres
 import (
 	"bytes"
 	"errors"
+	"io/fs"
 	"strings"
 	"sync"
 	"testing"
@@ -183,8 +184,12 @@ func TestConcurrentFirstOpens(t *testing.T) {
 		`SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&applied); err != nil {
 		t.Fatal(err)
 	}
-	if applied != 3 {
-		t.Errorf("%d migrations recorded after %d concurrent opens, want 3 (each once)", applied, n)
+	files, err := fs.Glob(Migrations(), "*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if applied != len(files) {
+		t.Errorf("%d migrations recorded after %d concurrent opens, want %d (each once)", applied, n, len(files))
 	}
 }
 
