@@ -151,6 +151,11 @@ func (r *remote) blocked(checkRetryAfter bool) (probe bool, wait time.Duration, 
 // call makes one POST /v1/tokens. Errors are *upstreamError, or ctx's error
 // when the BFF is shutting down.
 func (r *remote) call(ctx context.Context, k key) (token, error) {
+	if k.kind != KindLegalEntity && k.kind != KindUser {
+		// The BFF hands tokens to pages: a retailer token (the retailer's
+		// own metrics) is never one of them, whatever asks.
+		return token{}, &upstreamError{reason: upInvalid, msg: "the BFF mints only legal-entity and user tokens, not " + k.kind}
+	}
 	form := url.Values{
 		"api_key":    {r.key},
 		"api_secret": {r.secret},

@@ -102,6 +102,14 @@ func TestRetries(t *testing.T) {
 			wantCalls: 1,
 			wantRetry: "5",
 		},
+		{
+			// A retailer token reads the retailer's metrics: never for a page.
+			name:      "retailer token",
+			fail:      failFirst(100, &failure{status: 200, body: `{"token":"a.b.c","kind":"retailer","expiresIn":900}`}),
+			wantCode:  503,
+			wantCalls: 1,
+			wantRetry: "5",
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,8 @@ export type Demo = {
   secret: string; // the demo retailer's API secret, to prove it never reaches the browser
   apiKey: string; // the demo retailer's API key (from the demo's state file), for minting in node
   distribution: string; // the demo retailer's distribution id
+  retailerId: string; // the demo retailer's entity id
+  dataDir: string; // the demo's --data directory (planner.db is in it), for admin commands
   stop: () => Promise<void>;
 };
 
@@ -47,10 +49,10 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const pw = /alice \/ (\S+)\s+bob \/ (\S+)/.exec(banner);
   if (!host || !planner || !pw) throw new Error(`unexpected demo banner: ${banner}`);
   // The demo keeps its retailer's ids (never the secret) in demo.json.
-  const state = JSON.parse(readFileSync(path.join(dir, 'demo.json'), 'utf8')) as { apiKey: string; distributionId: string };
+  const state = JSON.parse(readFileSync(path.join(dir, 'demo.json'), 'utf8')) as { apiKey: string; distributionId: string; retailerId: string };
   return {
     hostURL: host[1], plannerURL: planner[1], passwords: { alice: pw[1], bob: pw[2] }, secret,
-    apiKey: state.apiKey, distribution: state.distributionId,
+    apiKey: state.apiKey, distribution: state.distributionId, retailerId: state.retailerId, dataDir: dir,
     stop: async () => {
       if (child.exitCode === null) {
         const exited = new Promise((r) => child.once('exit', r));

@@ -5,10 +5,12 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-// Builds the demo once; every spec then starts the binary on its own ports.
+// Builds the demo (and the planner CLI, for admin commands) once; every spec
+// then starts the binary on its own ports.
 export default function globalSetup() {
   const root = path.resolve(here, '..');
   const bin = path.join(here, '.bin');
   mkdirSync(bin, { recursive: true });
   execFileSync('go', ['build', '-o', path.join(bin, 'demo'), './cmd/demo'], { cwd: root, stdio: 'inherit' });
+  execFileSync('go', ['build', '-o', path.join(bin, 'planner'), './cmd/planner'], { cwd: root, stdio: 'inherit' });
 }

@@ -21,17 +21,18 @@ type Page struct {
 }
 
 // pages are the bundles both servers serve: the planner iframe app, the
-// host SDK on its own (what integrators import) and the reference host
+// host SDK on its own (what integrators import), the reference host
 // site's page script, which bundles its copy of the SDK so the host page
-// loads one script.
+// loads one script, and the retailer console's dashboard.
 var pages = []Page{
 	{Entries: []string{"planner/main.js", "planner/planner.css"}},
 	{Entries: []string{"embed/planner-embed.js"}},
 	{Entries: []string{"host/plan.js", "host/site.css"}},
+	{Entries: []string{"console/dashboard.js"}},
 }
 
 // rawFiles are served as they are, beside the bundles.
-var rawFiles = []string{"embed/planner-embed.d.ts"}
+var rawFiles = []string{"embed/planner-embed.d.ts", "planner/favicon.svg"}
 
 // output is one file a build produced, its path relative to /static/.
 type output struct {

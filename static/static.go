@@ -1,5 +1,6 @@
 // Package static embeds the browser code, the planner iframe app (planner/),
-// the host SDK (embed/) and the reference host site's page script (host/),
+// the host SDK (embed/), the reference host site's page script (host/) and
+// the retailer console's dashboard (console/),
 // and serves it bundled: at start-up esbuild bundles and minifies each page's
 // entry points (Build), and every output is precompressed with brotli and
 // gzip. Both servers serve it from here, so a clean clone runs with no build
@@ -10,5 +11,5 @@ import "embed"
 
 // FS holds the browser code's sources, bundled by Build.
 //
-//go:embed embed planner host
+//go:embed embed planner host console
 var FS embed.FS

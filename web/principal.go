@@ -6,6 +6,9 @@ import "time"
 const (
 	KindLegalEntity = "legal-entity" // anonymous visitor of one retailer, read-only
 	KindUser        = "user"         // one of the retailer's users, by the host's user id
+	// KindRetailer is the retailer's own staff or backend, read-only: it
+	// reads the retailer's live metrics and is never handed to a visitor.
+	KindRetailer = "retailer"
 )
 
 // Scopes.
@@ -16,7 +19,7 @@ const (
 
 // Principal is who a verified token speaks for.
 type Principal struct {
-	Kind       string    // KindLegalEntity or KindUser
+	Kind       string    // KindLegalEntity, KindUser or KindRetailer
 	RetailerID string    // the legal entity
 	UID        string    // the host's user id; empty for legal-entity tokens
 	Scopes     []string  // always includes ScopeRead

@@ -12,6 +12,7 @@ import (
 
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/catalog"
+	"github.com/roomplanner/planner/web/retailerops"
 	"github.com/roomplanner/planner/web/service"
 	"github.com/roomplanner/planner/web/token"
 )
@@ -135,23 +136,23 @@ func runEntityOrigins(ctx context.Context, args []string, getenv func(string) st
 	if err := wantArgs(pos, 3, "entity origins add|remove ENTITY_ID ORIGIN"); err != nil {
 		return err
 	}
-	origin, err := web.NormalizeOrigin(pos[2])
-	if err != nil {
+	if _, err := web.NormalizeOrigin(pos[2]); err != nil {
 		return err
 	}
 	return withStore(ctx, *db, getenv, func(st service.Store) error {
+		ops := retailerops.New(st)
+		var (
+			r   web.Retailer
+			err error
+		)
 		switch pos[0] {
 		case "add":
-			err = st.AddOrigin(ctx, pos[1], origin)
+			r, err = ops.AddOrigin(ctx, pos[1], pos[2])
 		case "remove":
-			err = st.RemoveOrigin(ctx, pos[1], origin)
+			r, err = ops.RemoveOrigin(ctx, pos[1], pos[2])
 		default:
 			return fmt.Errorf("usage: planner entity origins add|remove ENTITY_ID ORIGIN")
 		}
-		if err != nil {
-			return err
-		}
-		r, err := st.Retailer(ctx, pos[1])
 		if err != nil {
 			return err
 		}
@@ -168,15 +169,11 @@ func runEntityPlan(ctx context.Context, args []string, getenv func(string) strin
 	if err := wantArgs(pos, 2, "entity plan ENTITY_ID free|premium"); err != nil {
 		return err
 	}
-	plan, err := web.ParsePlan(pos[1])
-	if err != nil {
+	if _, err := web.ParsePlan(pos[1]); err != nil {
 		return err
 	}
 	return withStore(ctx, *db, getenv, func(st service.Store) error {
-		if err := st.SetPlan(ctx, pos[0], plan); err != nil {
-			return err
-		}
-		r, err := st.Retailer(ctx, pos[0])
+		r, err := retailerops.New(st).SetPlan(ctx, pos[0], pos[1])
 		if err != nil {
 			return err
 		}
@@ -193,9 +190,8 @@ func runKeyRotate(ctx context.Context, args []string, getenv func(string) string
 	if err := wantArgs(pos, 1, "key rotate ENTITY_ID"); err != nil {
 		return err
 	}
-	secret := web.NewSecret()
 	return withStore(ctx, *db, getenv, func(st service.Store) error {
-		key, err := st.RotateSecret(ctx, pos[0], []byte(secret))
+		key, secret, err := retailerops.New(st).RotateSecret(ctx, pos[0])
 		if err != nil {
 			return err
 		}
@@ -261,15 +257,40 @@ func runCatalogSeed(ctx context.Context, args []string, getenv func(string) stri
 
 func importCatalog(ctx context.Context, db string, getenv func(string) string, id string, file catalog.File, replace bool, stdout io.Writer) error {
 	return withStore(ctx, db, getenv, func(st service.Store) error {
-		if _, err := st.Retailer(ctx, id); err != nil {
+		done, err := retailerops.New(st).ImportCatalog(ctx, id, file, replace)
+		if err != nil {
 			return err
 		}
-		for i := range file.Products {
-			file.Products[i].RetailerID = id
+		return printJSON(stdout, done)
+	})
+}
+
+// runConsoleUser is "planner console user add --entity ID --email E": a
+// console user of that retailer with a one-time password, printed once, to
+// change at the first sign-in.
+func runConsoleUser(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("console user", getenv)
+	entity := fs.String("entity", "", "the retailer (entity id) the user belongs to")
+	email := fs.String("email", "", "the user's email address, their sign-in name")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	const shape = "console user add --entity ENTITY_ID --email EMAIL"
+	if err := wantArgs(pos, 1, shape); err != nil || pos[0] != "add" || *entity == "" || *email == "" {
+		return fmt.Errorf("usage: planner %s", shape)
+	}
+	if _, err := web.NormalizeEmail(*email); err != nil {
+		return err
+	}
+	return withStore(ctx, *db, getenv, func(st service.Store) error {
+		u, password, err := retailerops.New(st).AddConsoleUser(ctx, *entity, *email)
+		if err != nil {
+			return err
 		}
-		if err := st.ImportCatalog(ctx, id, file.Categories, file.Products, replace); err != nil {
-			return fmt.Errorf("import catalog (nothing was imported): %w", err)
-		}
-		return printJSON(stdout, map[string]any{"id": id, "categories": len(file.Categories), "products": len(file.Products), "replaced": replace})
+		return printJSON(stdout, map[string]any{
+			"id": u.ID, "entity": u.RetailerID, "email": u.Email, "oneTimePassword": password,
+			"note": "shown once: the user signs in at /console with it and must choose a new password",
+		})
 	})
 }

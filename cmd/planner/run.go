@@ -25,6 +25,7 @@ Usage:
   planner signing-key rotate
   planner catalog import ENTITY_ID FILE.json [--replace]
   planner catalog seed ENTITY_ID
+  planner console user add --entity ENTITY_ID --email EMAIL
   planner export [--out FILE] > dump.jsonl
   planner import [--in FILE] [--into-nonempty] < dump.jsonl
 
@@ -86,6 +87,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runCatalogImport(ctx, rest[1:], getenv, stdout)
 	case cmd == "catalog" && sub == "seed":
 		return runCatalogSeed(ctx, rest[1:], getenv, stdout)
+	case cmd == "console" && sub == "user":
+		return runConsoleUser(ctx, rest[1:], getenv, stdout)
 	}
 	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", strings.TrimSpace(cmd+" "+sub))

@@ -24,6 +24,7 @@ import { createProjects } from './projects.js';
 import { createRemoteChanges } from './remote-changes.js';
 import { createSession } from './session.js';
 import { createEditorHost } from './editor-host.js';
+import { createEvents, newLoadId } from './events.js';
 
 export { formatPrice, formatDate, canonicalLocale, messageOf } from './format.js';
 export { MAX_PROJECT_NAME_LENGTH, NEW_PROJECT_ROOM } from './projects.js';
@@ -106,6 +107,8 @@ export { MAX_PROJECT_NAME_LENGTH, NEW_PROJECT_ROOM } from './projects.js';
  * @property {import('./live.js').SocketConstructor} [WebSocket] opens the live channel (window.WebSocket);
  *   without it, or without config.liveUrl, the planner does not follow changes made elsewhere
  * @property {() => number} [random] jitter of the live channel's reconnects; default Math.random
+ * @property {(a: Uint8Array) => Uint8Array} [reportEvents] with crypto.getRandomValues, the planner
+ *   reports its counts to the retailer's metrics (POST /v1/events, events.js); without it, nothing is sent
  * @property {typeof defaultCreateBridge} [createBridge] for tests
  * @property {typeof defaultCreateGate} [createGate] for tests
  */
@@ -133,6 +136,7 @@ export function createApp({
   random = Math.random,
   createBridge = defaultCreateBridge,
   createGate = defaultCreateGate,
+  reportEvents,
 }) {
   const apiBase = config.apiBase ?? '';
   /** @type {Settings} */
@@ -153,7 +157,44 @@ export function createApp({
    */
   const safely = (what, fn) => logSafely(logger, `planner: ${what}`, fn);
   /** @param {PlannerEvent} event @param {unknown} content */
-  const post = (event, content) => (destroyed ? false : bridge.post(event, content));
+  const post = (event, content) => {
+    if (destroyed) return false;
+    if (event === 'AddToBasket') reportBasket(content);
+    return bridge.post(event, content);
+  };
+
+  // The retailer's metrics: best effort, outside the token gate, so a
+  // report never waits for a token or holds up a call of the visitor's.
+  const events = reportEvents ? createEvents({
+    clock, logger, loadId: newLoadId(reportEvents),
+    send: async (body, { keepalive }) => {
+      const tok = gate.currentToken();
+      if (!tok) return { status: 0 };
+      // keepalive lets the last batch outlive the page (pagehide).
+      const init = { method: 'POST', body, keepalive, headers: { Authorization: `Bearer ${tok}`, 'Content-Type': 'application/json' } };
+      const res = await fetchFn(`${apiBase}/v1/events`, /** @type {Parameters<FetchLike>[1]} */ (init));
+      const ra = Number(res.headers?.get?.('Retry-After'));
+      return { status: res.status, retryAfterMs: ra > 0 ? ra * 1000 : undefined };
+    },
+  }) : null;
+  events?.opened();
+  /** @type {{start: number, held: number} | null} a TokenExpired episode, for the metrics */
+  let episode = null;
+
+  /** reportBasket counts an AddToBasket, one basket per currency. @param {unknown} content */
+  function reportBasket(content) {
+    const items = /** @type {{items?: {quantity?: number, unitPrice?: number, currency?: string}[]}} */ (content)?.items ?? [];
+    /** @type {Map<string, {lines: number, value: number}>} */
+    const by = new Map();
+    for (const it of items) {
+      const cur = it.currency || settings.currency || 'EUR';
+      const b = by.get(cur) ?? { lines: 0, value: 0 };
+      b.lines++;
+      b.value += (it.quantity ?? 1) * (it.unitPrice ?? 0);
+      by.set(cur, b);
+    }
+    for (const [currency, b] of by) events?.basketSent({ ...b, currency });
+  }
 
   // The parts call each other through these arrows: each is built once,
   // below, before any host message can arrive.
@@ -166,10 +207,24 @@ export function createApp({
     ...gateOptions,
     postTokenExpired: ({ kind }) => {
       if (kind === null) post('AuthenticationRequired', {});
-      else post('TokenExpired', { kind });
+      else {
+        if (!episode) episode = { start: clock.now(), held: 0 };
+        episode.held = Math.max(episode.held, gate.heldCount);
+        post('TokenExpired', { kind });
+      }
     },
-    onState: (state) => status.setGateState(state),
+    onState: (state) => {
+      if (episode && state === 'waiting') episode.held = Math.max(episode.held, gate.heldCount);
+      if (episode && state !== 'waiting') {
+        events?.tokenExpired({ heldCalls: episode.held, holdMs: clock.now() - episode.start });
+        // The gate fails the calls it held when no token came in time.
+        if (state === 'failed') events?.heldFailed(Math.max(1, episode.held));
+        episode = null;
+      }
+      status.setGateState(state);
+    },
     onAuthFailure: (reason, message) => {
+      events?.authFailed(reason === 'invalid_token' ? 'invalid_token' : reason === 'forbidden' ? 'forbidden' : 'other');
       // The API refused a token /v1/me had accepted (revoked, key rotated out):
       // tell the host, by the kind it sent, so it can send another.
       const kind = session.kind() ?? 'legal-entity';
@@ -268,6 +323,7 @@ export function createApp({
   function destroy() {
     if (destroyed) return;
     destroyed = true;
+    events?.close();
     session.destroy();
     host.destroy();
     bridge.destroy();
@@ -318,6 +374,10 @@ export function createApp({
     saveProject: projects.save,
     createProject: projects.create,
     destroy,
+    /** productAdded counts a product the visitor put on the plan (metrics). */
+    productAdded: () => events?.productAdded(),
+    /** pageHidden sends the metrics left, as the page goes away. */
+    pageHidden: () => events?.close(),
     debug,
     get settings() { return settingsView; },
   };

@@ -52,6 +52,8 @@ function start() {
       logger: consoleLogger,
       // The live channel (config.liveUrl, same origin as the page: CSP connect-src 'self').
       WebSocket: window.WebSocket,
+      // Counts for the retailer's own metrics; a random id per load, no personal data.
+      reportEvents: (a) => crypto.getRandomValues(a),
     });
   } catch (err) {
     console.error('planner: could not start', err);
@@ -61,12 +63,18 @@ function start() {
   }
   /** @type {import('./editor/editor.js').RoomEditor | null} */
   let editor = null;
+  /** counted reports a product added to the retailer's metrics. @param {boolean} added */
+  const counted = (added) => {
+    if (added) app?.productAdded();
+    return added;
+  };
   app.mountEditor((ctx) => (editor = createRoomEditor({ ...ctx, sideSlot: byId('side-slot') })));
   attachCatalog(byId('catalog'), () => editor && {
-    add: (id) => editor?.addProduct(id) ?? false,
-    drop: (id, x, y) => editor?.dropProduct(id, x, y) ?? false,
+    add: (id) => counted(editor?.addProduct(id) ?? false),
+    drop: (id, x, y) => counted(editor?.dropProduct(id, x, y) ?? false),
     over: (x, y) => editor?.overPlan(x, y) ?? false,
   });
+  window.addEventListener('pagehide', () => app?.pageHidden());
   Object.defineProperty(window, '__planner', { value: app.debug, enumerable: false, writable: false, configurable: false });
 }
 

@@ -27,14 +27,17 @@ import (
 
 // undocumented are the routes openapi.json leaves out, and why.
 var undocumented = map[string]string{
-	"/planner":  "the iframe page (HTML), not an API",
-	"/static/*": "the planner's browser code",
-	"/ws":       "the live channel's WebSocket upgrade, which OpenAPI cannot describe (README: Live channel)",
+	"/planner":     "the iframe page (HTML), not an API",
+	"/static/*":    "the planner's browser code",
+	"/ws":          "the live channel's WebSocket upgrade, which OpenAPI cannot describe (README: Live channel)",
+	"/favicon.ico": "the planner page's icon",
+	"/console":     "the retailer console's pages (HTML, its own session and CSRF rules)",
+	"/console/*":   "the retailer console's pages and its session-bound JSON",
 }
 
 // isUndocumented reports whether a request's path is one of undocumented.
 func isUndocumented(path string) bool {
-	return path == "/planner" || path == "/ws" || strings.HasPrefix(path, "/static/")
+	return path == "/planner" || path == "/ws" || path == "/favicon.ico" || path == "/console" || strings.HasPrefix(path, "/static/") || strings.HasPrefix(path, "/console/")
 }
 
 // contract is openapi.json loaded and checked against the OpenAPI 3.1 rules.
@@ -264,7 +267,7 @@ func presentedCredential(_ context.Context, in *openapi3filter.AuthenticationInp
 // GET ones and are documented by the document's general rule.
 func TestContractRoutes(t *testing.T) {
 	t.Parallel()
-	srv := NewServer(Config{PublicURL: "http://localhost:8090", Live: fakeLive{}}, slog.New(slog.DiscardHandler), nil, nil, nil, fakeJWKS{func() []byte { return []byte(`{"keys":[]}`) }})
+	srv := NewServer(Config{PublicURL: "http://localhost:8090", Live: fakeLive{}, Console: http.NotFoundHandler()}, slog.New(slog.DiscardHandler), nil, nil, nil, fakeJWKS{func() []byte { return []byte(`{"keys":[]}`) }})
 	inRouter := map[string]bool{}
 	for _, rt := range srv.e.Routes() {
 		inRouter[rt.Method+" "+rt.Path] = true

@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/retailermetrics"
 )
 
 // meResponse tells the planner who its token speaks for, so it can check the
@@ -26,7 +27,7 @@ type meRetailer struct {
 	Plan           web.Plan `json:"plan"`
 }
 
-func handleMe(retailers RetailerStore, clock func() time.Time) echo.HandlerFunc {
+func handleMe(retailers RetailerStore, metrics MetricsRecorder, clock func() time.Time) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := principal(c)
 		r, err := retailers.Retailer(c.Request().Context(), p.RetailerID)
@@ -35,6 +36,7 @@ func handleMe(retailers RetailerStore, clock func() time.Time) echo.HandlerFunc 
 		} else if err != nil {
 			return err
 		}
+		metrics.Add(p.RetailerID, retailermetrics.MeChecks, 1)
 		c.Response().Header().Set("Cache-Control", "no-store")
 		return c.JSON(http.StatusOK, meResponse{
 			Kind:       p.Kind,

@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/token"
 )
 
 const (
@@ -25,8 +26,9 @@ func principal(c echo.Context) web.Principal {
 	return p
 }
 
-// requireToken verifies the Bearer token and stores its principal.
-func requireToken(v TokenVerifier) echo.MiddlewareFunc {
+// requireToken verifies the Bearer token and stores its principal. An
+// expired token whose signature verified counts as its retailer's failure.
+func requireToken(v TokenVerifier, metrics MetricsRecorder) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			raw, ok := bearer(c.Request().Header.Get(echo.HeaderAuthorization))
@@ -35,6 +37,9 @@ func requireToken(v TokenVerifier) echo.MiddlewareFunc {
 			}
 			p, err := v.Verify(c.Request().Context(), raw)
 			if err != nil {
+				if rid, ok := token.ExpiredRetailer(err); ok {
+					metrics.AuthFailure(rid, web.ETokenExpired)
+				}
 				return err
 			}
 			c.Set(principalKey, p)

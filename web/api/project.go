@@ -12,6 +12,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/retailermetrics"
 )
 
 const maxIdempotencyKey = 128
@@ -48,7 +49,7 @@ type projectWriter interface {
 	MissingProducts(ctx context.Context, retailerID string, ids []string) ([]string, error)
 }
 
-func handleProjectCreate(store projectWriter, clock func() time.Time) echo.HandlerFunc {
+func handleProjectCreate(store projectWriter, metrics MetricsRecorder, clock func() time.Time) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := principal(c)
 		body, doc, err := readProjectDoc(c, store, p.RetailerID)
@@ -68,7 +69,9 @@ func handleProjectCreate(store projectWriter, clock func() time.Time) echo.Handl
 		if err != nil {
 			return err
 		}
-		if !created {
+		if created {
+			metrics.Add(p.RetailerID, retailermetrics.ProjectsCreated, 1)
+		} else {
 			c.Response().Header().Set("Idempotent-Replayed", "true")
 		}
 		c.Response().Header().Set(echo.HeaderLocation, "/v1/projects/"+proj.ID)
@@ -76,7 +79,7 @@ func handleProjectCreate(store projectWriter, clock func() time.Time) echo.Handl
 	}
 }
 
-func handleProjectUpdate(store projectWriter, clock func() time.Time) echo.HandlerFunc {
+func handleProjectUpdate(store projectWriter, metrics MetricsRecorder, clock func() time.Time) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := principal(c)
 		version, err := ifMatch(c)
@@ -91,11 +94,12 @@ func handleProjectUpdate(store projectWriter, clock func() time.Time) echo.Handl
 		if err != nil {
 			return err
 		}
+		metrics.Add(p.RetailerID, retailermetrics.ProjectsSaved, 1)
 		return writeProject(c, http.StatusOK, proj)
 	}
 }
 
-func handleProjectDelete(projects ProjectStore) echo.HandlerFunc {
+func handleProjectDelete(projects ProjectStore, metrics MetricsRecorder) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		p := principal(c)
 		version, err := ifMatch(c)
@@ -105,6 +109,7 @@ func handleProjectDelete(projects ProjectStore) echo.HandlerFunc {
 		if err := projects.DeleteProject(c.Request().Context(), p.RetailerID, p.UID, c.Param("id"), version); err != nil {
 			return err
 		}
+		metrics.Add(p.RetailerID, retailermetrics.ProjectsDeleted, 1)
 		return c.NoContent(http.StatusNoContent)
 	}
 }

@@ -33,6 +33,12 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 		e.GET("/ws", func(c echo.Context) error { return s.cfg.Live.ServeWS(c.Response(), c.Request()) })
 	}
 
+	// console: retailers' staff, signed in with their own session
+	if s.cfg.Console != nil {
+		e.Any("/console", echo.WrapHandler(s.cfg.Console))
+		e.Any("/console/*", echo.WrapHandler(s.cfg.Console))
+	}
+
 	// apiKey: retailers' backends
 	tokens := tokenLimits{
 		ok:      ratelimit.New(float64(s.cfg.TokenRate), s.cfg.TokenBurst, s.cfg.Clock),
@@ -43,7 +49,7 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	if creds == nil {
 		creds = s.store
 	}
-	e.POST("/v1/tokens", handleTokenCreate(creds, s.issuer, tokens, s.cfg.Clock))
+	e.POST("/v1/tokens", handleTokenCreate(creds, s.issuer, tokens, s.cfg.Metrics, s.cfg.Clock))
 
 	// token: the embedded planner
 	// Answers compressed here (never /v1/tokens, above: see compressAnswers).
@@ -51,17 +57,20 @@ func addRoutes(e *echo.Echo, s *Server, auth echo.MiddlewareFunc) {
 	// which would turn a wrong method's 405 into a token check.
 	v1 := e.Group("/v1")
 	gz := compressAnswers()
-	get(v1, "/me", handleMe(s.store, s.cfg.Clock), gz, auth)
-	get(v1, "/catalog/categories", handleCategories(s.store), gz, auth)
-	get(v1, "/catalog/products", handleProducts(s.store), gz, auth)
-	get(v1, "/catalog/products/:id", handleProduct(s.store), gz, auth)
+	// any token may ask /v1/me who it is; the rest are the visitors' (not
+	// a retailer token's)
+	get(v1, "/me", handleMe(s.store, s.cfg.Metrics, s.cfg.Clock), gz, auth)
+	get(v1, "/catalog/categories", handleCategories(s.store), gz, auth, requireVisitor)
+	get(v1, "/catalog/products", handleProducts(s.store), gz, auth, requireVisitor)
+	get(v1, "/catalog/products/:id", handleProduct(s.store), gz, auth, requireVisitor)
+	v1.POST("/events", handleEvents(s.cfg.Metrics), auth, requireVisitor)
 
 	// user token: the user's own projects; writes need write scope
 	get(v1, "/projects", handleProjectList(s.store), gz, auth, requireUser)
 	get(v1, "/projects/:id", handleProjectGet(s.store), gz, auth, requireUser)
-	v1.POST("/projects", handleProjectCreate(s.store, s.cfg.Clock), gz, auth, requireUser, requireWrite)
-	v1.PUT("/projects/:id", handleProjectUpdate(s.store, s.cfg.Clock), gz, auth, requireUser, requireWrite)
-	v1.DELETE("/projects/:id", handleProjectDelete(s.store), gz, auth, requireUser, requireWrite)
+	v1.POST("/projects", handleProjectCreate(s.store, s.cfg.Metrics, s.cfg.Clock), gz, auth, requireUser, requireWrite)
+	v1.PUT("/projects/:id", handleProjectUpdate(s.store, s.cfg.Metrics, s.cfg.Clock), gz, auth, requireUser, requireWrite)
+	v1.DELETE("/projects/:id", handleProjectDelete(s.store, s.cfg.Metrics), gz, auth, requireUser, requireWrite)
 }
 
 // router is what echo.Echo and echo.Group share for adding routes.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/retailermetrics"
 	"golang.org/x/time/rate"
 )
 
@@ -54,6 +55,13 @@ type Config struct {
 	// upgrade, the socket's whole life). Default nil. web/service passes its
 	// metrics (web/metrics).
 	ObserveRequest func(route, method string, status int, code string, elapsed time.Duration)
+	// Metrics counts each retailer's business metrics and takes
+	// POST /v1/events. Default nil: nothing is counted and /v1/events
+	// accepts and drops well-formed batches.
+	Metrics MetricsRecorder
+	// Console serves the retailer console at /console and below
+	// (web/console). Default nil: no console routes.
+	Console http.Handler
 }
 
 // LiveHandler serves the live channel's WebSocket upgrade (web/live.Handler).
@@ -82,6 +90,9 @@ func (c *Config) setDefaults() {
 	if c.RequestTimeout == 0 {
 		c.RequestTimeout = 15 * time.Second
 	}
+	if c.Metrics == nil {
+		c.Metrics = (*retailermetrics.Recorder)(nil)
+	}
 }
 
 // Server is the planner API: an http.Handler with its dependencies.
@@ -108,7 +119,7 @@ func NewServer(cfg Config, log *slog.Logger, store Store, issuer TokenIssuer, ve
 	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)
 	e.HTTPErrorHandler = s.handleError
 	s.e = e
-	addRoutes(e, s, requireToken(verifier))
+	addRoutes(e, s, requireToken(verifier, cfg.Metrics))
 	return s
 }
 

@@ -71,7 +71,7 @@ func rateLimited(msg string, wait time.Duration) error {
 
 // handleTokenCreate issues tokens to a retailer's backend that proves itself
 // with its API key and secret.
-func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits tokenLimits, clock func() time.Time) echo.HandlerFunc {
+func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits tokenLimits, metrics MetricsRecorder, clock func() time.Time) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		ip := c.RealIP()
@@ -102,6 +102,9 @@ func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits tokenLi
 		// own per-key and per-address budgets.
 		cred, err := authenticateClient(c, creds, key, secret)
 		if web.ErrorCode(err) == web.EInvalidClient {
+			// A known key with a wrong secret is the retailer's to see; an
+			// unknown key belongs to nobody.
+			metrics.AuthFailure(cred.RetailerID, web.EInvalidClient)
 			return limits.failed(key, err)
 		}
 		// Proven (or failed on our side): not the caller's failure.
@@ -128,6 +131,7 @@ func handleTokenCreate(creds CredentialStore, issuer TokenIssuer, limits tokenLi
 				ExpiresIn: int(t.ExpiresAt.Sub(now).Round(time.Second) / time.Second),
 			})
 		}
+		metrics.Minted(cred.RetailerID, req.kind, len(out))
 		c.Response().Header().Set("Cache-Control", "no-store")
 		c.Response().Header().Set("Pragma", "no-cache")
 		// Encoded by hand into one buffer: encoding/json's reflection was a
@@ -188,7 +192,9 @@ type credentialReloader interface {
 	Reload(ctx context.Context, apiKey string) (web.Credential, error)
 }
 
-// authenticateClient checks key and secret, giving the same answer whichever is wrong.
+// authenticateClient checks key and secret, giving the same answer whichever
+// is wrong. For a known key with a wrong secret the returned credential
+// carries the key's RetailerID alone (for its failure count), never the secret.
 func authenticateClient(c echo.Context, creds CredentialStore, key, secret string) (web.Credential, error) {
 	ctx := c.Request().Context()
 	got := sha256.Sum256([]byte(secret))
@@ -213,7 +219,7 @@ func authenticateClient(c echo.Context, creds CredentialStore, key, secret strin
 		secretMatches(got, dummySecret[:]) // same work as a known key
 	}
 	if !ok {
-		return web.Credential{}, web.Errorf(web.EInvalidClient, "unknown API key or wrong API secret")
+		return web.Credential{RetailerID: cred.RetailerID}, web.Errorf(web.EInvalidClient, "unknown API key or wrong API secret")
 	}
 	return cred, nil
 }
@@ -235,17 +241,17 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 	req := tokenRequest{kind: web.KindLegalEntity, ttl: web.DefaultTokenTTL, count: 1, scopes: []string{web.ScopeRead}}
 	switch k := get("kind"); k {
 	case "", web.KindLegalEntity:
-	case web.KindUser:
-		req.kind = web.KindUser
+	case web.KindUser, web.KindRetailer:
+		req.kind = k
 	default:
-		return req, web.FieldErrorf("kind", "must be legal-entity or user, got %q", k)
+		return req, web.FieldErrorf("kind", "must be legal-entity, user or retailer, got %q", k)
 	}
 	uid := get("user_id")
 	switch {
 	case req.kind == web.KindUser && uid == "":
 		return req, web.FieldErrorf("user_id", "is required for user tokens")
-	case req.kind == web.KindLegalEntity && uid != "":
-		return req, web.FieldErrorf("user_id", "is only for user tokens; legal-entity tokens speak for no user")
+	case req.kind != web.KindUser && uid != "":
+		return req, web.FieldErrorf("user_id", "is only for user tokens; %s tokens speak for no user", req.kind)
 	case uid != "" && !web.ValidUserID(uid):
 		return req, web.FieldErrorf("user_id", "must be 1-%d printable characters", web.MaxUserIDLen)
 	}
@@ -254,7 +260,7 @@ func parseTokenRequest(f map[string][]string) (tokenRequest, error) {
 	case "", web.ScopeRead:
 	case web.ScopeWrite:
 		if req.kind != web.KindUser {
-			return req, web.FieldErrorf("access", "legal-entity tokens are read-only; ask for a user token to write")
+			return req, web.FieldErrorf("access", "%s tokens are read-only; ask for a user token to write", req.kind)
 		}
 		req.scopes = []string{web.ScopeRead, web.ScopeWrite}
 	default:

@@ -33,12 +33,13 @@ type conn struct {
 
 	// mu guards the fields below: the writer's and the keepalive's state,
 	// the authentication, the subscriptions and the held events.
-	mu     sync.Mutex
-	closed bool // release has run: nothing may subscribe or arm a timer
-	writer writerState
-	auth   authState
-	subs   [2]subscription // by topicIndex
-	hold   holdState
+	mu      sync.Mutex
+	closed  bool // release has run: nothing may subscribe or arm a timer
+	writer  writerState
+	auth    authState
+	subs    [2]subscription // by topicIndex
+	hold    holdState
+	metrics metricsSub
 }
 
 // closing is how the socket ends. once guards code and reason: the first kick
@@ -142,13 +143,25 @@ func (c *conn) handle(typ websocket.MessageType, data []byte) {
 	}
 	switch m.Type {
 	case typeAuthenticate:
+		c.mu.Lock()
+		wasExpired := c.auth.expired
+		c.mu.Unlock()
 		c.authenticate(m.Token)
+		c.afterAuthenticate(wasExpired)
 	case typeSubscribe:
-		if !silent {
+		switch {
+		case silent:
+		case m.Topic == TopicMetrics:
+			c.subscribeMetrics()
+		default:
 			c.subscribe(m.Topic)
 		}
 	case typeUnsubscribe:
-		if !silent {
+		switch {
+		case silent:
+		case m.Topic == TopicMetrics:
+			c.unsubscribeMetrics()
+		default:
 			c.unsubscribe(m.Topic)
 		}
 	}
@@ -223,6 +236,7 @@ func (c *conn) release() {
 	for i := range c.subs {
 		c.dropLocked(&c.subs[i])
 	}
+	c.dropMetricsLocked()
 	stop(c.auth.stopExpiry)
 	stop(c.auth.stopDeadline)
 	if c.writer.pingTimer != nil {

@@ -95,6 +95,12 @@ type Config struct {
 	// Clock times token expiry and the authentication deadline. Default the
 	// system clock; it should tell the same time as the token verifier's.
 	Clock web.Clock
+	// Metrics serves the metrics topic to retailer tokens. Default nil: a
+	// subscribe to metrics is answered forbidden.
+	Metrics MetricsFeed
+	// OnOpen is called with the retailer of each socket opened (its
+	// metrics count them). Default nil.
+	OnOpen func(retailerID string)
 }
 
 func (c *Config) setDefaults() {
@@ -235,6 +241,9 @@ func (h *Handler) ServeWS(w http.ResponseWriter, r *http.Request) error {
 	if !h.register(c) {
 		ws.Close(websocket.StatusGoingAway, ReasonShutdown)
 		return nil
+	}
+	if h.cfg.OnOpen != nil {
+		h.cfg.OnOpen(ret.ID)
 	}
 	// The hijacked connection no longer needs the request: serve it on a
 	// goroutine of its own so the handler's deep stack, the request and the

@@ -132,10 +132,10 @@ func decodeStrict(data []byte) (Message, error) {
 			return Message{}, err
 		}
 		switch Topic(t) {
-		case TopicCatalog, TopicProjects:
+		case TopicCatalog, TopicProjects, TopicMetrics:
 			m.Topic = Topic(t)
 		default:
-			return Message{}, web.FieldErrorf("payload.topic", "must be %q or %q", TopicCatalog, TopicProjects)
+			return Message{}, web.FieldErrorf("payload.topic", "must be %q, %q or %q", TopicCatalog, TopicProjects, TopicMetrics)
 		}
 	default:
 		return Message{}, web.FieldErrorf("type", "must be authenticate, subscribe or unsubscribe")

@@ -184,7 +184,7 @@ func TestConcurrentFirstOpens(t *testing.T) {
 		`SELECT count(*) FROM goose_db_version WHERE version_id > 0`).Scan(&applied); err != nil {
 		t.Fatal(err)
 	}
-	files, err := fs.Glob(migrationFiles, "migrations/*.sql")
+	files, err := fs.Glob(Migrations(), "*.sql")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,17 +12,21 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/roomplanner/planner/static"
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/api"
+	"github.com/roomplanner/planner/web/console"
 	"github.com/roomplanner/planner/web/credcache"
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/metrics"
 	"github.com/roomplanner/planner/web/postgres"
 	"github.com/roomplanner/planner/web/sqlite"
+	"github.com/roomplanner/planner/web/retailermetrics"
+	"github.com/roomplanner/planner/web/retailerops"
 	"github.com/roomplanner/planner/web/token"
 	"golang.org/x/time/rate"
 )
@@ -82,6 +86,9 @@ type Config struct {
 	// live sockets, the catalog watcher and the database pools (see
 	// web/metrics). Default nil: none are kept.
 	Metrics *metrics.Metrics
+	// EventLimits bound POST /v1/events per iframe load, token and retailer
+	// (see retailermetrics.Limits for the defaults).
+	EventLimits retailermetrics.Limits
 }
 
 // Service is an assembled planner service. Close it when done.
@@ -109,6 +116,10 @@ type Service struct {
 	// Catalog tails the store's catalog change log and publishes catalog
 	// events to Hub; it runs from Open until Close.
 	Catalog *live.CatalogWatcher
+	// Metrics counts each retailer's business metrics, serves the live
+	// metrics topic and stores a minute once it has ended; it runs from
+	// Open until Close, which stores what it still holds.
+	Metrics *retailermetrics.Recorder
 
 	api      *api.Server // served by Handler
 	verifier *token.Verifier
@@ -187,7 +198,20 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	if lcfg.Clock == nil {
 		lcfg.Clock = web.ClockFunc(cfg.Clock)
 	}
-	lh, err := live.NewHandler(lcfg, cfg.Logger, st, verify, hub)
+	// The recorder learns the sockets per retailer from the live handler,
+	// made just below; lh is set before the recorder's first Tick.
+	var lh *live.Handler
+	business := retailermetrics.New(st, retailermetrics.Config{
+		Clock: cfg.Clock, Limits: cfg.EventLimits, Log: cfg.Logger,
+		Sockets: func() map[string]int { return lh.SocketsByRetailer() },
+	})
+	if lcfg.Metrics == nil {
+		lcfg.Metrics = business
+	}
+	if lcfg.OnOpen == nil {
+		lcfg.OnOpen = func(id string) { business.Add(id, retailermetrics.SocketsOpened, 1) }
+	}
+	lh, err = live.NewHandler(lcfg, cfg.Logger, st, verify, hub)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -236,6 +260,9 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	acfg := api.Config{
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
 		Live: lh, Credentials: creds, TokenRate: rate.Limit(cfg.TokenRate), TokenBurst: cfg.TokenBurst,
+		Metrics: business,
+		Console: console.New(console.Config{Secure: cfg.TLS, Clock: cfg.Clock, LiveURL: "ws" + strings.TrimPrefix(cfg.PublicURL, "http") + "/ws", PublicURL: cfg.PublicURL},
+			retailerops.New(st, retailerops.WithClock(cfg.Clock)), st, issuer),
 	}
 	if m := cfg.Metrics; m != nil {
 		acfg.ObserveRequest = m.ObserveRequest
@@ -246,12 +273,15 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
+		var wg sync.WaitGroup
+		wg.Go(func() { business.Run(wctx) })
 		watcher.Run(wctx)
+		wg.Wait()
 	}()
 	var once sync.Once
 	stop := func() { once.Do(func() { closeNotifier(); cancel(); <-done }) }
 	return &Service{Store: st, Data: data, Hub: hub, Notifier: notifier, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
-		verifier: verifier, creds: creds, rotationSeq: rotationSeq, Catalog: watcher, log: cfg.Logger, stop: stop,
+		verifier: verifier, creds: creds, rotationSeq: rotationSeq, Catalog: watcher, Metrics: business, log: cfg.Logger, stop: stop,
 		refreshEvery: cfg.RefreshInterval}, nil
 }
 
@@ -275,6 +305,9 @@ func watchMetrics(m *metrics.Metrics, st Store, v *token.Verifier, lh *live.Hand
 // one route whose connection outlives its request: servers exempt it from
 // their body read deadline (the socket has its own keepalive).
 func LiveRoute(r *http.Request) bool { return r.URL.Path == "/ws" }
+
+// Verifier returns the service's token verifier (tests check tokens with it).
+func (s *Service) Verifier() *token.Verifier { return s.verifier }
 
 // Handler is the service's HTTP handler.
 func (s *Service) Handler() http.Handler { return s.api }
@@ -324,7 +357,8 @@ func (s *Service) Refresh(ctx context.Context) error {
 }
 
 // RunMaintenance calls Refresh every Config.RefreshInterval and purges
-// idempotency records and change log entries older than a day until ctx ends.
+// idempotency records and change log entries older than a day, and retailer
+// metrics older than 90 days, until ctx ends.
 func (s *Service) RunMaintenance(ctx context.Context) {
 	every := s.refreshEvery
 	if every <= 0 || every > refreshInterval {
@@ -354,6 +388,9 @@ func (s *Service) RunMaintenance(ctx context.Context) {
 				}
 				if err := s.Store.PurgeCredentialRotations(ctx, now.Add(-changeLogRetention)); err != nil && ctx.Err() == nil {
 					s.log.Warn("purge credential rotation log", "err", err)
+				}
+				if err := s.Metrics.Purge(ctx); err != nil && ctx.Err() == nil {
+					s.log.Warn("purge retailer metrics", "err", err)
 				}
 			}
 		}

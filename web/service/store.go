@@ -62,6 +62,16 @@ type Store interface {
 	UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error)
 	DeleteProject(ctx context.Context, retailerID, uid, id string, ifVersion int64) error
 	PurgeIdempotency(ctx context.Context, before time.Time) error
+
+	// Retailers' per-minute business metrics (web/retailermetrics).
+	AddMetrics(ctx context.Context, counts []web.MetricCount) error
+	MetricSeries(ctx context.Context, retailerID string, from, to time.Time, step time.Duration) ([]web.MetricCount, error)
+	PurgeMetrics(ctx context.Context, before time.Time) error
+
+	// Console users: the retailers' staff (web/retailerops).
+	CreateConsoleUser(ctx context.Context, u web.ConsoleUser) error
+	ConsoleUser(ctx context.Context, email string) (web.ConsoleUser, error)
+	SetConsolePassword(ctx context.Context, id string, hash []byte, mustChange bool) error
 }
 
 var (

@@ -66,6 +66,19 @@ type Store interface {
 	UpdateProject(ctx context.Context, retailerID, uid, id string, ifVersion int64, doc web.ProjectDoc, now time.Time) (web.Project, error)
 	DeleteProject(ctx context.Context, retailerID, uid, id string, ifVersion int64) error
 	PurgeIdempotency(ctx context.Context, before time.Time) error
+
+	// Retailers' per-minute business metrics (web/retailermetrics):
+	// counters summed, gauges (web.MetricIsMax) maximised, per minute and in
+	// series buckets.
+	AddMetrics(ctx context.Context, counts []web.MetricCount) error
+	MetricSeries(ctx context.Context, retailerID string, from, to time.Time, step time.Duration) ([]web.MetricCount, error)
+	PurgeMetrics(ctx context.Context, before time.Time) error
+
+	// Console users (the retailer's staff), bound to one retailer each; an
+	// email is one user across retailers.
+	CreateConsoleUser(ctx context.Context, u web.ConsoleUser) error
+	ConsoleUser(ctx context.Context, email string) (web.ConsoleUser, error)
+	SetConsolePassword(ctx context.Context, id string, hash []byte, mustChange bool) error
 }
 
 // Run runs the suite. open must return a new, empty store for each call and
@@ -102,6 +115,8 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"ProjectRoomV2", testProjectRoomV2},
 		{"Idempotency", testIdempotency},
 		{"IdempotencyConcurrent", testIdempotencyConcurrent},
+		{"Metrics", testMetrics},
+		{"ConsoleUsers", testConsoleUsers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

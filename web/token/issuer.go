@@ -18,11 +18,12 @@ import (
 const (
 	TypLegalEntity = "le+jwt"
 	TypUser        = "user+jwt"
+	TypRetailer    = "retailer+jwt"
 )
 
 // IssueRequest says what token to issue.
 type IssueRequest struct {
-	Kind       string        // web.KindLegalEntity or web.KindUser
+	Kind       string        // web.KindLegalEntity, web.KindUser or web.KindRetailer
 	RetailerID string        // the legal entity; required
 	UID        string        // the host's user id: required for user tokens, empty otherwise
 	Scopes     []string      // web.ScopeRead and/or web.ScopeWrite; read is always granted, write only to users
@@ -102,9 +103,12 @@ func (is *Issuer) Issue(req IssueRequest) (Issued, error) {
 	}
 	typ := TypLegalEntity
 	c.Subject = req.RetailerID
-	if req.Kind == web.KindUser {
+	switch req.Kind {
+	case web.KindUser:
 		typ = TypUser
 		c.Subject, c.UID = req.UID, req.UID
+	case web.KindRetailer:
+		typ = TypRetailer
 	}
 	signed, err := signEdDSA(priv, kid, typ, c)
 	if err != nil {
@@ -116,9 +120,9 @@ func (is *Issuer) Issue(req IssueRequest) (Issued, error) {
 // validateRequest checks req and returns its scope claim.
 func validateRequest(req IssueRequest, maxTTL time.Duration) (string, error) {
 	switch req.Kind {
-	case web.KindLegalEntity:
+	case web.KindLegalEntity, web.KindRetailer:
 		if req.UID != "" {
-			return "", web.FieldErrorf("user_id", "is only for user tokens; legal-entity tokens speak for no user")
+			return "", web.FieldErrorf("user_id", "is only for user tokens; %s tokens speak for no user", req.Kind)
 		}
 	case web.KindUser:
 		if req.UID == "" {
@@ -128,7 +132,7 @@ func validateRequest(req IssueRequest, maxTTL time.Duration) (string, error) {
 			return "", web.FieldErrorf("user_id", "must be 1-%d printable characters", web.MaxUserIDLen)
 		}
 	default:
-		return "", web.FieldErrorf("kind", "must be legal-entity or user, got %q", req.Kind)
+		return "", web.FieldErrorf("kind", "must be legal-entity, user or retailer, got %q", req.Kind)
 	}
 	if req.RetailerID == "" {
 		return "", web.FieldErrorf("retailer", "is required")
@@ -144,7 +148,7 @@ func validateRequest(req IssueRequest, maxTTL time.Duration) (string, error) {
 		}
 	}
 	if write && req.Kind != web.KindUser {
-		return "", web.FieldErrorf("access", "legal-entity tokens are read-only; ask for a user token to write")
+		return "", web.FieldErrorf("access", "%s tokens are read-only; ask for a user token to write", req.Kind)
 	}
 	if req.TTL < time.Second {
 		return "", web.FieldErrorf("ttl", "must be at least 1 second, got %s", req.TTL)

@@ -118,6 +118,8 @@ func (v *Verifier) verifyPartner(ctx context.Context, raw string, h header, now 
 		}
 		p.UID = c.UID
 	default:
+		// Retailer tokens are minted by the API only (POST /v1/tokens):
+		// a BFF signing its own could hand one to a page by mistake.
 		return fail(invalid("partner token kind must be legal-entity or user"))
 	}
 	if len(c.ID) > 128 {
@@ -127,7 +129,7 @@ func (v *Verifier) verifyPartner(ctx context.Context, raw string, h header, now 
 		return fail(err)
 	}
 	if expired || !now.Before(p.ExpiresAt) {
-		return fail(expiredError(p.ExpiresAt))
+		return fail(expiredFor(p))
 	}
 	until := now.Add(PartnerCacheTTL)
 	if p.ExpiresAt.Before(until) {

@@ -267,7 +267,7 @@ func (v *Verifier) verifyAPI(ctx context.Context, raw, kid string, now time.Time
 		return web.Principal{}, time.Time{}, err
 	}
 	if expired || !now.Before(p.ExpiresAt) {
-		return web.Principal{}, time.Time{}, expiredError(p.ExpiresAt)
+		return web.Principal{}, time.Time{}, expiredFor(p)
 	}
 	return p, p.ExpiresAt, nil
 }
@@ -282,8 +282,10 @@ func (v *Verifier) apiPrincipal(typ string, c *tokenClaims) (web.Principal, erro
 		wantTyp = TypLegalEntity
 	case web.KindUser:
 		wantTyp = TypUser
+	case web.KindRetailer:
+		wantTyp = TypRetailer
 	default:
-		return web.Principal{}, invalid("token kind must be legal-entity or user")
+		return web.Principal{}, invalid("token kind must be legal-entity, user or retailer")
 	}
 	if typ != wantTyp {
 		return web.Principal{}, invalid("token typ does not match its kind")
@@ -292,9 +294,9 @@ func (v *Verifier) apiPrincipal(typ string, c *tokenClaims) (web.Principal, erro
 		return web.Principal{}, invalid("token has no le claim")
 	}
 	switch c.Kind {
-	case web.KindLegalEntity:
+	case web.KindLegalEntity, web.KindRetailer:
 		if c.UID != "" {
-			return web.Principal{}, invalid("legal-entity token carries a uid")
+			return web.Principal{}, invalid("%s token carries a uid", c.Kind)
 		}
 		if c.Subject != c.LE {
 			return web.Principal{}, invalid("token sub does not match its le claim")
@@ -346,7 +348,7 @@ func parseScope(scope, kind string) ([]string, error) {
 		return []string{web.ScopeRead}, nil
 	}
 	if kind != web.KindUser {
-		return nil, invalid("legal-entity tokens may only read")
+		return nil, invalid("%s tokens may only read", kind)
 	}
 	return []string{web.ScopeRead, web.ScopeWrite}, nil
 }
@@ -404,7 +406,35 @@ func invalid(format string, args ...any) *web.Error {
 	return web.Errorf(web.EInvalidToken, format, args...)
 }
 
-// expiredError is the one answer that makes a client refresh and retry.
-func expiredError(exp time.Time) *web.Error {
-	return web.Errorf(web.ETokenExpired, "token expired at %s", exp.UTC().Format(time.RFC3339))
+// ExpiredError is the rejection of a token whose signature and claims
+// verified but which has expired: the one answer that makes a client refresh
+// and retry. It unwraps to its *web.Error (code web.ETokenExpired) and names
+// the token's retailer, which the signature vouches for, so the service can
+// count the failure for that retailer (web/retailermetrics).
+type ExpiredError struct {
+	Err        *web.Error
+	RetailerID string
+}
+
+func (e *ExpiredError) Error() string { return e.Err.Error() }
+
+// Unwrap returns the web error.
+func (e *ExpiredError) Unwrap() error { return e.Err }
+
+// ExpiredRetailer returns the retailer of an expired token's rejection, if
+// err is one.
+func ExpiredRetailer(err error) (string, bool) {
+	var e *ExpiredError
+	if errors.As(err, &e) {
+		return e.RetailerID, true
+	}
+	return "", false
+}
+
+// expiredFor is the rejection of p's token, which has expired.
+func expiredFor(p web.Principal) error {
+	return &ExpiredError{
+		Err:        web.Errorf(web.ETokenExpired, "token expired at %s", p.ExpiresAt.UTC().Format(time.RFC3339)),
+		RetailerID: p.RetailerID,
+	}
 }
