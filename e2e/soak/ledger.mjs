@@ -13,6 +13,9 @@ import { DEFAULT_BACKOFF } from '../../static/planner/expiry-episode.js';
  * @typedef {{planner: number, op: string, identity: Identity, start: number, end: number, outcome: 'pending' | 'ok' | 'failed',
  *   code?: string, message?: string, status?: number, write?: WriteIntent, result?: any}} Entry
  * @typedef {{type: string, id: string, ownerUid: string, name: string, version: number}} ProjectRow
+ * @typedef {{subscribedAt: number, closedAt: number | null, events: Set<string>, expiredAt: number[], authenticatedAt: number[]}} LiveSocket
+ *   one live socket of a listener: when "subscribed" (projects) arrived on it (0: never), when it closed (null: open at the
+ *   end), the project events (id@version) it delivered, and when tokenExpired and authenticated arrived on it
  */
 
 export class Ledger {
@@ -89,7 +92,7 @@ export class Ledger {
    * check compares the ledger with the projects in the database.
    * @param {ProjectRow[]} rows the demo retailer's projects
    * @param {Array<{planner: number, uid: string, view: Array<{id: string, version: number}> | null, events: Set<string>, since: number, resyncs: number, reconnects: number,
-   *   downWindows: Array<{from: number, to: number}>, resyncTimes: number[]}>} listeners
+   *   downWindows: Array<{from: number, to: number}>, resyncTimes: number[], sockets: LiveSocket[]}>} listeners
    * @param {Array<{from: number, to: number}>} [faultWindows] timed faults; held times overlapping one (or the 10 s after it) are not "healthy"
    */
   check(rows, listeners, faultWindows = []) {
@@ -175,24 +178,46 @@ export class Ledger {
       const expectedWrites = writes.filter((e) => e.outcome === 'ok' && e.write?.kind !== 'delete' && e.write?.uid === l.uid && e.start > l.since && l.since > 0);
       const expected = expectedWrites.map((e) => `${e.result.id}@${e.result.version}`);
       const received = expected.filter((k) => l.events.has(k)).length;
-      // A missed event is explained when its write overlaps a time the
-      // socket was down (closed → subscribed again; 1 s either side for
-      // frames in flight), or the server told the tab to resync after it.
+      const key = (/** @type {Entry} */ e) => `${e.result.id}@${e.result.version}`;
+      // A missed event is owed by a socket that had been told "subscribed"
+      // (projects) before the write began (the server registers the
+      // subscription before it queues that answer) and that afterwards
+      // stayed open to the end, or delivered the event of a write begun
+      // after this one ended. The server publishes an event before it
+      // answers the write and writes each socket's messages in order, held
+      // ones included, so that later event came after this one on the same
+      // socket. A socket that closed before passing it owes nothing: the
+      // event was still queued or, while the token had expired, held; both
+      // die with the socket, and the reconnect's resync repairs the view.
+      // A server resync after the write explains it too.
       let unexplained = 0;
+      const notOwed = { noSocket: 0, heldWhenClosed: 0, queuedWhenClosed: 0 };
       for (const e of expectedWrites) {
-        if (l.events.has(`${e.result.id}@${e.result.version}`)) continue;
-        const inWindow = l.downWindows.some((w) => e.start <= w.to + 1000 && e.end >= w.from - 1000);
-        const resynced = l.resyncTimes.some((t) => t >= e.start);
-        if (!inWindow && !resynced) {
+        if (l.events.has(key(e))) continue;
+        if (l.resyncTimes.some((t) => t >= e.start)) continue;
+        const subscribed = l.sockets.filter((s) => s.subscribedAt > 0 && s.subscribedAt < e.start && (s.closedAt === null || s.closedAt > e.start));
+        const passedIt = (/** @type {LiveSocket} */ s) => expectedWrites.some((w) => w.start > e.end && s.events.has(key(w)));
+        const owedBy = subscribed.find((s) => s.closedAt === null || passedIt(s));
+        if (owedBy) {
           unexplained++;
-          problems.push(`listener planner ${l.planner} (${l.uid}): missed ${e.result.id}@${e.result.version} (written ${new Date(e.end).toISOString()}) while its socket was up`);
+          problems.push(`listener planner ${l.planner} (${l.uid}): missed ${key(e)} (written ${new Date(e.end).toISOString()}) while its socket was up` +
+            (owedBy.closedAt === null ? ' to the end' : ', which delivered later events'));
+          continue;
         }
+        if (subscribed.length === 0) { notOwed.noSocket++; continue; }
+        // Why the socket that closed did not deliver it, for the report.
+        const s = subscribed[subscribed.length - 1];
+        const closed = /** @type {number} */ (s.closedAt);
+        const lastExpiry = Math.max(0, ...s.expiredAt.filter((t) => t <= closed));
+        const expiredAtClose = lastExpiry > 0 && !s.authenticatedAt.some((t) => t > lastExpiry && t <= closed);
+        if (expiredAtClose && e.end >= lastExpiry - 1000) notOwed.heldWhenClosed++;
+        else notOwed.queuedWhenClosed++;
       }
       const db = rows.filter((r) => r.ownerUid === l.uid).map((r) => `${r.id}@${r.version}`).sort();
       const view = (l.view ?? []).map((p) => `${p.id}@${p.version}`).sort();
       const matches = JSON.stringify(db) === JSON.stringify(view);
       if (!matches) problems.push(`listener planner ${l.planner} (${l.uid}): view has ${view.length} projects, database ${db.length}`);
-      return { planner: l.planner, uid: l.uid, expected: expected.length, received, missedWhileUp: unexplained, downWindows: l.downWindows.length,
+      return { planner: l.planner, uid: l.uid, expected: expected.length, received, missedWhileUp: unexplained, notOwed, downWindows: l.downWindows.length,
         resyncs: l.resyncs, reconnects: l.reconnects, viewMatchesDatabase: matches };
     });
     return {
