@@ -174,6 +174,13 @@ export class Ledger {
       if (ep.posts > allowed) { unexplained++; problems.push(`planner ${ep.planner}: ${ep.posts} TokenExpired in ${ep.ms} ms`); }
     }
     const callMs = this.entries.filter((e) => e.outcome !== 'pending').map((e) => e.end - e.start);
+    // lastExpiry is when tokenExpired last arrived on socket s, if no
+    // authenticated followed it before s closed (0: its token was good).
+    const lastExpiry = (/** @type {LiveSocket} */ s) => {
+      const end = s.closedAt ?? Infinity;
+      const x = Math.max(0, ...s.expiredAt.filter((t) => t <= end));
+      return x > 0 && !s.authenticatedAt.some((t) => t > x && t <= end) ? x : 0;
+    };
     const live = listeners.map((l) => {
       const expectedWrites = writes.filter((e) => e.outcome === 'ok' && e.write?.kind !== 'delete' && e.write?.uid === l.uid && e.start > l.since && l.since > 0);
       const expected = expectedWrites.map((e) => `${e.result.id}@${e.result.version}`);
@@ -182,22 +189,23 @@ export class Ledger {
       // A missed event is owed by a socket that had been told "subscribed"
       // (projects) before the write began (the server registers the
       // subscription before it queues that answer) and that afterwards
-      // stayed open to the end, or delivered the event of a write begun
-      // after this one ended. The server publishes an event before it
-      // answers the write and writes each socket's messages in order, held
-      // ones included, so that later event came after this one on the same
-      // socket. A socket that closed before passing it owes nothing: the
-      // event was still queued or, while the token had expired, held; both
-      // die with the socket, and the reconnect's resync repairs the view.
-      // A server resync after the write explains it too.
+      // delivered the event of a write begun after this one was answered:
+      // the server publishes an event before it answers the write and
+      // writes each socket's messages in order, held ones included, so that
+      // later event came after this one on the same socket. A socket open to
+      // the end owes it too, unless its token had expired then (held until
+      // the next authenticate). A socket that closed before passing it owes
+      // nothing: the event was still queued or, while the token had
+      // expired, held; both die with the socket, and the reconnect's resync
+      // repairs the view. A server resync after the write explains it too.
       let unexplained = 0;
-      const notOwed = { noSocket: 0, heldWhenClosed: 0, queuedWhenClosed: 0 };
+      const notOwed = { noSocket: 0, held: 0, queued: 0 };
       for (const e of expectedWrites) {
         if (l.events.has(key(e))) continue;
         if (l.resyncTimes.some((t) => t >= e.start)) continue;
         const subscribed = l.sockets.filter((s) => s.subscribedAt > 0 && s.subscribedAt < e.start && (s.closedAt === null || s.closedAt > e.start));
         const passedIt = (/** @type {LiveSocket} */ s) => expectedWrites.some((w) => w.start > e.end && s.events.has(key(w)));
-        const owedBy = subscribed.find((s) => s.closedAt === null || passedIt(s));
+        const owedBy = subscribed.find((s) => passedIt(s) || (s.closedAt === null && lastExpiry(s) === 0));
         if (owedBy) {
           unexplained++;
           problems.push(`listener planner ${l.planner} (${l.uid}): missed ${key(e)} (written ${new Date(e.end).toISOString()}) while its socket was up` +
@@ -205,13 +213,10 @@ export class Ledger {
           continue;
         }
         if (subscribed.length === 0) { notOwed.noSocket++; continue; }
-        // Why the socket that closed did not deliver it, for the report.
-        const s = subscribed[subscribed.length - 1];
-        const closed = /** @type {number} */ (s.closedAt);
-        const lastExpiry = Math.max(0, ...s.expiredAt.filter((t) => t <= closed));
-        const expiredAtClose = lastExpiry > 0 && !s.authenticatedAt.some((t) => t > lastExpiry && t <= closed);
-        if (expiredAtClose && e.end >= lastExpiry - 1000) notOwed.heldWhenClosed++;
-        else notOwed.queuedWhenClosed++;
+        // Why the socket did not deliver it, for the report.
+        const x = lastExpiry(subscribed[subscribed.length - 1]);
+        if (x > 0 && e.end >= x - 1000) notOwed.held++;
+        else notOwed.queued++;
       }
       const db = rows.filter((r) => r.ownerUid === l.uid).map((r) => `${r.id}@${r.version}`).sort();
       const view = (l.view ?? []).map((p) => `${p.id}@${p.version}`).sort();

@@ -48,7 +48,7 @@ test('an event held while the token had expired is not owed when the socket clos
     socket({ subscribedAt: 9000 }),
   ]);
   assert.equal(r.missed, 0, r.problems.join('\n'));
-  assert.deepEqual(r.notOwed, { noSocket: 0, heldWhenClosed: 1, queuedWhenClosed: 0 });
+  assert.deepEqual(r.notOwed, { noSocket: 0, held: 1, queued: 0 });
 });
 
 test('an event still queued when the socket closed is not owed', () => {
@@ -57,7 +57,7 @@ test('an event still queued when the socket closed is not owed', () => {
     socket({ subscribedAt: 9000 }),
   ]);
   assert.equal(r.missed, 0, r.problems.join('\n'));
-  assert.deepEqual(r.notOwed, { noSocket: 0, heldWhenClosed: 0, queuedWhenClosed: 1 });
+  assert.deepEqual(r.notOwed, { noSocket: 0, held: 0, queued: 1 });
 });
 
 test('an event written before the socket subscribed is not owed', () => {
@@ -66,13 +66,19 @@ test('an event written before the socket subscribed is not owed', () => {
     socket({ subscribedAt: 5050 }),
   ]);
   assert.equal(r.missed, 0, r.problems.join('\n'));
-  assert.deepEqual(r.notOwed, { noSocket: 1, heldWhenClosed: 0, queuedWhenClosed: 0 });
+  assert.deepEqual(r.notOwed, { noSocket: 1, held: 0, queued: 0 });
 });
 
 test('an event missed by a socket open to the end is reported', () => {
-  const r = check([write('p1', 2, 5000, 5100)], [socket({ subscribedAt: 1000 })]);
+  const r = check([write('p1', 2, 5000, 5100)], [socket({ subscribedAt: 1000, expiredAt: [3000], authenticatedAt: [3500] })]);
   assert.equal(r.missed, 1);
   assert.match(r.problems[0], /missed p1@2 .* while its socket was up to the end/);
+});
+
+test('an event held at the end by a socket whose token had expired is not owed', () => {
+  const r = check([write('p1', 2, 5000, 5100)], [socket({ subscribedAt: 1000, expiredAt: [4800] })]);
+  assert.equal(r.missed, 0, r.problems.join('\n'));
+  assert.deepEqual(r.notOwed, { noSocket: 0, held: 1, queued: 0 });
 });
 
 test('an event missed by a socket that delivered a later one is reported, however soon it closed', () => {

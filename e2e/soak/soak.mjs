@@ -343,7 +343,7 @@ function printTable(r, broken) {
       `${l.reconnects} reconnects, ${l.downWindows} down windows, ${l.resyncs} resyncs, ${l.missedWhileUp} missed while up (must be 0), ` +
       `view ${l.viewMatchesDatabase ? 'matches' : 'DIFFERS FROM'} the database`);
     const n = l.notOwed;
-    row('  missed, not owed: no socket / held / queued when it closed', `${n.noSocket}/${n.heldWhenClosed}/${n.queuedWhenClosed}`);
+    row('  missed, not owed: no socket / held / queued', `${n.noSocket}/${n.held}/${n.queued}`, 'when the socket closed or the run ended');
   }
   row('failed BFF token requests (host side)', r.bffFailures);
   for (const c of r.crashes ?? []) console.log(`  crash: ${c}`);
