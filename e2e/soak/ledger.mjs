@@ -13,6 +13,9 @@ import { DEFAULT_BACKOFF } from '../../static/planner/expiry-episode.js';
  * @typedef {{planner: number, op: string, identity: Identity, start: number, end: number, outcome: 'pending' | 'ok' | 'failed',
  *   code?: string, message?: string, status?: number, write?: WriteIntent, result?: any}} Entry
  * @typedef {{type: string, id: string, ownerUid: string, name: string, version: number}} ProjectRow
+ * @typedef {{subscribedAt: number, closedAt: number | null, events: Set<string>, expiredAt: number[], authenticatedAt: number[]}} LiveSocket
+ *   one live socket of a listener: when "subscribed" (projects) arrived on it (0: never), when it closed (null: open at the
+ *   end), the project events (id@version) it delivered, and when tokenExpired and authenticated arrived on it
  */
 
 export class Ledger {
@@ -89,7 +92,7 @@ export class Ledger {
    * check compares the ledger with the projects in the database.
    * @param {ProjectRow[]} rows the demo retailer's projects
    * @param {Array<{planner: number, uid: string, view: Array<{id: string, version: number}> | null, events: Set<string>, since: number, resyncs: number, reconnects: number,
-   *   downWindows: Array<{from: number, to: number}>, resyncTimes: number[]}>} listeners
+   *   downWindows: Array<{from: number, to: number}>, resyncTimes: number[], sockets: LiveSocket[]}>} listeners
    * @param {Array<{from: number, to: number}>} [faultWindows] timed faults; held times overlapping one (or the 10 s after it) are not "healthy"
    */
   check(rows, listeners, faultWindows = []) {
@@ -171,28 +174,55 @@ export class Ledger {
       if (ep.posts > allowed) { unexplained++; problems.push(`planner ${ep.planner}: ${ep.posts} TokenExpired in ${ep.ms} ms`); }
     }
     const callMs = this.entries.filter((e) => e.outcome !== 'pending').map((e) => e.end - e.start);
+    // lastExpiry is when tokenExpired last arrived on socket s, if no
+    // authenticated followed it before s closed (0: its token was good).
+    const lastExpiry = (/** @type {LiveSocket} */ s) => {
+      const end = s.closedAt ?? Infinity;
+      const x = Math.max(0, ...s.expiredAt.filter((t) => t <= end));
+      return x > 0 && !s.authenticatedAt.some((t) => t > x && t <= end) ? x : 0;
+    };
     const live = listeners.map((l) => {
       const expectedWrites = writes.filter((e) => e.outcome === 'ok' && e.write?.kind !== 'delete' && e.write?.uid === l.uid && e.start > l.since && l.since > 0);
       const expected = expectedWrites.map((e) => `${e.result.id}@${e.result.version}`);
       const received = expected.filter((k) => l.events.has(k)).length;
-      // A missed event is explained when its write overlaps a time the
-      // socket was down (closed → subscribed again; 1 s either side for
-      // frames in flight), or the server told the tab to resync after it.
+      const key = (/** @type {Entry} */ e) => `${e.result.id}@${e.result.version}`;
+      // A missed event is owed by a socket that had been told "subscribed"
+      // (projects) before the write began (the server registers the
+      // subscription before it queues that answer) and that afterwards
+      // delivered the event of a write begun after this one was answered:
+      // the server publishes an event before it answers the write and
+      // writes each socket's messages in order, held ones included, so that
+      // later event came after this one on the same socket. A socket open to
+      // the end owes it too, unless its token had expired then (held until
+      // the next authenticate). A socket that closed before passing it owes
+      // nothing: the event was still queued or, while the token had
+      // expired, held; both die with the socket, and the reconnect's resync
+      // repairs the view. A server resync after the write explains it too.
       let unexplained = 0;
+      const notOwed = { noSocket: 0, held: 0, queued: 0 };
       for (const e of expectedWrites) {
-        if (l.events.has(`${e.result.id}@${e.result.version}`)) continue;
-        const inWindow = l.downWindows.some((w) => e.start <= w.to + 1000 && e.end >= w.from - 1000);
-        const resynced = l.resyncTimes.some((t) => t >= e.start);
-        if (!inWindow && !resynced) {
+        if (l.events.has(key(e))) continue;
+        if (l.resyncTimes.some((t) => t >= e.start)) continue;
+        const subscribed = l.sockets.filter((s) => s.subscribedAt > 0 && s.subscribedAt < e.start && (s.closedAt === null || s.closedAt > e.start));
+        const passedIt = (/** @type {LiveSocket} */ s) => expectedWrites.some((w) => w.start > e.end && s.events.has(key(w)));
+        const owedBy = subscribed.find((s) => passedIt(s) || (s.closedAt === null && lastExpiry(s) === 0));
+        if (owedBy) {
           unexplained++;
-          problems.push(`listener planner ${l.planner} (${l.uid}): missed ${e.result.id}@${e.result.version} (written ${new Date(e.end).toISOString()}) while its socket was up`);
+          problems.push(`listener planner ${l.planner} (${l.uid}): missed ${key(e)} (written ${new Date(e.end).toISOString()}) while its socket was up` +
+            (owedBy.closedAt === null ? ' to the end' : ', which delivered later events'));
+          continue;
         }
+        if (subscribed.length === 0) { notOwed.noSocket++; continue; }
+        // Why the socket did not deliver it, for the report.
+        const x = lastExpiry(subscribed[subscribed.length - 1]);
+        if (x > 0 && e.end >= x - 1000) notOwed.held++;
+        else notOwed.queued++;
       }
       const db = rows.filter((r) => r.ownerUid === l.uid).map((r) => `${r.id}@${r.version}`).sort();
       const view = (l.view ?? []).map((p) => `${p.id}@${p.version}`).sort();
       const matches = JSON.stringify(db) === JSON.stringify(view);
       if (!matches) problems.push(`listener planner ${l.planner} (${l.uid}): view has ${view.length} projects, database ${db.length}`);
-      return { planner: l.planner, uid: l.uid, expected: expected.length, received, missedWhileUp: unexplained, downWindows: l.downWindows.length,
+      return { planner: l.planner, uid: l.uid, expected: expected.length, received, missedWhileUp: unexplained, notOwed, downWindows: l.downWindows.length,
         resyncs: l.resyncs, reconnects: l.reconnects, viewMatchesDatabase: matches };
     });
     return {

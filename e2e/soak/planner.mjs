@@ -71,6 +71,8 @@ export class VirtualPlanner {
     this.downSince = null;
     /** @type {number[]} when the server told this tab to resync */
     this.resyncTimes = [];
+    /** @type {import('./ledger.mjs').LiveSocket[]} every live socket this tab opened, oldest first */
+    this.liveSockets = [];
     this.reconnects = 0;
     this.socketsOpened = 0;
     this.resyncs = 0;
@@ -104,11 +106,15 @@ export class VirtualPlanner {
         super(url);
         self.sockets.add(this);
         if (self.socketsOpened++ > 0) self.reconnects++;
+        /** @type {import('./ledger.mjs').LiveSocket} */
+        const rec = { subscribedAt: 0, closedAt: null, events: new Set(), expiredAt: [], authenticatedAt: [] };
+        self.liveSockets.push(rec);
         this.addEventListener('close', () => {
           self.sockets.delete(this);
+          rec.closedAt = Date.now();
           if (self.downSince === null) self.downSince = Date.now();
         });
-        this.addEventListener('message', (/** @type {any} */ ev) => self.onLiveMessage(String(ev.data)));
+        this.addEventListener('message', (/** @type {any} */ ev) => self.onLiveMessage(String(ev.data), rec));
       }
     }
     /** @param {import('../../static/planner/token-gate.js').TokenGateOptions} opts */
@@ -180,17 +186,28 @@ export class VirtualPlanner {
     }
   }
 
-  /** @param {string} text */
-  onLiveMessage(text) {
+  /**
+   * @param {string} text
+   * @param {import('./ledger.mjs').LiveSocket} rec the socket it came on
+   */
+  onLiveMessage(text, rec) {
     let m;
     try { m = JSON.parse(text); } catch { return; }
+    const now = Date.now();
+    if (m.type === 'tokenExpired') rec.expiredAt.push(now);
+    if (m.type === 'authenticated') rec.authenticatedAt.push(now);
     if (m.type === 'subscribed' && m.payload?.topic === 'projects') {
+      if (!rec.subscribedAt) rec.subscribedAt = now;
       if (!this.liveSubscribedAt) this.liveSubscribedAt = Date.now();
       if (this.downSince !== null) this.downWindows.push({ from: this.downSince, to: Date.now() });
       this.downSince = null;
     }
     if (m.type === 'resync') { this.resyncs++; this.resyncTimes.push(Date.now()); }
-    if (m.type === 'event' && m.payload?.topic === 'projects') this.liveEvents.add(`${m.payload.id}@${m.payload.version}`);
+    if (m.type === 'event' && m.payload?.topic === 'projects') {
+      const k = `${m.payload.id}@${m.payload.version}`;
+      this.liveEvents.add(k);
+      rec.events.add(k);
+    }
   }
 
   /**

@@ -259,6 +259,7 @@ export async function main(argv) {
   const listeners = planners.filter((p) => p.role === 'listener').map((p) => ({
     planner: p.index, uid: p.user, view: p.viewProjects, events: p.liveEvents, since: p.liveSubscribedAt, resyncs: p.resyncs, reconnects: p.reconnects,
     downWindows: [...p.downWindows, ...(p.downSince !== null ? [{ from: p.downSince, to: Infinity }] : [])], resyncTimes: p.resyncTimes,
+    sockets: p.liveSockets,
   }));
   ledger.freeze();
   for (const p of planners) p.stop();
@@ -341,6 +342,8 @@ function printTable(r, broken) {
     row(`live: planner ${l.planner} (${l.uid}) events expected/received`, `${l.expected}/${l.received}`,
       `${l.reconnects} reconnects, ${l.downWindows} down windows, ${l.resyncs} resyncs, ${l.missedWhileUp} missed while up (must be 0), ` +
       `view ${l.viewMatchesDatabase ? 'matches' : 'DIFFERS FROM'} the database`);
+    const n = l.notOwed;
+    row('  missed, not owed: no socket / held / queued', `${n.noSocket}/${n.held}/${n.queued}`, 'when the socket closed or the run ended');
   }
   row('failed BFF token requests (host side)', r.bffFailures);
   for (const c of r.crashes ?? []) console.log(`  crash: ${c}`);

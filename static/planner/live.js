@@ -86,7 +86,7 @@ export const BACKOFF_MAX_MS = 30000;
  * @property {Clock} [clock] default Date.now and the global timers
  * @property {() => number} [random] in [0, 1); default Math.random (jitter only)
  * @property {(ev: LiveEvent) => void} onEvent a change to follow
- * @property {(why: 'reconnected' | 'server') => void} onResync events may have been missed: refetch what is shown
+ * @property {(why: 'reconnected' | 'resubscribed' | 'server') => void} onResync events may have been missed: refetch what is shown
  * @property {() => void} onTokenExpired the server says the token expired; the app asks for a new one
  * @property {(state: LiveState) => void} [onState]
  * @property {{warn?: (msg: string, data?: Record<string, unknown>) => void}} [logger]
@@ -137,6 +137,11 @@ export function createLiveClient({
   // acceptedToken: the token of the last authenticate the server accepted
   // on this socket; the one a tokenExpired is about.
   let acceptedToken = '';
+  // resubscribe: the server refused a subscribe on this socket because the
+  // token ran out between its authenticated and the subscribe; the next
+  // accepted token subscribes again (the same user's re-authenticate would
+  // otherwise leave the socket following nothing, with no resync).
+  let resubscribe = false;
   let attempt = 0;
   // everOpened: a socket of this client authenticated before, so a new one
   // follows a drop and the app must resync.
@@ -215,6 +220,7 @@ export function createLiveClient({
     authedAs = null;
     unanswered = [];
     acceptedToken = '';
+    resubscribe = false;
     setState('connecting');
     sock.onopen = () => {
       if (ws !== sock) return;
@@ -283,12 +289,18 @@ export function createLiveClient({
         everOpened = true;
         setState('open');
         // The server keeps a same-user socket's subscriptions and drops
-        // another user's: subscribe on a fresh socket or a new identity.
-        if (first || switched) {
+        // another user's: subscribe on a fresh socket or a new identity,
+        // and again after a subscribe refused as token_expired.
+        // Events published while the refused topic was not followed are
+        // lost, so the app refetches what it shows.
+        const again = resubscribe && !switched;
+        if (first || switched || resubscribe) {
+          resubscribe = false;
           send({ type: 'subscribe', payload: { topic: 'catalog' } });
           if (identity.kind === 'user') send({ type: 'subscribe', payload: { topic: 'projects' } });
         }
         if (reconnected) safely('onResync', () => onResync('reconnected'));
+        else if (again) safely('onResync', () => onResync('resubscribed'));
         return;
       }
       case 'tokenExpired':
@@ -306,6 +318,12 @@ export function createLiveClient({
         safely('onEvent', () => onEvent(/** @type {LiveEvent} */ (p)));
         return;
       case 'error': {
+        if (p.request === 'subscribe' && p.code === 'token_expired') {
+          // The token ran out before the subscribe was read: tokenExpired
+          // is on its way (or here) and the next token subscribes again.
+          resubscribe = true;
+          return;
+        }
         if (p.request !== 'authenticate') {
           logger.warn?.('live: the server refused a message', { code: p.code, request: p.request, message: p.message });
           return;

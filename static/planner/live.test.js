@@ -136,6 +136,28 @@ test('an authenticate refused as token_expired counts as tokenExpired; invalid_t
   assert.equal(s.warnings.length, 1);
 });
 
+test('a subscribe refused because the token ran out is sent again with the next token, and the app resyncs', () => {
+  // A reconnect authenticates with a token that runs out before the
+  // server reads the subscribes: it refuses projects as token_expired and
+  // then says tokenExpired. Re-authenticating as the same user keeps the
+  // (missing) subscriptions, so the client must subscribe again.
+  const s = setup();
+  const sock = connectAs(s, 't1', ALICE);
+  sock.receive({ type: 'subscribed', payload: { topic: 'catalog' } });
+  sock.receive({ type: 'tokenExpired' });
+  sock.receive({ type: 'error', payload: { code: 'token_expired', request: 'subscribe', message: 'the token has expired' } });
+  assert.deepEqual(s.warnings, [], 'an expected refusal is not a warning');
+  s.live.setToken('t2', ALICE);
+  sock.receive({ type: 'authenticated', payload: {} });
+  assert.deepEqual(sock.sentTypes, ['authenticate', 'subscribe:catalog', 'subscribe:projects', 'authenticate', 'subscribe:catalog', 'subscribe:projects']);
+  assert.deepEqual(s.calls, [{ type: 'tokenExpired' }, { type: 'resync', why: 'resubscribed' }]);
+  // Once: the next token re-authenticates only.
+  s.live.setToken('t3', ALICE);
+  sock.receive({ type: 'authenticated', payload: {} });
+  assert.deepEqual(sock.sentTypes.slice(6), ['authenticate']);
+  assert.equal(s.calls.length, 2);
+});
+
 test('a drop reconnects with exponential backoff and jitter, then asks for a resync', () => {
   const s = setup({ random: () => 0 });
   connectAs(s, 't1', ALICE);
