@@ -29,6 +29,8 @@ export class Ledger {
     /** @type {Array<{planner: number, posts: number, ms: number}>} */
     this.episodes = [];
     this.bffFailures = 0;
+    /** @type {Record<string, number>} failed host-side requests by status (0: unreachable) */
+    this.bffFailureStatus = {};
     // frozen: the drain is over; what settles later (the harness closing the
     // planners) does not count, so a call still pending then stays LOST.
     this.frozen = false;
@@ -79,7 +81,14 @@ export class Ledger {
   /** @param {number} planner @param {number} posts @param {number} ms */
   expiryEpisode(planner, posts, ms) { this.episodes.push({ planner, posts, ms }); }
 
-  bffFailure() { this.bffFailures++; }
+  /** @param {unknown} [err] the HostError (its status) or another failure */
+  bffFailure(err) {
+    if (this.frozen) return; // the stack is being stopped: not the run's
+    this.bffFailures++;
+    let st = err && typeof err === 'object' && 'status' in err ? String(err.status) : 'other';
+    if (st === '0' && err instanceof Error) st = `0 ${err.message.slice(0, 60)}`;
+    this.bffFailureStatus[st] = (this.bffFailureStatus[st] ?? 0) + 1;
+  }
 
   /** @param {string} what */
   note(what) { this.notes.push(what); }
@@ -234,7 +243,7 @@ export class Ledger {
       },
       live, viewMismatches: live.filter((l) => !l.viewMatchesDatabase).length,
       liveMissedWhileUp: live.reduce((n, l) => n + l.missedWhileUp, 0),
-      bffFailures: this.bffFailures, notes: this.notes, problems: problems.slice(0, 50),
+      bffFailures: this.bffFailures, bffFailureStatus: this.bffFailureStatus, notes: this.notes, problems: problems.slice(0, 50),
     };
   }
 }

@@ -225,9 +225,9 @@ export class VirtualPlanner {
         const t = await this.browser.token();
         if (this.stopped) return;
         this.hand(t);
-      } catch {
+      } catch (err) {
         // The planner re-posts TokenExpired with backoff; each re-post asks again.
-        this.ledger.bffFailure();
+        this.ledger.bffFailure(err);
       } finally {
         this.need = null;
       }
@@ -286,8 +286,8 @@ export class VirtualPlanner {
       const t = await this.browser.token();
       this.posted = { kind: t.kind, uid: '' };
       this.post('Login', { token: t.token });
-    } catch {
-      this.ledger.bffFailure();
+    } catch (err) {
+      this.ledger.bffFailure(err);
       this.switching = false;
       this.answerNeed();
     }
@@ -394,8 +394,8 @@ export class VirtualPlanner {
       try {
         await this.signIn();
         break;
-      } catch {
-        this.ledger.bffFailure();
+      } catch (err) {
+        this.ledger.bffFailure(err);
         if (this.role !== 'listener') break;
         await sleep(Math.min(4000, 500 * 2 ** attempt));
       }
@@ -424,8 +424,8 @@ export class VirtualPlanner {
         else if (r < 0.9) await this.remove();
         else if (r < 0.93) await this.call('projects', () => this.api.projects());
         else if (this.role === 'user' && r < 0.96) await this.signOut();
-      } catch {
-        this.ledger.bffFailure();
+      } catch (err) {
+        this.ledger.bffFailure(err);
       }
     }
   }

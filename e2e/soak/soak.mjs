@@ -345,7 +345,7 @@ function printTable(r, broken) {
     const n = l.notOwed;
     row('  missed, not owed: no socket / held / queued', `${n.noSocket}/${n.held}/${n.queued}`, 'when the socket closed or the run ended');
   }
-  row('failed BFF token requests (host side)', r.bffFailures);
+  row('failed BFF token requests (host side)', r.bffFailures, JSON.stringify(r.bffFailureStatus ?? {}));
   for (const c of r.crashes ?? []) console.log(`  crash: ${c}`);
   for (const p of r.problems) console.log(`  problem: ${p}`);
   console.log(broken.length ? `\nFAIL: ${broken.join(', ')}` : '\nPASS: every zero-count assertion holds');
