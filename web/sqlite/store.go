@@ -157,15 +157,17 @@ func cloneValues(v url.Values) url.Values {
 // IMMEDIATE), so the second one fails on the tables the first just created
 // and rolls back whole; running Up again then reads the first one's version
 // and has nothing, or less, left to do. A migration that is really broken
-// fails every attempt and its error is returned.
+// fails every attempt and its error is returned. Every lost race means
+// another opener applied a migration, so one attempt per migration (plus
+// one) is always enough.
 func migrate(ctx context.Context, db *sql.DB) error {
-	const attempts = 3
 	var err error
-	for range attempts {
+	for attempt, attempts := 0, 1; attempt < attempts; attempt++ {
 		var p *goose.Provider
 		if p, err = goose.NewProvider(goose.DialectSQLite3, db, Migrations()); err != nil {
 			return err
 		}
+		attempts = len(p.ListSources()) + 1
 		if _, err = p.Up(ctx); err == nil || ctx.Err() != nil {
 			return err
 		}
