@@ -27,7 +27,7 @@ async function signIn(page: Page, demo: Demo, email: string, oneTime: string) {
 test('staff see the dashboard move while a visitor plans; another retailer sees none of it', async ({ page, demo, browser }) => {
   const staff = admin(demo, 'console', 'user', 'add', '--entity', demo.retailerId, '--email', 'staff@demo.example');
   await signIn(page, demo, 'staff@demo.example', staff.oneTimePassword);
-  await expect(page.getByTestId('console-retailer')).toHaveText('Demo Home Store');
+  await expect(page.getByTestId('console-retailer')).toHaveText('Nordlys Home');
   await expect(page.getByTestId('console-frame-ancestors')).toContainText(demo.hostURL);
   await expect(page.getByTestId('dash-sockets')).toHaveText('1'); // the dashboard's own
 

@@ -242,7 +242,7 @@ export async function startStack({ ttl, instances, postgres, log }) {
   const plannerURL = `http://localhost:${lb.port}`;
   const hostPort = await freePort();
   const hostURL = `http://127.0.0.1:${hostPort}`;
-  const entity = JSON.parse(planner(['entity', 'create', '--db', db, '--name', 'Demo Home Store', '--origin', hostURL], env));
+  const entity = JSON.parse(planner(['entity', 'create', '--db', db, '--name', 'Nordlys Home', '--origin', hostURL], env));
   planner(['catalog', 'seed', entity.id, '--db', db], env);
 
   const ports = [];
