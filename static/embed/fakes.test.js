@@ -162,11 +162,14 @@ export function tokenSource() {
       return new Promise((resolve, reject) => waiting.push({ resolve, reject }));
     },
     get waiting() { return waiting.length; },
-    /** @param {string} token @param {'user' | 'legal-entity'} kind */
-    async answer(token, kind) {
+    /**
+     * @param {string} token @param {'user' | 'legal-entity'} kind
+     * @param {number} [lifeMs] expiresAt this far ahead of Date.now (tokens.js reads it so); default 15 min
+     */
+    async answer(token, kind, lifeMs = 15 * 60_000) {
       const w = waiting.shift();
       assert.ok(w, 'no getToken() call is waiting');
-      w.resolve({ token, kind, expiresAt: '2026-01-01T00:15:00Z' });
+      w.resolve({ token, kind, expiresAt: new Date(Date.now() + lifeMs).toISOString() });
       await settle();
     },
     /** @param {string} message */

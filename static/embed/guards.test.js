@@ -29,13 +29,16 @@ test('messages from another source, of the wrong shape or from another origin ar
   assert.equal(env.planner.stats.dropped, 11);
   assert.equal(env.planner.stats.accepted, 0);
   assert.deepEqual(env.events, [], 'dropped messages are never reported');
-  assert.equal(env.tokens.calls, 0, 'no Ready was accepted');
   assert.equal(env.planner.capabilities, null);
+  // The token asked for at mount waits for an accepted Ready.
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.equal(env.posts.length, 0, 'no Ready was accepted');
 
   await env.fromPlanner(READY);
   assert.equal(env.planner.stats.accepted, 1);
   assert.deepEqual(env.inbound, ['Ready']);
   assert.deepEqual(env.planner.capabilities, ['Authentication', 'Login']);
+  assert.deepEqual(env.sent, ['Authentication']);
 });
 
 test('the source is checked before the shape and the origin', async () => {
@@ -53,7 +56,9 @@ test('a detached iframe (contentWindow null) never matches a null source', async
   env.iframe.contentWindow = null;
   await env.fromPlanner(READY, { source: null });
   assert.equal(env.planner.stats.droppedBy.source, 1);
-  assert.equal(env.tokens.calls, 0);
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.equal(env.frameWindow.posts.length, 0);
+  assert.equal(env.planner.tokenKind, null);
 });
 
 // ---- several planners ----
@@ -65,15 +70,18 @@ test('two planners on one page never cross wires', async () => {
   const b = setup({ win, clock, plannerUrl: PLANNER }); // even the same planner origin
   assert.equal(win.listeners, 2);
 
+  assert.equal(a.tokens.calls, 1, 'each asks for its token at mount');
+  assert.equal(b.tokens.calls, 1);
+  await b.tokens.answer(USER_TOKEN, 'user');
   await a.fromPlanner(READY);
-  assert.equal(a.tokens.calls, 1);
-  assert.equal(b.tokens.calls, 0, "A's Ready is not B's");
+  await a.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.deepEqual(a.sent, ['Authentication']);
+  assert.deepEqual(b.sent, [], "A's Ready is not B's");
   assert.equal(b.planner.stats.droppedBy.source, 1);
   assert.deepEqual(b.events, []);
 
-  await a.tokens.answer(LE_TOKEN, 'legal-entity');
   await b.fromPlanner(READY);
-  await b.tokens.answer(USER_TOKEN, 'user');
+  assert.deepEqual(b.sent, ['Login'], "B's token, fetched at mount, is posted at B's Ready");
   const loadA = a.planner.loadProject('same');
   const loadB = b.planner.loadProject('same');
   let bDone = false;

@@ -55,7 +55,8 @@ export { PROTOCOL_VERSION, PlannerError };
 
 /**
  * createPlanner embeds the planner iframe in options.container, listens for
- * its messages and starts the handshake: Ready, then a token from getToken().
+ * its messages and starts the handshake: it calls getToken() at once, while
+ * the planner's page loads, and posts the token when Ready arrives.
  * @param {PlannerOptions} options
  * @returns {Planner}
  */
@@ -104,6 +105,9 @@ export function createPlanner(options) {
   // Listen before the iframe loads so its Ready cannot be missed.
   win.addEventListener('message', onMessage);
   container.appendChild(iframe);
+  // Ask the host's backend for a token while the planner's page loads: it is
+  // posted the moment Ready arrives (tokens.js keeps it until then).
+  tokens.prefetch();
   handshakeTimer = clock.start(() => {
     handshakeTimer = null;
     if (isReady || destroyed) return;
@@ -193,6 +197,8 @@ export function createPlanner(options) {
   function failHandshake(err) {
     clock.clear(handshakeTimer);
     handshakeTimer = null;
+    // No token is owed to a planner that did not answer (a late Ready fetches one).
+    tokens.stop();
     emitError(err);
     rejectReady(err);
     outbox = [];

@@ -68,23 +68,23 @@ test('every post goes to the exact planner origin, never "*"', async () => {
 
 // ---- handshake ----
 
-test('commands before Ready are buffered and flushed in order, then the token is fetched', async () => {
+test('commands before Ready are buffered and flushed in order, then the token fetched at mount', async () => {
   const env = setup();
+  assert.equal(env.tokens.calls, 1, 'getToken is called at mount, while the planner page loads');
   const settings = env.planner.setSettings({ locale: 'de-DE', currency: 'EUR' });
   const loading = env.planner.loadProject('p7');
   await env.clock.advance(5000);
-  assert.equal(env.posts.length, 0);
-  assert.equal(env.tokens.calls, 0, 'getToken waits for Ready');
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.equal(env.posts.length, 0, 'the token waits for Ready');
 
   await env.fromPlanner(READY);
   assert.deepEqual(env.posts.map((p) => p.msg), [
     { event: 'SetUpSettings', content: { locale: 'de-DE', currency: 'EUR' } },
     { event: 'LoadProject', content: { projectId: 'p7' } },
+    { event: 'Authentication', content: { token: LE_TOKEN } },
   ]);
   await settings; // resolves once posted
-  assert.equal(env.tokens.calls, 1);
-  await env.tokens.answer(LE_TOKEN, 'legal-entity');
-  assert.deepEqual(env.posts[2].msg, { event: 'Authentication', content: { token: LE_TOKEN } });
+  assert.equal(env.tokens.calls, 1, 'no second getToken at Ready');
   assert.equal(env.planner.tokenKind, 'legal-entity');
 
   assert.deepEqual(await env.planner.ready, READY.content);
@@ -116,7 +116,7 @@ test('no Ready within handshakeTimeoutMs gives an error event and rejects pendin
     assert.equal(err.code, 'handshake_timeout');
   }
   assert.equal(env.posts.length, 0);
-  assert.equal(env.tokens.calls, 0);
+  assert.equal(env.tokens.calls, 1, 'only the call made at mount');
 });
 
 test('a Ready after the handshake timeout is still honoured', async () => {
@@ -135,7 +135,9 @@ test('a Ready with another protocol version is refused', async () => {
   await env.fromPlanner({ event: 'Ready', content: { protocol: 2, capabilities: [] } });
   assert.equal(env.errors[0].code, 'protocol_mismatch');
   assert.equal((await rejection(env.planner.ready)).code, 'protocol_mismatch');
-  assert.equal(env.tokens.calls, 0);
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.equal(env.posts.length, 0, 'no token for a planner of another protocol');
+  assert.equal(env.tokens.calls, 1);
 });
 
 test('a second Ready (the planner page reloaded) authenticates again', async () => {
@@ -195,11 +197,13 @@ test('login() rejects when getToken throws, and reports token_unavailable', asyn
 test('login() before Ready: Login is flushed after Ready and no second token is fetched', async () => {
   const env = setup();
   const p = env.planner.login();
+  assert.equal(env.tokens.calls, 2, 'the call made at mount, then login()\'s own');
+  await env.tokens.answer(LE_TOKEN, 'legal-entity'); // the mount's: superseded by login()
   await env.tokens.answer(USER_TOKEN, 'user');
   assert.equal(env.posts.length, 0);
   await env.fromPlanner(READY);
   assert.deepEqual(env.sent, ['Login']);
-  assert.equal(env.tokens.calls, 1);
+  assert.equal(env.tokens.calls, 2);
   await env.fromPlanner({ event: 'LoginSucceeded', content: {} });
   await p;
 });

@@ -5,6 +5,11 @@
 //  - the planner's own need (start, AuthenticationRequired, TokenExpired, a
 //    reloaded planner page) is met by one getToken() call however often it
 //    asks (single-flight), retried with capped backoff when it fails;
+//  - the first call is made as soon as the planner is mounted, while its page
+//    loads, so the token is posted the moment Ready arrives instead of one
+//    round trip later; an answer that came before Ready is kept at most
+//    EARLY_TOKEN_MAX_AGE_MS (or half its remaining lifetime) and then dropped,
+//    so a slow handshake gets a fresh token at Ready as it always did;
 //  - a TokenExpired is answered with TokenRefreshed when the kind did not
 //    change, with Login when the visitor signed in elsewhere, and with Logout
 //    then Authentication when they signed out elsewhere;
@@ -24,8 +29,14 @@ import { describe } from './report.js';
  * @typedef {import('./planner-embed.js').PlannerOptions} PlannerOptions
  * @typedef {import('./planner-embed.js').TokenKind} TokenKind
  * @typedef {import('./pending.js').Timers} Timers
- * @typedef {{token: string, kind: TokenKind}} Token
+ * @typedef {{token: string, kind: TokenKind, expiresAt?: string}} Token
  */
+
+/**
+ * EARLY_TOKEN_MAX_AGE_MS is how long a token fetched before Ready is kept for
+ * it; a handshake slower than that gets a fresh token at Ready.
+ */
+export const EARLY_TOKEN_MAX_AGE_MS = 30_000;
 
 /**
  * @template T
@@ -43,6 +54,7 @@ import { describe } from './report.js';
  * @property {(event: HostToPlannerEvent, content: Record<string, unknown>) => void} send posts a token command
  * @property {() => boolean} isReady whether the planner has sent Ready
  * @property {() => boolean} isDestroyed whether destroy() was called
+ * @property {() => number} [now] the wall clock that expiresAt is read against; default Date.now
  */
 
 /**
@@ -52,7 +64,7 @@ import { describe } from './report.js';
  * @param {TokenContext} ctx
  */
 export function createTokens(ctx) {
-  const { getToken, clock, retryDelayMs, maxRetryDelayMs, emitError, send, isReady, isDestroyed } = ctx;
+  const { getToken, clock, retryDelayMs, maxRetryDelayMs, emitError, send, isReady, isDestroyed, now = Date.now } = ctx;
   /** @type {TokenKind | null} kind of the last token posted; null before any and after Logout */
   let sentKind = null;
   // generation counts login()/logout() calls; a getToken() answer that was
@@ -69,6 +81,10 @@ export function createTokens(ctx) {
   /** @type {unknown} */
   let retryTimer = null;
   let failures = 0;
+  /** @type {Token | null} a token fetched before Ready, waiting for it */
+  let early = null;
+  /** @type {unknown} drops early when it has waited too long */
+  let earlyTimer = null;
 
   /**
    * requestToken answers the planner's need for a token (start, Authentication-
@@ -79,7 +95,54 @@ export function createTokens(ctx) {
   function requestToken() {
     if (isDestroyed() || !isReady()) return;
     if (explicitFetches > 0 || flight !== null || retryTimer !== null) return;
+    const tok = takeEarly();
+    if (tok !== null) {
+      sendToken(tok);
+      return;
+    }
     fetchForPlanner();
+  }
+
+  /**
+   * prefetch makes the first getToken() call before Ready, while the
+   * planner's page loads; requestToken posts its answer at Ready.
+   */
+  function prefetch() {
+    if (isDestroyed() || isReady()) return;
+    if (explicitFetches > 0 || flight !== null || retryTimer !== null || early !== null) return;
+    fetchForPlanner();
+  }
+
+  /**
+   * keepEarly holds a token that came before Ready, for a limited time: the
+   * smaller of EARLY_TOKEN_MAX_AGE_MS and half the lifetime its expiresAt
+   * leaves (a token already past half its life is not kept at all).
+   * @param {Token} tok
+   */
+  function keepEarly(tok) {
+    let keepMs = EARLY_TOKEN_MAX_AGE_MS;
+    const exp = tok.expiresAt === undefined ? NaN : Date.parse(tok.expiresAt);
+    if (Number.isFinite(exp)) keepMs = Math.min(keepMs, (exp - now()) / 2);
+    if (!(keepMs > 0)) return;
+    dropEarly();
+    early = tok;
+    earlyTimer = clock.start(() => {
+      earlyTimer = null;
+      early = null;
+    }, keepMs);
+  }
+
+  /** @returns {Token | null} the token kept for Ready, if any; it is kept no longer */
+  function takeEarly() {
+    const tok = early;
+    dropEarly();
+    return tok;
+  }
+
+  function dropEarly() {
+    clock.clear(earlyTimer);
+    earlyTimer = null;
+    early = null;
   }
 
   function fetchForPlanner() {
@@ -89,7 +152,8 @@ export function createTokens(ctx) {
       if (flight === f) flight = null;
       if (isDestroyed() || f.gen !== generation) return;
       failures = 0;
-      sendToken(tok);
+      if (isReady()) sendToken(tok);
+      else keepEarly(tok);
     }, (err) => {
       if (flight === f) flight = null;
       if (isDestroyed() || f.gen !== generation) return;
@@ -131,7 +195,10 @@ export function createTokens(ctx) {
       // Never quote the value: it may be a token.
       if (!isToken(v.token)) throw new Error('getToken() returned no usable token');
       if (v.kind !== 'user' && v.kind !== 'legal-entity') throw new Error('getToken() returned an unknown token kind');
-      return { token: v.token, kind: v.kind };
+      /** @type {Token} */
+      const tok = { token: v.token, kind: v.kind };
+      if (typeof v.expiresAt === 'string') tok.expiresAt = v.expiresAt;
+      return tok;
     });
   }
 
@@ -164,6 +231,9 @@ export function createTokens(ctx) {
     /** request answers the planner's need for a token (start, AuthenticationRequired); see requestToken. */
     request: requestToken,
 
+    /** prefetch calls getToken() before Ready, so its answer is ready when Ready arrives; see prefetch. */
+    prefetch,
+
     /** expired answers a TokenExpired: the next token posted is its answer. */
     expired() {
       refreshWanted = true;
@@ -173,6 +243,7 @@ export function createTokens(ctx) {
     /** reloaded answers a second Ready: the planner page reloaded and holds no token any more. */
     reloaded() {
       sentKind = null;
+      dropEarly();
       requestToken();
     },
 
@@ -200,6 +271,7 @@ export function createTokens(ctx) {
       clock.clear(retryTimer);
       retryTimer = null;
       failures = 0;
+      dropEarly();
       return generation;
     },
 
@@ -233,11 +305,12 @@ export function createTokens(ctx) {
 
     afterExplicitFailure,
 
-    /** stop clears the retry backoff and forgets the call in flight (destroy()). */
+    /** stop clears the retry backoff and forgets the call in flight and any token kept for Ready (destroy(), a failed handshake). */
     stop() {
       clock.clear(retryTimer);
       retryTimer = null;
       flight = null;
+      dropEarly();
     },
   };
 }

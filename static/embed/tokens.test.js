@@ -6,11 +6,93 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EARLY_TOKEN_MAX_AGE_MS } from './tokens.js';
 import {
-  LE_TOKEN, LE_TOKEN_2, USER_TOKEN, READY, setup, readyAnonymous, readyUser,
+  LE_TOKEN, LE_TOKEN_2, USER_TOKEN, PLANNER, READY, setup, readyAnonymous, readyUser,
 } from './fakes.test.js';
 
 // ---- through createPlanner ----
+
+test('the token asked for at mount is posted the moment Ready arrives', async () => {
+  const env = setup({ handshakeTimeoutMs: 2 * EARLY_TOKEN_MAX_AGE_MS });
+  assert.equal(env.tokens.calls, 1, 'getToken is called while the planner page loads');
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.equal(env.posts.length, 0);
+  await env.clock.advance(EARLY_TOKEN_MAX_AGE_MS - 1);
+  await env.fromPlanner(READY);
+  assert.deepEqual(env.posts, [{ msg: { event: 'Authentication', content: { token: LE_TOKEN } }, targetOrigin: PLANNER }]);
+  assert.equal(env.tokens.calls, 1);
+  assert.equal(env.clock.pending, 0, 'no timer left');
+});
+
+test('Ready while the mount\'s getToken is pending: that one call answers it', async () => {
+  const env = setup();
+  await env.fromPlanner(READY);
+  assert.equal(env.tokens.calls, 1);
+  await env.tokens.answer(USER_TOKEN, 'user');
+  assert.deepEqual(env.sent, ['Login']);
+});
+
+test('a token fetched before Ready but kept too long is dropped; Ready fetches a fresh one', async () => {
+  const env = setup({ handshakeTimeoutMs: 2 * EARLY_TOKEN_MAX_AGE_MS });
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  await env.clock.advance(EARLY_TOKEN_MAX_AGE_MS);
+  await env.fromPlanner(READY);
+  assert.equal(env.posts.length, 0, 'the old token is not posted');
+  assert.equal(env.tokens.calls, 2);
+  await env.tokens.answer(LE_TOKEN_2, 'legal-entity');
+  assert.deepEqual(env.posts.map((p) => p.msg), [{ event: 'Authentication', content: { token: LE_TOKEN_2 } }]);
+});
+
+test('a token fetched before Ready is kept at most half the life its expiresAt leaves', async () => {
+  const env = setup();
+  await env.tokens.answer(LE_TOKEN, 'legal-entity', 10_000);
+  await env.clock.advance(5000);
+  await env.fromPlanner(READY);
+  assert.equal(env.tokens.calls, 2, 'past half its life: a fresh token');
+  await env.tokens.answer(LE_TOKEN_2, 'legal-entity');
+  assert.deepEqual(env.sent, ['Authentication']);
+  assert.equal(env.posts[0].msg.content.token, LE_TOKEN_2);
+
+  // An answer already expired (or a host clock far ahead) is not kept at all.
+  const late = setup();
+  await late.tokens.answer(LE_TOKEN, 'legal-entity', -1000);
+  await late.fromPlanner(READY);
+  assert.equal(late.tokens.calls, 2);
+  assert.equal(late.posts.length, 0);
+});
+
+test('getToken failing before Ready is reported and retried with backoff; Ready waits for the retry', async () => {
+  const env = setup();
+  await env.tokens.fail('BFF down');
+  assert.deepEqual(env.errors.map((e) => e.code), ['token_unavailable']);
+  assert.match(env.errors[0].message, /BFF down; retrying in 1 s/);
+  await env.fromPlanner(READY);
+  assert.equal(env.tokens.calls, 1, 'Ready does not cut the backoff short');
+  await env.clock.advance(1000);
+  assert.equal(env.tokens.calls, 2);
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.deepEqual(env.sent, ['Authentication']);
+});
+
+test('a handshake that times out stops the token retries; a late Ready fetches a token', async () => {
+  const env = setup({ handshakeTimeoutMs: 5000 });
+  env.planner.ready.catch(() => {});
+  await env.tokens.fail('BFF down');
+  await env.clock.advance(1000);
+  await env.tokens.fail('BFF down');
+  await env.clock.advance(2000);
+  await env.tokens.fail('BFF down'); // the next retry would be at 7 s
+  await env.clock.advance(2000);
+  assert.deepEqual(env.errors.map((e) => e.code), [...Array(3).fill('token_unavailable'), 'handshake_timeout']);
+  assert.equal(env.clock.pending, 0, 'no retry is left running');
+  await env.clock.advance(60_000);
+  assert.equal(env.tokens.calls, 3);
+  await env.fromPlanner(READY);
+  assert.equal(env.tokens.calls, 4);
+  await env.tokens.answer(LE_TOKEN, 'legal-entity');
+  assert.deepEqual(env.sent, ['Authentication']);
+});
 
 test('getToken failing at start emits token_unavailable and retries with capped backoff', async () => {
   const env = setup();

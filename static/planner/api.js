@@ -166,13 +166,42 @@ export function tokenInfoFromMe(token, me, receivedAt) {
   return info;
 }
 
+/**
+ * withToken is a stand-in for the gate that sends every call with one fixed
+ * token and no hold, retry or refresh: for reads made in parallel with the
+ * token's own check (GET /v1/me), whose answers are kept only if the check
+ * accepts the token. Same origin and headers as verifyToken.
+ * @param {FetchLike} fetchFn
+ * @param {string} apiBase "" for the planner's own origin
+ * @param {string} token
+ * @returns {Pick<TokenGate, 'request'>}
+ */
+export function withToken(fetchFn, apiBase, token) {
+  return {
+    async request({ method = 'GET', path }) {
+      const res = await fetchFn(apiBase.replace(/\/+$/, '') + path, {
+        method,
+        headers: { Accept: 'application/json', Authorization: `Bearer ${token}` },
+      });
+      const text = await res.text();
+      let body = null;
+      try {
+        body = text === '' ? null : JSON.parse(text);
+      } catch {
+        body = null;
+      }
+      return { status: res.status, headers: res.headers, body };
+    },
+  };
+}
+
 /** @param {string | number} v */
 const seg = (v) => encodeURIComponent(String(v));
 
 /**
  * createApi returns the planner API's calls; each resolves with the decoded
  * body or rejects with ApiError (HTTP) or GateError (no usable token, network).
- * @param {TokenGate} gate
+ * @param {Pick<TokenGate, 'request'>} gate the token gate, or withToken's stand-in
  */
 export function createApi(gate) {
   return {

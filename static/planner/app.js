@@ -15,7 +15,7 @@ import { createBridge as defaultCreateBridge } from './bridge.js';
 import { systemClock } from './clock.js';
 import { safely as logSafely } from './log.js';
 import { createTokenGate as defaultCreateGate } from './token-gate.js';
-import { createApi } from './api.js';
+import { createApi, withToken } from './api.js';
 import { t } from './i18n.js';
 import { canonicalLocale } from './format.js';
 import { createStatus } from './status.js';
@@ -265,8 +265,12 @@ export function createApp({
     authRequiredAfterMs,
     clearUserData: () => projects.clear(),
     identityChanged: () => host.notifyIdentity(),
-    accepted: ({ identity, first, changed }) => {
-      if (first || catalog.status === 'error') void catalog.load();
+    // The catalog travels with the first token's check (GET /v1/me); its
+    // answer is shown only if that token is accepted.
+    prefetch: (token) => catalog.prefetch(createApi(withToken(fetchFn, apiBase, token))),
+    accepted: ({ identity, first, changed, early }) => {
+      if (first && early) void catalog.loadPrefetched(/** @type {import('./catalog.js').Prefetched} */ (early));
+      else if (first || catalog.status === 'error') void catalog.load();
       if (identity.kind === 'user' && (changed || projects.idle())) void projects.load({ reopen: true });
       else projects.render();
     },

@@ -91,6 +91,12 @@ export function rankProducts(products, q) {
 }
 
 /**
+ * Prefetched is the first page read ahead of load() (Catalog.prefetch).
+ * @typedef {{query: string, answer: Promise<[Category[], ProductPage] | null>}} Prefetched
+ * @typedef {import('./api.js').ProductPage} ProductPage
+ */
+
+/**
  * createCatalog holds the catalog pane; nothing is read before load().
  * @param {CatalogContext} ctx
  */
@@ -119,14 +125,36 @@ export function createCatalog({ api, view, settings, status, safely, isDestroyed
     return query;
   }
 
-  /** load (re)reads the categories and the first page of products. */
-  async function load() {
+  /**
+   * prefetch reads what load() reads, through another Api (a token still
+   * being checked, api.js withToken), so the catalog travels in parallel with
+   * that check. It never touches the pane: load(prefetched) uses the answer.
+   * A failed read resolves null, and load() then reads through the gate.
+   * @param {Api} withToken
+   * @returns {Prefetched}
+   */
+  function prefetch(withToken) {
+    const query = catalogQuery();
+    /** @type {Promise<[Category[], ProductPage] | null>} */
+    const answer = Promise.all([withToken.categories(), withToken.products(query)]).catch(() => null);
+    return { query: JSON.stringify(query), answer };
+  }
+
+  /**
+   * load (re)reads the categories and the first page of products; with
+   * prefetched, it uses that answer instead when it was read for the same
+   * query and did not fail.
+   * @param {Prefetched} [prefetched]
+   */
+  async function load(prefetched) {
     const seq = ++catalog.seq;
     catalog.status = 'loading';
     catalog.loadingMore = false;
     render();
     try {
-      const [categories, page] = await Promise.all([api.categories(), api.products(catalogQuery())]);
+      const early = prefetched && prefetched.query === JSON.stringify(catalogQuery()) ? await prefetched.answer : null;
+      if (seq !== catalog.seq) return;
+      const [categories, page] = early ?? await Promise.all([api.categories(), api.products(catalogQuery())]);
       if (seq !== catalog.seq) return;
       catalog.categories = Array.isArray(categories) ? categories : [];
       catalog.products = Array.isArray(page?.products) ? page.products : [];
@@ -192,7 +220,11 @@ export function createCatalog({ api, view, settings, status, safely, isDestroyed
   }
 
   return {
-    load,
+    /** load (re)reads the categories and the first page of products. */
+    load: () => load(),
+    /** loadPrefetched is load() using a prefetch's answer when it fits; see prefetch. */
+    loadPrefetched: (/** @type {Prefetched} */ prefetched) => load(prefetched),
+    prefetch,
     loadMore,
     render,
 

@@ -30,8 +30,9 @@ import { tokenInfoFromMe, verifyToken } from './api.js';
  */
 
 /**
- * Accepted is what the session tells the rest of the shell after it installed a token.
- * @typedef {{identity: Identity, first: boolean, changed: boolean}} Accepted
+ * Accepted is what the session tells the rest of the shell after it installed
+ * a token; early is what prefetch returned for that token, if it was asked.
+ * @typedef {{identity: Identity, first: boolean, changed: boolean, early?: unknown}} Accepted
  */
 
 /**
@@ -54,6 +55,9 @@ import { tokenInfoFromMe, verifyToken } from './api.js';
  * @property {() => void} clearUserData drops the visitor's projects (a new identity epoch began)
  * @property {() => void} identityChanged tells the editor who is signed in now
  * @property {(accepted: Accepted) => void} accepted reloads what the new token may see
+ * @property {(token: string) => unknown} [prefetch] called with a token before any was accepted, as its
+ *   check starts, to read in parallel with it what the first acceptance will load; the result comes
+ *   back in Accepted.early if that token is accepted first, and is dropped otherwise
  */
 
 /**
@@ -63,7 +67,7 @@ import { tokenInfoFromMe, verifyToken } from './api.js';
  */
 export function createSession({
   config, apiBase, fetch: fetchFn, clock, gate, live, post, status, tr, retailerName, isDestroyed,
-  authRequiredAfterMs, clearUserData, identityChanged, accepted,
+  authRequiredAfterMs, clearUserData, identityChanged, accepted, prefetch,
 }) {
   /** @type {Identity | null} who the last accepted token speaks for; survives expiry, not Logout */
   let current = null;
@@ -110,6 +114,9 @@ export function createSession({
   async function accept(token, via) {
     const seq = ++messageSeq;
     const wanted = expectedKind(via);
+    // Before the first acceptance, what it will load is read with this token
+    // while /v1/me checks it: one round trip instead of two.
+    const early = everAccepted || !prefetch ? undefined : prefetch(token);
     verifying++;
     try {
       const outcome = await check(token, wanted);
@@ -124,7 +131,7 @@ export function createSession({
         refuse(me.kind, 'superseded', 'A later sign-in or sign-out replaced this token.');
         return;
       }
-      install(token, me, receivedAt, seq);
+      install(token, me, receivedAt, seq, early);
     } finally {
       verifying--;
       if (verifying === 0) {
@@ -192,8 +199,9 @@ export function createSession({
    * @param {Me} me
    * @param {number} receivedAt
    * @param {number} seq
+   * @param {unknown} early what prefetch returned for this token
    */
-  function install(token, me, receivedAt, seq) {
+  function install(token, me, receivedAt, seq, early) {
     if (!gate.setToken(tokenInfoFromMe(token, me, receivedAt))) {
       refuse(me.kind, 'token_expired', 'The token had already expired.');
       return;
@@ -222,7 +230,7 @@ export function createSession({
     post(identity.kind === 'user' ? 'LoginSucceeded' : 'AuthenticationSucceeded', content);
     status.render();
     if (changed) identityChanged();
-    accepted({ identity, first, changed });
+    accepted(first && early !== undefined ? { identity, first, changed, early } : { identity, first, changed });
   }
 
   /** logout drops the token and every trace of the visitor at once. */

@@ -53,11 +53,60 @@ test('tokens of another distribution or of the wrong kind are refused', async (t
       assert.equal(events('AuthenticationSucceeded').length + events('LoginSucceeded').length, 0);
       assert.equal(app.debug.identity, null);
       assert.equal(app.debug.tokenUsable, false);
-      assert.equal(server.count('/v1/catalog'), 0, 'nothing is read with a refused token');
+      // The catalog was asked for with the token while /v1/me checked it;
+      // the token refused, its answer never reaches the screen.
+      assert.equal(state.catalog?.status, 'idle', 'nothing read with a refused token is shown');
+      assert.equal(state.catalog?.products.length, 0);
       assert.notEqual(state.alert, null, 'the refusal is shown');
       assert.equal(state.status, 'Not connected to Home Shop');
     });
   }
+});
+
+test('the first token\'s catalog is asked for in parallel with its check, and shown once /v1/me accepts it', async () => {
+  const { server, send, events, state, clock } = setup();
+  const release = server.hold((path) => path === '/v1/me');
+  const token = server.issue();
+  send('Authentication', { token });
+  await clock.advance(0);
+  assert.deepEqual(server.requests.map((r) => [r.path, r.token]), [
+    ['/v1/catalog/categories', token], ['/v1/catalog/products', token], ['/v1/me', token],
+  ], 'the catalog does not wait for /v1/me');
+  assert.equal(state.catalog?.status, 'idle', 'nothing is shown before the token is accepted');
+  release();
+  await clock.advance(0);
+  assert.equal(events('AuthenticationSucceeded').length, 1);
+  assert.equal(state.catalog?.status, 'ready');
+  assert.deepEqual(state.catalog?.products.map((p) => p.id), ['p1', 'p2']);
+  assert.equal(server.count('/v1/catalog'), 2, 'the prefetched answer is used, not read again');
+
+  // Later tokens are checked first, as before: nothing more is read ahead.
+  send('TokenRefreshed', { token: server.issue() });
+  await clock.advance(0);
+  assert.equal(server.count('/v1/catalog'), 2);
+});
+
+test('a refused first token\'s catalog is dropped; the next token reads it through the gate', async () => {
+  const { server, send, events, state, clock } = setup();
+  send('Authentication', { token: server.issue({ dist: 'd_other' }) });
+  await clock.advance(0);
+  assert.equal(events('AuthenticationFailed').length, 1);
+  assert.equal(state.catalog?.status, 'idle');
+  const good = server.issue();
+  send('Authentication', { token: good });
+  await clock.advance(0);
+  assert.equal(state.catalog?.status, 'ready');
+  assert.deepEqual(server.requests.filter((r) => r.path.startsWith('/v1/catalog')).slice(-2).map((r) => r.token), [good, good]);
+});
+
+test('a prefetched catalog that failed is read again through the gate once the token is accepted', async () => {
+  const { server, send, state, clock } = setup();
+  server.failOnce((path) => path === '/v1/catalog/products');
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  assert.equal(state.catalog?.status, 'ready');
+  assert.deepEqual(state.catalog?.products.map((p) => p.id), ['p1', 'p2']);
+  assert.equal(server.count('/v1/catalog/products'), 2, 'the failed read ahead, then the gate\'s');
 });
 
 test('a refused Login keeps the guest session', async () => {

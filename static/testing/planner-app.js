@@ -34,6 +34,8 @@ export function fakeServer(clock) {
   const projects = new Map();
   /** @type {Array<{match: (path: string, search: string, method: string) => boolean, waiting: Array<() => void>}>} */
   const holds = [];
+  /** @type {Array<(path: string, search: string, method: string) => boolean>} answered 503 once each */
+  const failures = [];
   let nextToken = 0;
   let nextProject = 0;
   const products = Array.from({ length: 3 }, (_, i) => ({
@@ -60,6 +62,11 @@ export function fakeServer(clock) {
     requests.push({ method: init.method, path: u.pathname + u.search, token, ifMatch: init.headers['If-Match'] });
     for (const h of holds) {
       if (h.match(path, u.search, init.method)) await new Promise((resolve) => h.waiting.push(() => resolve(undefined)));
+    }
+    const failing = failures.findIndex((f) => f(path, u.search, init.method));
+    if (failing >= 0) {
+      failures.splice(failing, 1);
+      return error(503, 'unavailable', 'try again');
     }
     const t = tokens.get(token);
     if (!t) return error(401, 'invalid_token', 'the token is not valid');
@@ -158,6 +165,11 @@ export function fakeServer(clock) {
         for (const w of h.waiting.splice(0)) w();
       };
     },
+    /**
+     * failOnce answers the next request that matches 503, once.
+     * @param {(path: string, search: string, method: string) => boolean} match
+     */
+    failOnce(match) { failures.push(match); },
     /** revoke makes the server refuse token from now on. @param {string} token */
     revoke(token) { tokens.delete(token); },
     /** @param {string} prefix */
