@@ -1,5 +1,5 @@
 import type { FrameLocator } from '@playwright/test';
-import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, apiGet, type Demo } from './fixtures';
+import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, apiGet, distributionOf, type Demo } from './fixtures';
 
 // "My projects" (issue: signed-in users get a project list with open,
 // rename, delete with confirmation) and the shell in French.
@@ -133,4 +133,19 @@ test('SetUpSettings {locale: "fr"} turns the status line, the catalog panel and 
   }, demo.plannerURL);
   await expect(frame.getByTestId('status')).toHaveText('Signed in as alice');
   await expect(frame.locator('#catalog-title')).toHaveText('Catalog');
+});
+
+test('French comes as a chunk of its own: fetched for a French page before its text, never for an English one', async ({ page, demo }) => {
+  const chunks: string[] = [];
+  page.on('request', (r) => { if (/\/static\/planner\/chunk\.[^/]+\.js$/.test(r.url())) chunks.push(r.url()); });
+  const dist = await distributionOf(demo);
+  // Opened as a page of its own, the planner only says where it belongs: in the page's language.
+  await page.goto(`${demo.plannerURL}/planner?d=${encodeURIComponent(dist)}&locale=en`);
+  await expect(page.getByTestId('status')).toHaveText(/^This page is meant to be embedded by /);
+  const english = [...chunks];
+  await page.goto(`${demo.plannerURL}/planner?d=${encodeURIComponent(dist)}&locale=fr`);
+  await expect(page.locator('html')).toHaveAttribute('lang', 'fr');
+  await expect(page.getByTestId('status')).toHaveText(/^Cette page est faite pour être intégrée au site de /);
+  const french = chunks.slice(english.length).filter((u) => !english.includes(u));
+  expect(french, 'the French table, beside what an English page loads').toHaveLength(1);
 });

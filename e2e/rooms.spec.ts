@@ -63,6 +63,13 @@ async function pixels3d(frame: FrameLocator, points: [number, number, number][])
   }, points);
 }
 
+// The shape tools are a chunk of their own, loaded on "Edit room".
+async function openTools(frame: FrameLocator) {
+  await frame.getByTestId('room-tools-open').click();
+  await expect(frame.getByTestId('room-preset')).toBeVisible();
+  await expect(frame.getByTestId('room-tools-open')).toBeHidden();
+}
+
 async function signedIn(page: Page, demo: Demo) {
   await openPlan(page, demo);
   await signIn(page, demo, 'alice');
@@ -70,6 +77,7 @@ async function signedIn(page: Page, demo: Demo) {
   const frame = planner(page);
   await expect(frame.getByTestId('plan-svg')).toBeVisible();
   await expect(frame.getByTestId('room-tools')).toBeVisible();
+  await openTools(frame);
   return frame;
 }
 
@@ -129,6 +137,10 @@ test('an L room with a door and a window: clearance, saved as v2, reopened; 3D s
   await page.reload();
   await waitForEvent(page, 'LoginSucceeded');
   await frame.locator(`[data-testid="project-open"][data-project-id="${projectId}"]`).click();
+  // Drawn at first paint, before any tool is loaded: the L, its door's swing and the warning.
+  await expect(frame.getByTestId('door-swing')).toHaveCount(1);
+  await expect(frame.getByTestId('corner-handle')).toHaveCount(0);
+  await openTools(frame);
   await expect.poll(() => corners(frame)).toEqual([[0, 0], [500, 0], [500, 250], [250, 250], [250, 400], [0, 400]]);
   await expect(frame.getByTestId('opening')).toHaveCount(2);
   await expect(frame.locator('[data-testid="warning"][data-kind="clearance"]')).toHaveCount(1);
@@ -207,4 +219,31 @@ test('a v1 project opens as its rectangle and saves as v2; imperial units in and
   const stored = await read();
   expect(stored.room.polygon).toEqual([{ x: 0, y: 0 }, { x: 350, y: 0 }, { x: 350, y: 310 }, { x: 0, y: 310 }]);
   expect(stored.room.width).toBe(350);
+});
+
+test('the shape tools load on "Edit room", not before; a failed load says so and the next press retries', async ({ page, demo }) => {
+  await openPlan(page, demo);
+  const frame = planner(page);
+  // A polygon room is drawn without them.
+  await expect(frame.getByTestId('room-floor')).toBeVisible();
+  await expect(frame.getByTestId('room-tools-open')).toBeVisible();
+  await expect(frame.getByTestId('room-preset')).toHaveCount(0);
+  await expect(frame.getByTestId('corner-handle')).toHaveCount(0);
+
+  // From here on every chunk request fails: the network drops while the visitor reads.
+  const late: string[] = [];
+  let fail = true;
+  await page.route('**/static/planner/chunk.*.js', (route) => {
+    late.push(route.request().url());
+    return fail ? route.abort('internetdisconnected') : route.continue();
+  });
+  await frame.getByTestId('room-tools-open').click();
+  await expect(frame.getByTestId('room-note')).toContainText('The room tools could not be loaded');
+  await expect(frame.getByTestId('room-tools-open')).toBeEnabled();
+  expect(late.length).toBeGreaterThan(0);
+
+  fail = false;
+  await openTools(frame);
+  expect(await corners(frame)).toHaveLength(4);
+  await expect(frame.getByTestId('room-note')).toHaveText('');
 });

@@ -9,25 +9,33 @@ import (
 )
 
 // TestShellTextMatchesScripts checks that the strings the server paints are
-// the ones static/planner/i18n.js relabels the page with, so the first
-// paint and a later SetUpSettings never disagree.
+// the ones static/planner/i18n.js (English) and i18n-fr.js (French) relabel
+// the page with, so the first paint and a later SetUpSettings never disagree.
 func TestShellTextMatchesScripts(t *testing.T) {
 	t.Parallel()
-	b, err := os.ReadFile("../static/planner/i18n.js")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for key, want := range shellText {
-		// One table line: key: ['English', 'French'],
-		re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(key) + `: \['((?:[^'\\]|\\.)*)', '((?:[^'\\]|\\.)*)'\],$`)
-		m := re.FindStringSubmatch(string(b))
-		if m == nil {
-			t.Errorf("i18n.js has no one-line entry %q", key)
-			continue
+	var tables [2]string
+	for i, name := range []string{"../static/planner/i18n.js", "../static/planner/i18n-fr.js"} {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
 		}
-		unescape := strings.NewReplacer(`\'`, `'`).Replace
-		if got := [2]string{unescape(m[1]), unescape(m[2])}; got != want {
-			t.Errorf("%s = %q in i18n.js, %q in planner.templ", key, got, want)
+		tables[i] = string(b)
+	}
+	unescape := strings.NewReplacer(`\'`, `'`).Replace
+	for key, want := range shellText {
+		// One table line: key: 'text',
+		re := regexp.MustCompile(`(?m)^\s*` + regexp.QuoteMeta(key) + `: '((?:[^'\\]|\\.)*)',$`)
+		var got [2]string
+		for i, src := range tables {
+			m := re.FindStringSubmatch(src)
+			if m == nil {
+				t.Errorf("%s has no one-line entry %q", []string{"i18n.js", "i18n-fr.js"}[i], key)
+				continue
+			}
+			got[i] = unescape(m[1])
+		}
+		if got != want {
+			t.Errorf("%s = %q in i18n.js and i18n-fr.js, %q in planner.templ", key, got, want)
 		}
 	}
 }

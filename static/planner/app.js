@@ -16,7 +16,7 @@ import { systemClock } from './clock.js';
 import { safely as logSafely } from './log.js';
 import { createTokenGate as defaultCreateGate } from './token-gate.js';
 import { createApi, withToken } from './api.js';
-import { t } from './i18n.js';
+import { t, hasLocale, loadLocale } from './i18n.js';
 import { canonicalLocale } from './format.js';
 import { createStatus } from './status.js';
 import { createCatalog } from './catalog.js';
@@ -303,6 +303,7 @@ export function createApp({
     }
   }
 
+  let localeGen = 0; // SetUpSettings {locale} asked so far: the last one wins
   /** @param {{locale?: string, currency?: string, theme?: import('../embed/theme.js').Theme}} next */
   function applySettings(next) {
     if (next.theme) {
@@ -312,7 +313,20 @@ export function createApp({
     }
     if (next.locale !== undefined) {
       const loc = canonicalLocale(next.locale);
-      if (loc) settings.locale = loc;
+      const gen = ++localeGen;
+      if (loc && !hasLocale(loc)) {
+        // Its table first (i18n-fr.js), then the switch: no half-translated
+        // screen. A later locale wins over this one; a failure is said, and
+        // the next SetUpSettings tries again.
+        loadLocale(loc).then(() => {
+          if (gen === localeGen && !destroyed) applySettings({ locale: loc });
+        }, (err) => {
+          logger.warn?.('planner: could not load a locale', { locale: loc, error: String(err) });
+          if (gen === localeGen && !destroyed) view.alert(tr('aLocale', loc, err instanceof Error ? err.message : String(err)));
+        });
+        if (next.currency === undefined) return;
+        next = { currency: next.currency };
+      } else if (loc) settings.locale = loc;
       else logger.warn?.('planner: ignoring an unknown locale', { locale: next.locale });
     }
     if (next.currency !== undefined) settings.currency = next.currency;

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatPrice } from './format.js';
+import { hasLocale, loadLocale } from './i18n.js';
 import { SHOP, fakeEditor, setup } from '../testing/planner-app.js';
 
 test('Ready is posted to the exact allowed origin, never "*"', () => {
@@ -14,7 +15,12 @@ test('SetUpSettings re-renders prices and dates for the new locale', async () =>
   const { server, send, clock, state, app } = setup();
   send('Authentication', { token: server.issue() });
   await clock.advance(0);
+  // French has a table to fetch first (i18n-fr.js): the currency applies at once, the language once it is here.
+  assert.equal(hasLocale('fr'), false);
   send('SetUpSettings', { locale: 'fr-FR', currency: 'EUR' });
+  assert.equal(state.lang, 'en');
+  assert.equal(app.debug.settings.currency, 'EUR');
+  await loadLocale('fr-FR');
   assert.equal(state.catalog?.products[0].price, formatPrice(129900, 'EUR', 'fr-FR'));
   assert.match(state.catalog?.products[0].price ?? '', /^1\s299,00\s€$/);
   assert.equal(state.lang, 'fr-FR');
@@ -62,6 +68,7 @@ test('mountEditor hands the open project to a newly mounted editor and destroys 
 });
 
 test('the shell speaks the locale: status, item counts and alerts follow SetUpSettings; English is unchanged', async () => {
+  await loadLocale('fr'); // as main.js does before starting a French page
   const { server, send, clock, state, app } = setup({ locale: 'fr' });
   assert.equal(state.status, '');
   assert.equal(state.lang, 'fr');

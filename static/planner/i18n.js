@@ -1,141 +1,171 @@
-// i18n.js: the planner's strings in English and French, the editor's and the
-// shell's (status line, catalog, "My projects", alerts; app.js and its parts, view.js).
-// t(locale, key, ...args) replaces {0}, {1}, ... with args; an unknown
-// language falls back to English. templates/planner.templ paints the first
-// few shell strings on the server; templates/planner_test.go checks they are
-// the ones here.
+// i18n.js: the planner's strings, the editor's and the shell's (status line,
+// catalog, "My projects", alerts; app.js and its parts, view.js), in English
+// here and in French in i18n-fr.js, a chunk loadLocale fetches only for a
+// French page (most visitors never need it). t(locale, key, ...args)
+// replaces {0}, {1}, ... with args; an unknown language, or one whose table
+// is not loaded, falls back to English. templates/planner.templ paints the
+// first few shell strings on the server; templates/planner_test.go checks
+// they are the ones here and in i18n-fr.js.
 
-/** STRINGS maps each key to its English and French text. @type {Record<string, [string, string]>} */
+/** STRINGS maps each key to its English text. @type {Record<string, string>} */
 export const STRINGS = {
-  untitled: ['Untitled room', 'Pièce sans nom'],
-  rename: ['Rename', 'Renommer'],
-  name: ['Project name', 'Nom du projet'],
-  del: ['Delete', 'Supprimer'],
-  delAsk: ['Delete “{0}”? This cannot be undone.', 'Supprimer « {0} » ? C’est définitif.'],
-  cancel: ['Cancel', 'Annuler'],
-  save: ['Save', 'Enregistrer'],
-  newProject: ['New project', 'Nouveau projet'],
-  create: ['Create', 'Créer'],
-  newHint: ['Name (optional)', 'Nom (facultatif)'],
-  roomN: ['Room {0}', 'Pièce {0}'],
-  giveName: ['Give the project a name.', 'Donnez un nom au projet.'],
-  st_new: ['Not saved yet', 'Pas encore enregistré'],
-  st_dirty: ['Unsaved changes', 'Modifications non enregistrées'],
-  st_saving: ['Saving…', 'Enregistrement…'],
-  st_saved: ['Saved', 'Enregistré'],
-  st_error: ['Not saved: {0}', 'Non enregistré : {0}'],
-  st_login: ['Not saved: sign in on the site to save', 'Non enregistré : connectez-vous sur le site'],
-  st_conflict: ['Not saved: changed in another tab', 'Non enregistré : modifié dans un autre onglet'],
-  conflict: ['This project was changed in another tab or device since you opened it.', 'Ce projet a été modifié dans un autre onglet ou appareil depuis son ouverture.'],
-  gone: ['This project was deleted in another tab or device.', 'Ce projet a été supprimé dans un autre onglet ou appareil.'],
-  reload: ['Load their version', 'Charger leur version'],
-  overwrite: ['Keep mine (overwrite)', 'Garder la mienne (écraser)'],
-  leaveAsk: ['Your changes to “{0}” are not saved. {1}', 'Vos modifications de « {0} » ne sont pas enregistrées. {1}'],
-  discard: ['Discard my changes', 'Abandonner mes modifications'],
-  stay: ['Stay here', 'Rester ici'],
-  room: ['Room', 'Pièce'],
-  width: ['Width', 'Largeur'],
-  depth: ['Depth', 'Profondeur'],
-  cm: ['cm', 'cm'],
-  undo: ['Undo', 'Annuler'],
-  redo: ['Redo', 'Rétablir'],
-  rotate: ['Rotate 90°', 'Pivoter de 90°'],
-  dup: ['Duplicate', 'Dupliquer'],
-  remove: ['Remove', 'Retirer'],
-  zoomIn: ['Zoom in', 'Zoom avant'],
-  zoomOut: ['Zoom out', 'Zoom arrière'],
-  fit: ['Fit', 'Ajuster'],
-  plan: ['Room plan. Drag items to move them; arrow keys nudge, R rotates, Delete removes.', 'Plan de la pièce. Glissez les éléments ; flèches : déplacer, R : pivoter, Suppr : retirer.'],
-  empty: ['Add products from the catalog: click one, or drag it onto the plan.', 'Ajoutez des produits du catalogue : cliquez dessus ou glissez-les sur le plan.'],
-  warnings: ['Warnings', 'Avertissements'],
-  wOverlap: ['{0} overlaps {1}', '{0} chevauche {1}'],
-  wOutside: ['{0} is outside the room', '{0} dépasse de la pièce'],
-  wUnknown: ['{0} is no longer in the catalog', '{0} n’est plus au catalogue'],
-  wMore: ['…and {0} more', '…et {0} de plus'],
-  unknownProduct: ['Unknown product', 'Produit inconnu'],
-  loadingProduct: ['Loading…', 'Chargement…'],
-  pricesLoading: ['{0} item(s) still loading; their prices follow.', '{0} élément(s) en cours de chargement ; leurs prix suivront.'],
-  summary: ['Summary', 'Récapitulatif'],
-  product: ['Product', 'Produit'],
-  qty: ['Qty', 'Qté'],
-  unit: ['Unit price', 'Prix unitaire'],
-  each: ['{0} each', '{0} l’unité'],
-  zoom: ['Zoom', 'Zoom'],
-  total: ['Total', 'Total'],
-  noItems: ['No products on the plan yet.', 'Aucun produit sur le plan.'],
-  unpriced: ['{0} item(s) cannot be priced (not in the catalog).', '{0} élément(s) sans prix (hors catalogue).'],
-  basket: ['Add all to basket', 'Tout ajouter au panier'],
-  basketSent: ['Sent to the basket.', 'Envoyé au panier.'],
-  full: ['A plan holds at most 500 items.', 'Un plan contient au plus 500 éléments.'],
-  loadFailed: ['The project could not be loaded: {0}', 'Le projet n’a pas pu être chargé : {0}'],
-  addTo: ['Add {0} to the plan', 'Ajouter {0} au plan'],
-  itemSpoken: ['{0}, {1} by {2} cm, {3} cm from the left wall, {4} cm from the back wall', '{0}, {1} sur {2} cm, à {3} cm du mur de gauche, à {4} cm du mur du fond'],
-  scale: ['1 m', '1 m'],
-
-  // ---- the shell (app.js and its parts, view.js, main.js, planner.templ) ----
-  appTitle: ['Room planner', 'Planificateur de pièce'],
-  editorLabel: ['Room editor', 'Éditeur de pièce'],
-  dismiss: ['Dismiss', 'Fermer'],
-  stWaiting: ['Waiting for the site to renew your session…', 'En attente du renouvellement de votre session par le site…'],
-  stUser: ['Signed in as {0}', 'Connecté en tant que {0}'],
-  stGuest: ['Browsing as guest', 'Navigation en tant qu’invité'],
-  stSignedOut: ['Signed out', 'Déconnecté'],
-  stNotConnected: ['Not connected to {0}', 'Non connecté à {0}'],
-  stAuthWait: ['Waiting for {0} to connect the planner…', 'En attente de la connexion du planificateur par {0}…'],
-  stConnecting: ['Connecting to {0}…', 'Connexion à {0}…'],
-  theShop: ['the shop', 'la boutique'],
-  thisShop: ['this shop', 'cette boutique'],
-  noConfig: ['The planner could not start: its configuration is missing.', 'Le planificateur n’a pas pu démarrer : sa configuration manque.'],
-  notEmbedded: ['This page is meant to be embedded by {0}\'s website', 'Cette page est faite pour être intégrée au site de {0}'],
-  notSetUp: ['The planner is not set up for {0}\'s website yet.', 'Le planificateur n’est pas encore configuré pour le site de {0}.'],
-  catalog: ['Catalog', 'Catalogue'],
-  category: ['Category', 'Catégorie'],
-  allProducts: ['All products', 'Tous les produits'],
-  refresh: ['Refresh', 'Actualiser'],
-  search: ['Search', 'Rechercher'],
-  searchLabel: ['Search the catalog', 'Rechercher dans le catalogue'],
-  loadMore: ['Load more', 'Voir plus'],
-  loadingMore: ['Loading…', 'Chargement…'],
-  catIdle: ['The catalog appears once the planner is connected.', 'Le catalogue s’affiche dès que le planificateur est connecté.'],
-  catLoading: ['Loading the catalog…', 'Chargement du catalogue…'],
-  catError: ['The catalog could not be loaded. Try Refresh.', 'Le catalogue n’a pas pu être chargé. Essayez Actualiser.'],
-  catEmpty: ['This catalog has no products yet.', 'Ce catalogue n’a pas encore de produits.'],
-  catEmptyCategory: ['No products in this category yet.', 'Aucun produit dans cette catégorie pour l’instant.'],
-  catNoMatch: ['No products match “{0}”.', 'Aucun produit ne correspond à « {0} ».'],
-  myProjects: ['My projects', 'Mes projets'],
-  close: ['Close', 'Fermer'],
-  panels: ['Panels', 'Panneaux'],
-  summaryProjects: ['Summary & projects', 'Récapitulatif et projets'],
-  railHide: ['Fold the catalog', 'Replier le catalogue'],
-  railShow: ['Show the catalog', 'Afficher le catalogue'],
-  tools: ['Plan tools', 'Outils du plan'],
-  projectsHint: ['Sign in on the site to keep your designs.', 'Connectez-vous sur le site pour garder vos créations.'],
-  projectsLoading: ['Loading your projects…', 'Chargement de vos projets…'],
-  projectsNone: ['No saved projects yet.', 'Aucun projet enregistré pour l’instant.'],
-  items0: ['No items', 'Aucun élément'],
-  items1: ['1 item', '1 élément'],
-  itemsN: ['{0} items', '{0} éléments'],
-  updated: [' · Updated ', ' · Modifié le '],
-  renameOf: ['Rename “{0}”', 'Renommer « {0} »'],
-  deleteOf: ['Delete “{0}”', 'Supprimer « {0} »'],
-  nameFor: ['New name for “{0}”', 'Nouveau nom pour « {0} »'],
-  aSession: ['Your session could not be verified. Please reload the page or sign in again.', 'Votre session n’a pas pu être vérifiée. Rechargez la page ou reconnectez-vous.'],
-  aLogin: ['Signing in to the planner failed: {0}', 'La connexion au planificateur a échoué : {0}'],
-  aConnect: ['The planner could not connect to {0}: {1}', 'Le planificateur n’a pas pu se connecter à {0} : {1}'],
-  aOpenSignIn: ['Sign in on the site to open your saved projects.', 'Connectez-vous sur le site pour ouvrir vos projets enregistrés.'],
-  aEditorFailed: ['The editor could not open this project.', 'L’éditeur n’a pas pu ouvrir ce projet.'],
-  aSaveSignIn: ['Sign in on the site to save your project.', 'Connectez-vous sur le site pour enregistrer votre projet.'],
-  aNameLength: ['A project name is 1 to {0} characters.', 'Un nom de projet compte de 1 à {0} caractères.'],
-  aDeletedThere: ['This project was deleted in another tab or on another device.', 'Ce projet a été supprimé dans un autre onglet ou sur un autre appareil.'],
-  aChangedKept: ['This project was changed in another tab or on another device. Your unsaved changes are kept here; saving them will report a conflict.',
-    'Ce projet a été modifié dans un autre onglet ou sur un autre appareil. Vos modifications non enregistrées restent ici ; les enregistrer signalera un conflit.'],
-  aDeletedKept: ['This project was deleted in another tab or on another device. Your unsaved changes are kept here.',
-    'Ce projet a été supprimé dans un autre onglet ou sur un autre appareil. Vos modifications non enregistrées restent ici.'],
-  aListConflict: ['“{0}” was changed in another tab or on another device, so nothing was done. The list is up to date now: try again.',
-    '« {0} » a été modifié dans un autre onglet ou sur un autre appareil : rien n’a été fait. La liste est à jour : réessayez.'],
-  aListGone: ['“{0}” no longer exists: it was deleted in another tab or on another device.', '« {0} » n’existe plus : il a été supprimé dans un autre onglet ou sur un autre appareil.'],
-  aOpenDeleted: ['“{0}” was deleted; the editor shows a new, untitled room.', '« {0} » a été supprimé ; l’éditeur montre une nouvelle pièce sans nom.'],
+  untitled: 'Untitled room',
+  rename: 'Rename',
+  name: 'Project name',
+  del: 'Delete',
+  delAsk: 'Delete “{0}”? This cannot be undone.',
+  cancel: 'Cancel',
+  save: 'Save',
+  newProject: 'New project',
+  create: 'Create',
+  newHint: 'Name (optional)',
+  roomN: 'Room {0}',
+  giveName: 'Give the project a name.',
+  st_new: 'Not saved yet',
+  st_dirty: 'Unsaved changes',
+  st_saving: 'Saving…',
+  st_saved: 'Saved',
+  st_error: 'Not saved: {0}',
+  st_login: 'Not saved: sign in on the site to save',
+  st_conflict: 'Not saved: changed in another tab',
+  conflict: 'This project was changed in another tab or device since you opened it.',
+  gone: 'This project was deleted in another tab or device.',
+  reload: 'Load their version',
+  overwrite: 'Keep mine (overwrite)',
+  leaveAsk: 'Your changes to “{0}” are not saved. {1}',
+  discard: 'Discard my changes',
+  stay: 'Stay here',
+  room: 'Room',
+  width: 'Width',
+  depth: 'Depth',
+  cm: 'cm',
+  undo: 'Undo',
+  redo: 'Redo',
+  rotate: 'Rotate 90°',
+  dup: 'Duplicate',
+  remove: 'Remove',
+  zoomIn: 'Zoom in',
+  zoomOut: 'Zoom out',
+  fit: 'Fit',
+  plan: 'Room plan. Drag items to move them; arrow keys nudge, R rotates, Delete removes.',
+  empty: 'Add products from the catalog: click one, or drag it onto the plan.',
+  warnings: 'Warnings',
+  wOverlap: '{0} overlaps {1}',
+  wOutside: '{0} is outside the room',
+  wUnknown: '{0} is no longer in the catalog',
+  wMore: '…and {0} more',
+  unknownProduct: 'Unknown product',
+  loadingProduct: 'Loading…',
+  pricesLoading: '{0} item(s) still loading; their prices follow.',
+  summary: 'Summary',
+  product: 'Product',
+  qty: 'Qty',
+  unit: 'Unit price',
+  each: '{0} each',
+  zoom: 'Zoom',
+  total: 'Total',
+  noItems: 'No products on the plan yet.',
+  unpriced: '{0} item(s) cannot be priced (not in the catalog).',
+  basket: 'Add all to basket',
+  basketSent: 'Sent to the basket.',
+  full: 'A plan holds at most 500 items.',
+  loadFailed: 'The project could not be loaded: {0}',
+  addTo: 'Add {0} to the plan',
+  itemSpoken: '{0}, {1} by {2} cm, {3} cm from the left wall, {4} cm from the back wall',
+  scale: '1 m',
+  appTitle: 'Room planner',
+  editorLabel: 'Room editor',
+  dismiss: 'Dismiss',
+  stWaiting: 'Waiting for the site to renew your session…',
+  stUser: 'Signed in as {0}',
+  stGuest: 'Browsing as guest',
+  stSignedOut: 'Signed out',
+  stNotConnected: 'Not connected to {0}',
+  stAuthWait: 'Waiting for {0} to connect the planner…',
+  stConnecting: 'Connecting to {0}…',
+  theShop: 'the shop',
+  thisShop: 'this shop',
+  noConfig: 'The planner could not start: its configuration is missing.',
+  notEmbedded: 'This page is meant to be embedded by {0}\'s website',
+  notSetUp: 'The planner is not set up for {0}\'s website yet.',
+  catalog: 'Catalog',
+  category: 'Category',
+  allProducts: 'All products',
+  refresh: 'Refresh',
+  search: 'Search',
+  searchLabel: 'Search the catalog',
+  loadMore: 'Load more',
+  loadingMore: 'Loading…',
+  catIdle: 'The catalog appears once the planner is connected.',
+  catLoading: 'Loading the catalog…',
+  catError: 'The catalog could not be loaded. Try Refresh.',
+  catEmpty: 'This catalog has no products yet.',
+  catEmptyCategory: 'No products in this category yet.',
+  catNoMatch: 'No products match “{0}”.',
+  myProjects: 'My projects',
+  close: 'Close',
+  panels: 'Panels',
+  summaryProjects: 'Summary & projects',
+  railHide: 'Fold the catalog',
+  railShow: 'Show the catalog',
+  tools: 'Plan tools',
+  projectsHint: 'Sign in on the site to keep your designs.',
+  projectsLoading: 'Loading your projects…',
+  projectsNone: 'No saved projects yet.',
+  items0: 'No items',
+  items1: '1 item',
+  itemsN: '{0} items',
+  updated: ' · Updated ',
+  renameOf: 'Rename “{0}”',
+  deleteOf: 'Delete “{0}”',
+  nameFor: 'New name for “{0}”',
+  aSession: 'Your session could not be verified. Please reload the page or sign in again.',
+  aLogin: 'Signing in to the planner failed: {0}',
+  aConnect: 'The planner could not connect to {0}: {1}',
+  aOpenSignIn: 'Sign in on the site to open your saved projects.',
+  aEditorFailed: 'The editor could not open this project.',
+  aSaveSignIn: 'Sign in on the site to save your project.',
+  aNameLength: 'A project name is 1 to {0} characters.',
+  aDeletedThere: 'This project was deleted in another tab or on another device.',
+  aChangedKept: 'This project was changed in another tab or on another device. Your unsaved changes are kept here; saving them will report a conflict.',
+  aDeletedKept: 'This project was deleted in another tab or on another device. Your unsaved changes are kept here.',
+  aListConflict: '“{0}” was changed in another tab or on another device, so nothing was done. The list is up to date now: try again.',
+  aListGone: '“{0}” no longer exists: it was deleted in another tab or on another device.',
+  aOpenDeleted: '“{0}” was deleted; the editor shows a new, untitled room.',
+  aLocale: 'The text in {0} could not be loaded, so the planner speaks English: {1}',
 };
+
+/** @type {Record<string, Record<string, string>>} the tables loaded so far, by language */
+const loaded = {};
+/** @type {Record<string, () => Promise<Record<string, string>>>} the languages with a table to load */
+const tables = { fr: () => import('./i18n-fr.js').then((m) => m.FR) };
+/** @type {Record<string, Promise<void>>} loads in flight */
+const inFlight = {};
+
+/** @param {string} locale */
+const langOf = (locale) => locale.toLowerCase().split('-')[0];
+
+/**
+ * hasLocale says whether t can speak locale now: English, a language with
+ * no table (English too), or a table already loaded.
+ * @param {string} locale
+ */
+export function hasLocale(locale) {
+  const lang = langOf(locale);
+  return !(lang in tables) || lang in loaded;
+}
+
+/**
+ * loadLocale fetches locale's table once. It rejects when the table could
+ * not be fetched; the next call tries again.
+ * @param {string} locale
+ * @returns {Promise<void>}
+ */
+export function loadLocale(locale) {
+  const lang = langOf(locale);
+  if (hasLocale(lang)) return Promise.resolve();
+  return (inFlight[lang] ??= tables[lang]().then((tab) => { loaded[lang] = tab; }).finally(() => { delete inFlight[lang]; }));
+}
 
 /**
  * t is the string key in locale's language.
@@ -144,8 +174,8 @@ export const STRINGS = {
  * @param {...(string | number)} args
  */
 export function t(locale, key, ...args) {
-  const pair = STRINGS[key];
-  if (!pair) return key;
-  const s = pair[locale.toLowerCase().startsWith('fr') ? 1 : 0];
+  const en = STRINGS[key];
+  if (en === undefined) return key;
+  const s = loaded[langOf(locale)]?.[key] ?? en;
   return s.replace(/\{(\d)\}/g, (_, i) => String(args[Number(i)] ?? ''));
 }

@@ -1,16 +1,30 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STRINGS, t } from './i18n.js';
+import { STRINGS, t, hasLocale, loadLocale } from './i18n.js';
+import { FR } from './i18n-fr.js';
 
 test('every string has English and French with the same placeholders', () => {
-  for (const [key, [en, fr]] of Object.entries(STRINGS)) {
+  assert.deepEqual(Object.keys(FR).sort(), Object.keys(STRINGS).sort());
+  for (const [key, en] of Object.entries(STRINGS)) {
+    const fr = FR[key];
     assert.ok(en && fr, key);
     const marks = (/** @type {string} */ s) => (s.match(/\{\d\}/g) ?? []).sort().join();
     assert.equal(marks(fr), marks(en), key);
   }
 });
 
-test('t picks the language, fills placeholders and falls back to English', () => {
+test('French speaks once its table is loaded; before, and in other languages, English', async () => {
+  assert.equal(hasLocale('fr-FR'), false);
+  assert.equal(t('fr-FR', 'save'), 'Save');
+  const a = loadLocale('fr-FR'), b = loadLocale('fr');
+  assert.equal(a, b, 'one fetch for both');
+  await a;
+  assert.equal(hasLocale('fr'), true);
+  assert.equal(hasLocale('de'), true);
+});
+
+test('t picks the language, fills placeholders and falls back to English', async () => {
+  await loadLocale('fr');
   assert.equal(t('fr-FR', 'save'), 'Enregistrer');
   assert.equal(t('de', 'save'), 'Save');
   assert.equal(t('en', 'wOverlap', 'Sofa', 'Table'), 'Sofa overlaps Table');
@@ -32,7 +46,8 @@ test('every key the shell and the editor ask for is in the table', async () => {
   assert.ok(total > 100, `${total} keys found in ${files.length} files`);
 });
 
-test('the shell\'s English is what the host-facing specs match', () => {
+test('the shell\'s English is what the host-facing specs match', async () => {
+  await loadLocale('fr');
   assert.equal(t('en', 'stUser', 'alice'), 'Signed in as alice');
   assert.equal(t('en', 'stGuest'), 'Browsing as guest');
   assert.equal(t('en', 'stWaiting'), 'Waiting for the site to renew your session…');

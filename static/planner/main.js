@@ -6,7 +6,7 @@ import { createApp } from './app.js';
 import { createDomView } from './view.js';
 import { createRoomEditor } from './editor/editor.js';
 import { attachCatalog } from './editor/catalog-dnd.js';
-import { t } from './i18n.js';
+import { t, hasLocale, loadLocale } from './i18n.js';
 import { byId } from './dom.js';
 
 /**
@@ -19,11 +19,23 @@ const consoleLogger = {
   warn: (msg, data) => console.warn(msg, data ?? ''),
 };
 
-start();
+boot();
 
-function start() {
-  const status = byId('status');
+// boot fetches the page's language first when it has a table of its own
+// (French): the server painted the shell in it, so no English may flash.
+function boot() {
   const config = readConfig();
+  const locale = config?.locale || document.documentElement.lang || 'en';
+  if (hasLocale(locale)) start(config, null);
+  else loadLocale(locale).then(() => start(config, null), (err) => start(config, err));
+}
+
+/**
+ * @param {PlannerConfig | null} config
+ * @param {unknown} localeErr why the page's language could not be loaded (it speaks English then, and says so)
+ */
+function start(config, localeErr) {
+  const status = byId('status');
   if (!config) {
     status.textContent = t(document.documentElement.lang || 'en', 'noConfig');
     return;
@@ -60,6 +72,10 @@ function start() {
     status.textContent = t(config.locale, 'notSetUp', config.retailerName || t(config.locale, 'thisShop'));
     view.alert(err instanceof Error ? err.message : String(err));
     return;
+  }
+  if (localeErr) {
+    console.warn('planner: could not load the page\'s language', localeErr);
+    view.alert(t(config.locale, 'aLocale', config.locale, localeErr instanceof Error ? localeErr.message : String(localeErr)));
   }
   /** @type {import('./editor/editor.js').RoomEditor | null} */
   let editor = null;

@@ -24,9 +24,9 @@ import (
 	"github.com/roomplanner/planner/web/live"
 	"github.com/roomplanner/planner/web/metrics"
 	"github.com/roomplanner/planner/web/postgres"
-	"github.com/roomplanner/planner/web/sqlite"
 	"github.com/roomplanner/planner/web/retailermetrics"
 	"github.com/roomplanner/planner/web/retailerops"
+	"github.com/roomplanner/planner/web/sqlite"
 	"github.com/roomplanner/planner/web/token"
 	"golang.org/x/time/rate"
 )

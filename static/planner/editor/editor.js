@@ -2,7 +2,8 @@
 // It keeps the state (model.js Docs on an undo stack, the selection, whose
 // design it is) and the actions on it, and hands the drawing to its parts:
 // plan-view.js (the SVG plan, zoom and pan), pointer.js (pointers, wheel,
-// keys, drag), panels.js (head, questions, warnings, summary), products.js
+// keys, drag), panels.js (head, questions, warnings, summary), rooms.js (the
+// room's shape, its tools loaded on demand), products.js
 // (the product cache) and saver.js (when to save). Every timer runs on
 // ctx.clock.
 
@@ -12,7 +13,7 @@ import { createProducts } from './products.js';
 import { createPlanView } from './plan-view.js';
 import { createPointer } from './pointer.js';
 import { createPanels } from './panels.js';
-import { createRoomTools } from './room-tools.js';
+import { createRooms } from './rooms.js';
 import { t } from '../i18n.js';
 import { systemClock } from '../clock.js';
 
@@ -53,7 +54,7 @@ export function createRoomEditor(ctx) {
   let leaving = null;
   let signedIn = ctx.identity()?.kind === 'user';
 
-  /** @type {Doc | null} a room shape being dragged (room-tools.js) */
+  /** @type {Doc | null} a room shape being dragged (room-tools.js, through rooms.js) */
   let roomDraft = null;
   const present = () => pointer.draft ?? roomDraft ?? hist.present;
   // Products: the catalog's (ctx.product), else fetched once; null = not in the catalog.
@@ -68,7 +69,7 @@ export function createRoomEditor(ctx) {
   const { lookup } = products;
   const panels = createPanels({ tr, lookup, isPending: products.isPending, formatPrice: (minor, currency) => ctx.formatPrice(minor, currency) });
   const plan = createPlanView({ tr, lookup, isPending: products.isPending, room: () => hist.present.room });
-  const rooms = createRoomTools({
+  const rooms = createRooms({
     locale: L, doc: () => hist.present, lookup, plan,
     draft: (d) => { roomDraft = d; render(); },
     commit: (d) => commitDoc(d),
