@@ -34,6 +34,25 @@ export class Browser {
     this.csrf = '';
     /** @type {string} the user the host site says is signed in; "" for a guest */
     this.user = '';
+    /** @type {Promise<unknown>} the form post under way: one at a time per browser */
+    this.forms = Promise.resolve();
+  }
+
+  /**
+   * serial runs fn after the browser's earlier form posts. Tabs of one
+   * browser share its session and CSRF token, and each sign-in or sign-out
+   * replaces both: two at once would post a token the first one retired
+   * (403) and sign the same user in several times at once, which the host
+   * site's sign-in throttle counts against the account while the password
+   * checks run (429).
+   * @template T
+   * @param {() => Promise<T>} fn
+   * @returns {Promise<T>}
+   */
+  serial(fn) {
+    const run = this.forms.then(fn, fn);
+    this.forms = run.catch(() => {});
+    return run;
   }
 
   /**
@@ -98,10 +117,15 @@ export class Browser {
     this.user = out.user ?? '';
   }
 
-  /** @param {string} username @param {string} password */
-  login(username, password) { return this.form('/login', { username, password }); }
+  /**
+   * login signs the browser in, unless another tab already did for username.
+   * @param {string} username @param {string} password
+   */
+  login(username, password) {
+    return this.serial(async () => { if (this.user !== username) await this.form('/login', { username, password }); });
+  }
 
-  logout() { return this.form('/logout', {}); }
+  logout() { return this.serial(() => this.form('/logout', {})); }
 
   /**
    * token asks the BFF, as the host page's getToken() does.

@@ -87,6 +87,8 @@ export class Ledger {
     this.bffFailures++;
     let st = err && typeof err === 'object' && 'status' in err ? String(err.status) : 'other';
     if (st === '0' && err instanceof Error) st = `0 ${err.message.slice(0, 60)}`;
+    // A HostError's message starts with the path: /bff/token, /login or /logout.
+    else if (err instanceof Error && err.message.startsWith('/')) st = `${st} ${err.message.split(':')[0]}`;
     this.bffFailureStatus[st] = (this.bffFailureStatus[st] ?? 0) + 1;
   }
 

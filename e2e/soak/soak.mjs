@@ -10,6 +10,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -124,6 +125,10 @@ export async function main(argv) {
     }));
   }
   const started = Date.now();
+  // All planners share this process: a late timer or socket read here is
+  // time a call or a held call waits that no server spent.
+  const lag = monitorEventLoopDelay({ resolution: 10 });
+  lag.enable();
   const cpu0 = { host: stack.host.cpuSeconds(), planners: stack.servers.map((s) => s.cpuSeconds()), harness: process.cpuUsage() };
   let running = true;
   for (const p of planners) {
@@ -232,6 +237,10 @@ export async function main(argv) {
   const windows = [];
   const mintRun = (async () => {
     let last = await mints(stack.metricsURL);
+    // The first window holds the host site's start: its start-up check
+    // mints the anonymous token (bff.Check), which may still be under way
+    // when the counters are first read, as after a restart.
+    let starting = 1;
     while (running) {
       const t0 = Date.now();
       await sleep(ttlMs);
@@ -240,7 +249,8 @@ export async function main(argv) {
       const prev = last;
       if (now && prev && running) {
         const d = (/** @type {'le' | 'user'} */ k) => (now[k] >= prev[k] && !restarts ? now[k] - prev[k] : now[k]);
-        windows.push({ le: d('le'), user: d('user'), hostStarts: restarts, ms: Date.now() - t0 });
+        windows.push({ le: d('le'), user: d('user'), hostStarts: restarts + starting, ms: Date.now() - t0 });
+        starting = 0;
       }
       last = now;
     }
@@ -248,6 +258,7 @@ export async function main(argv) {
 
   await sleep(durMs);
   running = false;
+  lag.disable();
   const cpu1 = { host: stack.host.cpuSeconds(), planners: stack.servers.map((s) => s.cpuSeconds()), harness: process.cpuUsage(cpu0.harness), at: Date.now() };
   log(`actions stopped after ${a.duration}; draining`);
   const drainUntil = Date.now() + duration(a.drain);
@@ -287,6 +298,7 @@ export async function main(argv) {
       bff: pct(cpu1.host - cpu0.host), planners: cpu1.planners.map((c, i) => pct(c - cpu0.planners[i])),
       harness: pct((cpu1.harness.user + cpu1.harness.system) / 1e6),
     },
+    harnessLagMs: { p50: Math.round(lag.percentile(50) / 1e6), p99: Math.round(lag.percentile(99) / 1e6), max: Math.round(lag.max / 1e6) },
     anonymousMints: {
       windows: windows.length, max: Math.max(0, ...windows.map((w) => w.le)),
       mean: windows.length ? Math.round((windows.reduce((s, w) => s + w.le, 0) / windows.length) * 100) / 100 : 0,
@@ -338,6 +350,7 @@ function printTable(r, broken) {
   row('CPU, % of one core: BFF (host site)', r.cpuPercentOfCore.bff);
   row('CPU, % of one core: planner instances', r.cpuPercentOfCore.planners.join(' / '));
   row('CPU, % of one core: this harness (all planners)', r.cpuPercentOfCore.harness);
+  row('this harness: event-loop delay p50/p99/max ms', `${r.harnessLagMs.p50}/${r.harnessLagMs.p99}/${r.harnessLagMs.max}`, 'timers and reads of every planner wait this');
   for (const l of r.live) {
     row(`live: planner ${l.planner} (${l.uid}) events expected/received`, `${l.expected}/${l.received}`,
       `${l.reconnects} reconnects, ${l.downWindows} down windows, ${l.resyncs} resyncs, ${l.missedWhileUp} missed while up (must be 0), ` +

@@ -258,7 +258,11 @@ export async function startStack({ ttl, instances, postgres, log }) {
   const hostArgs = ['--addr', `127.0.0.1:${hostPort}`, '--planner-url', `http://127.0.0.1:${cut.port}`, '--db', path.join(data, 'hostsite.db'),
     '--distribution', entity.distributionId, '--metrics-addr', `127.0.0.1:${metricsPort}`];
   const hostEnv = { PLANNER_API_KEY: entity.apiKey, PLANNER_API_SECRET: entity.apiSecret, PLANNER_TOKEN_TTL: ttl };
-  const host = new Proc('hostsite', path.join(bin, 'hostsite'), [...hostArgs, '--demo-users'], hostEnv, /demo sign-ins: alice \/ (\S+)\s+bob \/ (\S+)/);
+  // The demo sign-ins are printed before the page scripts are bundled and
+  // the port is bound (seconds on a loaded machine): the site is up only at
+  // its "listening" line, which comes after them.
+  const host = new Proc('hostsite', path.join(bin, 'hostsite'), [...hostArgs, '--demo-users'], hostEnv,
+    /demo sign-ins: alice \/ (\S+)\s+bob \/ (\S+)[\s\S]*hostsite: listening on/);
   const m = await host.start();
   // Later starts (after a rotation) find the users there already.
   host.args = hostArgs;
