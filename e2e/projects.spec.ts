@@ -30,6 +30,13 @@ test('a signed-in user renames a project from the list and deletes another after
   await create(frame, 'Lounge'); // the open project
   const kitchen = (await frame.getByTestId('project').filter({ hasText: 'Kitchen' }).getAttribute('data-project-id'))!;
   const lounge = (await frame.getByTestId('project').filter({ hasText: 'Lounge' }).getAttribute('data-project-id'))!;
+  // Each row shows its small plan preview: the room's outline to scale (400 × 300 by default).
+  for (const id of [kitchen, lounge]) {
+    const preview = row(frame, id).getByTestId('project-preview');
+    await expect(preview).toBeVisible();
+    await expect(preview).toHaveAttribute('viewBox', '-32 -32 464 364');
+    await expect(preview.locator('polygon')).toHaveAttribute('points', '0,0 400,0 400,300 0,300');
+  }
 
   // Rename Kitchen from its row, by keyboard: the field takes the focus; Escape cancels, Enter saves.
   await row(frame, kitchen).getByTestId('project-list-rename').click();

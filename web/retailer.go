@@ -35,6 +35,9 @@ type Retailer struct {
 	Origins        []string  `json:"origins"`        // registered embedding origins, exact
 	DistributionID string    `json:"distributionId"` // public id used in the iframe URL
 	CreatedAt      time.Time `json:"createdAt"`
+	// Theme is the retailer's look for its planner page (zero: the planner's
+	// own); SetUpSettings {theme} from the host overrides it in the browser.
+	Theme Theme `json:"theme,omitzero"`
 }
 
 // Credential is a retailer's API key and (decrypted) API secret.

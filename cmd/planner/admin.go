@@ -8,6 +8,8 @@ import (
 	"github.com/roomplanner/planner/cmd/internal/cli"
 	"io"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/roomplanner/planner/web"
@@ -174,6 +176,53 @@ func runEntityPlan(ctx context.Context, args []string, getenv func(string) strin
 	}
 	return withStore(ctx, *db, getenv, func(st service.Store) error {
 		r, err := retailerops.New(st).SetPlan(ctx, pos[0], pos[1])
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, r)
+	})
+}
+
+// runEntityTheme sets a retailer's theme to what its flags say (fields not
+// given are the planner's own), or clears it with --clear.
+func runEntityTheme(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	fs, db := adminFlags("entity theme", getenv)
+	var t web.Theme
+	for _, c := range []struct {
+		flag string
+		dst  *string
+	}{
+		{"accent", &t.Accent}, {"accent-text", &t.AccentText}, {"text", &t.Text}, {"muted", &t.Muted},
+		{"surface", &t.Surface}, {"background", &t.Background}, {"border", &t.Border},
+	} {
+		fs.StringVar(c.dst, c.flag, "", "a colour as #rrggbb")
+	}
+	radius := fs.String("radius", "", fmt.Sprintf("corner radius, whole px from 0 to %d", web.ThemeRadiusMax))
+	fs.StringVar(&t.Font, "font", "", "font stack: "+strings.Join(web.ThemeFontNames(), ", "))
+	clear := fs.Bool("clear", false, "remove the theme: the planner's own look")
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	const use = "entity theme ENTITY_ID [--accent C] [--accent-text C] [--text C] [--muted C] [--surface C] [--background C] [--border C] [--radius N] [--font NAME] | --clear"
+	if err := wantArgs(pos, 1, use); err != nil {
+		return err
+	}
+	if *radius != "" {
+		n, err := strconv.Atoi(*radius)
+		if err != nil {
+			return web.FieldErrorf("radius", "must be a whole number of px from 0 to %d, got %q", web.ThemeRadiusMax, *radius)
+		}
+		t.Radius = &n
+	}
+	if *clear != t.IsZero() {
+		return fmt.Errorf("usage: planner %s (give --clear alone, or at least one field)", use)
+	}
+	if t, err = t.Normalize(); err != nil {
+		return fmt.Errorf("%w (the theme was not changed)", err)
+	}
+	return withStore(ctx, *db, getenv, func(st service.Store) error {
+		r, err := retailerops.New(st).SetTheme(ctx, pos[0], t)
 		if err != nil {
 			return err
 		}

@@ -42,3 +42,67 @@ func TestEntityCreateWithoutOrigin(t *testing.T) {
 		}
 	}
 }
+
+// TestEntityTheme: "entity theme" stores the flags' theme and --clear
+// removes it; a bad value is refused, naming the field, and changes nothing.
+func TestEntityTheme(t *testing.T) {
+	t.Parallel()
+	db := filepath.Join(t.TempDir(), "planner.db")
+	mustCLI(t, db, "migrate")
+	var e struct{ ID string }
+	if err := json.Unmarshal([]byte(mustCLI(t, db, "entity", "create", "--name", "Shop", "--origin", "https://shop.example")), &e); err != nil {
+		t.Fatal(err)
+	}
+	type shown struct {
+		Theme map[string]any `json:"theme"`
+	}
+	var got shown
+	out := mustCLI(t, db, "entity", "theme", e.ID, "--accent", "#2D6A4F", "--accent-text", "#ffffff", "--radius", "0", "--font", "classic")
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"accent": "#2d6a4f", "accentText": "#ffffff", "radius": 0.0, "font": "classic"}
+	if !equalJSON(got.Theme, want) {
+		t.Errorf("theme = %v, want %v", got.Theme, want)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--accent", "red"}, "accent: must be a colour as #rrggbb"},
+		{[]string{"--accent", "#2d6a4f;}body{display:none"}, "accent: must be a colour as #rrggbb"},
+		{[]string{"--radius", "99"}, "radius: must be a whole number of px from 0 to 24"},
+		{[]string{"--radius", "2px"}, "radius: must be a whole number"},
+		{[]string{"--font", "Comic Sans MS"}, "font: must be one of classic, geometric, humanist, rounded, system"},
+		{[]string{"--text", "#777777", "--surface", "#888888"}, "text: must contrast with surface"},
+		{[]string{}, "usage"},
+		{[]string{"--clear", "--accent", "#000000"}, "usage"},
+	} {
+		_, err := runCLI(t, db, append([]string{"entity", "theme", e.ID}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("entity theme %v: error %v, want %q", tc.args, err, tc.want)
+		}
+	}
+	if err := json.Unmarshal([]byte(mustCLI(t, db, "entity", "list")), &[]any{}); err != nil {
+		t.Fatal(err)
+	}
+	var list []shown
+	_ = json.Unmarshal([]byte(mustCLI(t, db, "entity", "list")), &list)
+	if len(list) != 1 || !equalJSON(list[0].Theme, want) {
+		t.Errorf("after refusals: %v, want the theme unchanged", list)
+	}
+	got = shown{}
+	_ = json.Unmarshal([]byte(mustCLI(t, db, "entity", "theme", e.ID, "--clear")), &got)
+	if got.Theme != nil {
+		t.Errorf("after --clear theme = %v, want none", got.Theme)
+	}
+	if _, err := runCLI(t, db, "entity", "theme", "le_missing", "--accent", "#000000"); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("unknown entity: %v", err)
+	}
+}
+
+func equalJSON(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return bytes.Equal(x, y)
+}

@@ -21,6 +21,8 @@ Usage:
   planner entity list
   planner entity origins add|remove ENTITY_ID ORIGIN
   planner entity plan ENTITY_ID free|premium
+  planner entity theme ENTITY_ID [--accent C] [--accent-text C] [--text C] [--muted C]
+                [--surface C] [--background C] [--border C] [--radius N] [--font NAME] | --clear
   planner key rotate ENTITY_ID
   planner signing-key rotate
   planner catalog import ENTITY_ID FILE.json [--replace]
@@ -79,6 +81,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runEntityOrigins(ctx, rest[1:], getenv, stdout)
 	case cmd == "entity" && sub == "plan":
 		return runEntityPlan(ctx, rest[1:], getenv, stdout)
+	case cmd == "entity" && sub == "theme":
+		return runEntityTheme(ctx, rest[1:], getenv, stdout)
 	case cmd == "key" && sub == "rotate":
 		return runKeyRotate(ctx, rest[1:], getenv, stdout)
 	case cmd == "signing-key" && sub == "rotate":

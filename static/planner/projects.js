@@ -24,7 +24,7 @@ import { MAX_NAME } from './editor/model.js';
 /**
  * ProjectView is one row of "My projects"; version is the one a rename or
  * delete from the row sends as If-Match.
- * @typedef {{id: string, name: string, version: number, items: string, updated: string, updatedAt: string}} ProjectView
+ * @typedef {{id: string, name: string, version: number, items: string, updated: string, updatedAt: string, room: unknown}} ProjectView
  */
 
 /**
@@ -136,6 +136,7 @@ export function createProjects({
       items: n === 0 ? tr('items0') : n === 1 ? tr('items1') : tr('itemsN', n),
       updated: formatDate(p.updatedAt, settings.locale),
       updatedAt: typeof p.updatedAt === 'string' ? p.updatedAt : '',
+      room: p.room, // for the row's preview (project-preview.js checks it)
     };
   }
 

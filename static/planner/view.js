@@ -8,6 +8,7 @@ import { t } from './i18n.js';
 import { byId, h } from './dom.js';
 import { attachLayout } from './layout.js';
 import { thumbnail } from './editor/symbols.js';
+import { projectPreview } from './project-preview.js';
 import { themeProperties } from '../embed/theme.js';
 
 /**
@@ -343,6 +344,7 @@ function projectItem(p, tr) {
   const time = h('time', { datetime: p.updatedAt }, p.updated);
   return h('li', { class: 'project', 'data-testid': 'project', 'data-project-id': p.id },
     h('button', { type: 'button', class: 'project-open', 'data-action': 'open', 'data-project-id': p.id, 'data-testid': 'project-open' },
+      projectPreview(p.room),
       h('span', { class: 'project-name', 'data-testid': 'project-name' }, p.name),
       h('span', { class: 'project-meta' },
         h('span', { 'data-testid': 'project-items' }, p.items),

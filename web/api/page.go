@@ -1,6 +1,9 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -11,8 +14,15 @@ import (
 )
 
 // plannerCSP is the planner page's policy; frame-ancestors is added per retailer.
-const plannerCSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+const plannerCSP = "default-src 'none'; script-src 'self'; style-src 'self'%s; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors "
+
+// styleHash is the CSP source that allows one inline style element whose
+// text is css, and nothing else inline.
+func styleHash(css string) string {
+	sum := sha256.Sum256([]byte(css))
+	return " 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "'"
+}
 
 // handlePlannerPage renders the iframe app for a retailer's distribution, with
 // its registered origins as frame-ancestors and as the page's message allow-list.
@@ -30,8 +40,12 @@ func handlePlannerPage(retailers RetailerStore, publicURL string) echo.HandlerFu
 		if len(r.Origins) > 0 {
 			ancestors = strings.Join(r.Origins, " ")
 		}
+		themeCSS, themeSrc := r.Theme.CSS(), ""
+		if themeCSS != "" {
+			themeSrc = styleHash(themeCSS)
+		}
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", plannerCSP+ancestors)
+		h.Set("Content-Security-Policy", fmt.Sprintf(plannerCSP, themeSrc)+ancestors)
 		h.Set("Cache-Control", "no-store")
 		locale := c.QueryParam("locale")
 		if locale != "fr" {
@@ -41,9 +55,10 @@ func handlePlannerPage(retailers RetailerStore, publicURL string) echo.HandlerFu
 		props := templates.PlannerPageProps{
 			Config: templates.PlannerConfig{
 				Origins: r.Origins, APIBase: publicURL, Distribution: r.DistributionID,
-				RetailerName: r.Name, Locale: locale, LiveURL: ws,
+				RetailerName: r.Name, Locale: locale, LiveURL: ws, Theme: r.Theme,
 			},
 			NoOrigins: len(r.Origins) == 0,
+			ThemeCSS:  themeCSS,
 		}
 		if props.Config.Origins == nil {
 			props.Config.Origins = []string{}

@@ -2,10 +2,13 @@ package api_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"strings"
 	"testing"
 
 	"github.com/roomplanner/planner/static"
+	"github.com/roomplanner/planner/web"
 )
 
 func TestPlannerPage(t *testing.T) {
@@ -61,5 +64,38 @@ func TestPlannerPage(t *testing.T) {
 	// Browsers ask for /favicon.ico whatever the page says.
 	if res := h.api("GET", "/favicon.ico", "", nil); res.status != 200 || res.header.Get("Content-Type") != "image/svg+xml" {
 		t.Errorf("favicon: %d, %q", res.status, res.header.Get("Content-Type"))
+	}
+}
+
+// TestPlannerPageTheme: a retailer's stored theme is painted with the page,
+// in one style element the CSP allows by its hash alone, and reaches the
+// page config; without a theme there is no inline style at all.
+func TestPlannerPageTheme(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	plain := h.api("GET", "/planner?d="+h.a.DistributionID, "", nil)
+	if strings.Contains(string(plain.raw), "<style>") || strings.Contains(plain.header.Get("Content-Security-Policy"), "sha256-") {
+		t.Errorf("no theme: page has an inline style or CSP %q allows one", plain.header.Get("Content-Security-Policy"))
+	}
+	r := 4
+	th := web.Theme{Accent: "#2d6a4f", AccentText: "#ffffff", Radius: &r, Font: "classic"}
+	if err := h.svc.Store.SetTheme(context.Background(), h.a.ID, th); err != nil {
+		t.Fatal(err)
+	}
+	res := h.api("GET", "/planner?d="+h.a.DistributionID, "", nil)
+	body, csp := string(res.raw), res.header.Get("Content-Security-Policy")
+	style := "<style>" + th.CSS() + "</style>"
+	if !strings.Contains(body, style) {
+		t.Fatalf("page lacks %q", style)
+	}
+	sum := sha256.Sum256([]byte(th.CSS()))
+	if want := "style-src 'self' 'sha256-" + base64.StdEncoding.EncodeToString(sum[:]) + "';"; !strings.Contains(csp, want) {
+		t.Errorf("CSP = %q, want %q", csp, want)
+	}
+	if strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP = %q allows any inline style", csp)
+	}
+	if !strings.Contains(body, `"theme":{"accent":"#2d6a4f","accentText":"#ffffff","radius":4,"font":"classic"}`) {
+		t.Errorf("page config lacks the theme")
 	}
 }

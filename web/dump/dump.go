@@ -36,6 +36,7 @@ import (
 	"io"
 	"iter"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/roomplanner/planner/web"
@@ -107,13 +108,14 @@ type (
 		Version int    `json:"version"`
 	}
 	retailerLine struct {
-		Type           string   `json:"type"`
-		ID             string   `json:"id"`
-		Name           string   `json:"name"`
-		Plan           string   `json:"plan"`
-		DistributionID string   `json:"distributionId"`
-		Origins        []string `json:"origins"`
-		CreatedAtMs    int64    `json:"createdAtMs"`
+		Type           string     `json:"type"`
+		ID             string     `json:"id"`
+		Name           string     `json:"name"`
+		Plan           string     `json:"plan"`
+		DistributionID string     `json:"distributionId"`
+		Origins        []string   `json:"origins"`
+		CreatedAtMs    int64      `json:"createdAtMs"`
+		Theme          *web.Theme `json:"theme,omitempty"` // none: the planner's own look
 	}
 	credentialLine struct {
 		Type         string `json:"type"`
@@ -213,7 +215,11 @@ func toLine(r web.DumpRecord) (line any, typ string, key []string, err error) {
 		if origins == nil {
 			origins = []string{}
 		}
-		return retailerLine{"retailer", x.ID, x.Name, string(x.Plan), x.DistributionID, origins, ms(x.CreatedAt)},
+		var theme *web.Theme
+		if !x.Theme.IsZero() {
+			theme = &x.Theme
+		}
+		return retailerLine{"retailer", x.ID, x.Name, string(x.Plan), x.DistributionID, origins, ms(x.CreatedAt), theme},
 			"retailer", []string{x.ID}, nil
 	case r.Credential != nil:
 		x := r.Credential
@@ -571,8 +577,21 @@ func (r *Reader) parse(typ string, line []byte) (web.DumpRecord, any, error) {
 		if !slices.IsSorted(l.Origins) || len(slices.Compact(slices.Clone(l.Origins))) != len(l.Origins) {
 			return bad("origins must be sorted, without repeats")
 		}
+		var theme web.Theme
+		if l.Theme != nil {
+			// Checked as the CLI checks it: a dump is never a way round the
+			// rules, and a theme is written in one form only.
+			t, err := l.Theme.Normalize()
+			if err != nil {
+				return bad("theme: %v", err)
+			}
+			if t.IsZero() || t.CSS() != l.Theme.CSS() || !themeCanonical(*l.Theme) {
+				return bad("theme must be set and in lower case when present")
+			}
+			theme = t
+		}
 		return web.DumpRecord{Retailer: &web.Retailer{ID: l.ID, Name: l.Name, Plan: web.Plan(l.Plan),
-			Origins: l.Origins, DistributionID: l.DistributionID, CreatedAt: fromMs(l.CreatedAtMs)}}, l, nil
+			Origins: l.Origins, DistributionID: l.DistributionID, CreatedAt: fromMs(l.CreatedAtMs), Theme: theme}}, l, nil
 	case "credential":
 		var l credentialLine
 		if err := decode(&l); err != nil {
@@ -673,4 +692,15 @@ func typeAt(s []TypeStats, i int) string {
 		return s[i].Type
 	}
 	return ""
+}
+
+// themeCanonical reports whether t's colours are in lower case, the one form
+// a dump writes (so a dump read and written again is the same bytes).
+func themeCanonical(t web.Theme) bool {
+	for _, c := range []string{t.Accent, t.AccentText, t.Text, t.Muted, t.Surface, t.Background, t.Border} {
+		if c != strings.ToLower(c) {
+			return false
+		}
+	}
+	return true
 }

@@ -40,7 +40,8 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 		{"retailers", `
 			SELECT r.id, r.name, r.plan, r.distribution_id, r.created_at,
 				coalesce((SELECT json_agg(origin ORDER BY origin)::text
-					FROM retailer_origins o WHERE o.retailer_id = r.id), '[]')
+					FROM retailer_origins o WHERE o.retailer_id = r.id), '[]'),
+				r.theme
 			FROM retailers r ORDER BY r.id`,
 			func(scan func(...any) error) (web.DumpRecord, error) {
 				var (
@@ -48,9 +49,17 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 					plan    string
 					created int64
 					origins string
+					theme   []byte
 				)
-				if err := scan(&r.ID, &r.Name, &plan, &r.DistributionID, &created, &origins); err != nil {
+				if err := scan(&r.ID, &r.Name, &plan, &r.DistributionID, &created, &origins, &theme); err != nil {
 					return web.DumpRecord{}, err
+				}
+				if theme != nil {
+					t, err := web.ParseTheme(theme)
+					if err != nil {
+						return web.DumpRecord{}, fmt.Errorf("theme of retailer %q: %w", r.ID, err)
+					}
+					r.Theme = t
 				}
 				r.Plan, r.CreatedAt = web.Plan(plan), fromMillis(created)
 				if err := json.Unmarshal([]byte(origins), &r.Origins); err != nil {
@@ -231,8 +240,8 @@ func loadRecord(ctx context.Context, tx pgx.Tx, rec web.DumpRecord) error {
 	case rec.Retailer != nil:
 		r := rec.Retailer
 		what = fmt.Sprintf("retailer %q", r.ID)
-		exec(`INSERT INTO retailers (id, name, plan, distribution_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			r.ID, r.Name, string(r.Plan), r.DistributionID, toMillis(r.CreatedAt))
+		exec(`INSERT INTO retailers (id, name, plan, distribution_id, created_at, theme) VALUES ($1, $2, $3, $4, $5, $6)`,
+			r.ID, r.Name, string(r.Plan), r.DistributionID, toMillis(r.CreatedAt), themeValue(r.Theme))
 		for _, o := range r.Origins {
 			if err != nil {
 				break
@@ -294,4 +303,14 @@ func loadRecord(ctx context.Context, tx pgx.Tx, rec web.DumpRecord) error {
 		return fmt.Errorf("load %s: %w", what, err)
 	}
 	return nil
+}
+
+// themeValue is how a theme is stored: JSON, or NULL for none (the dump's
+// reader checked it).
+func themeValue(t web.Theme) any {
+	if t.IsZero() {
+		return nil
+	}
+	b, _ := json.Marshal(t) // a struct of strings and an int: cannot fail
+	return string(b)
 }

@@ -25,6 +25,7 @@ type Store interface {
 	AddOrigin(ctx context.Context, retailerID, origin string) error
 	RemoveOrigin(ctx context.Context, retailerID, origin string) error
 	SetPlan(ctx context.Context, retailerID string, p web.Plan) error
+	SetTheme(ctx context.Context, retailerID string, t web.Theme) error
 	RotateSecret(ctx context.Context, retailerID string, secret []byte) (apiKey string, err error)
 	ImportCatalog(ctx context.Context, retailerID string, cats []web.Category, products []web.Product, replace bool) error
 	CreateConsoleUser(ctx context.Context, u web.ConsoleUser) error
@@ -135,6 +136,16 @@ func (o *Ops) SetPlan(ctx context.Context, retailerID, plan string) (web.Retaile
 		return web.Retailer{}, err
 	}
 	if err := o.store.SetPlan(ctx, retailerID, p); err != nil {
+		return web.Retailer{}, err
+	}
+	return o.store.Retailer(ctx, retailerID)
+}
+
+// SetTheme stores retailerID's theme (web.Theme.Check's rules; the zero
+// theme clears it) and returns the retailer. Planner pages opened afterwards
+// show it.
+func (o *Ops) SetTheme(ctx context.Context, retailerID string, t web.Theme) (web.Retailer, error) {
+	if err := o.store.SetTheme(ctx, retailerID, t); err != nil {
 		return web.Retailer{}, err
 	}
 	return o.store.Retailer(ctx, retailerID)

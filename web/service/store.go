@@ -32,6 +32,7 @@ type Store interface {
 	AddOrigin(ctx context.Context, retailerID, origin string) error
 	RemoveOrigin(ctx context.Context, retailerID, origin string) error
 	SetPlan(ctx context.Context, retailerID string, p web.Plan) error
+	SetTheme(ctx context.Context, retailerID string, t web.Theme) error
 
 	// API credentials and the log of their rotations.
 	Credential(ctx context.Context, apiKey string) (web.Credential, error)

@@ -3,6 +3,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -97,7 +98,7 @@ func (s *Store) Retailers(ctx context.Context) ([]web.Retailer, error) {
 // that a concurrent origin change is seen whole or not at all.
 func (s *Store) retailers(ctx context.Context, where string, args ...any) ([]web.Retailer, error) {
 	rows, err := s.rdb.QueryContext(ctx, `
-		SELECT r.id, r.name, r.plan, r.distribution_id, r.created_at, o.origin
+		SELECT r.id, r.name, r.plan, r.distribution_id, r.created_at, r.theme, o.origin
 		FROM retailers r LEFT JOIN retailer_origins o ON o.retailer_id = r.id
 		`+where+`
 		ORDER BY r.created_at, r.id, o.origin`, args...)
@@ -111,13 +112,23 @@ func (s *Store) retailers(ctx context.Context, where string, args ...any) ([]web
 			r       web.Retailer
 			plan    string
 			created int64
+			theme   []byte
 			origin  sql.NullString
 		)
-		if err := rows.Scan(&r.ID, &r.Name, &plan, &r.DistributionID, &created, &origin); err != nil {
+		if err := rows.Scan(&r.ID, &r.Name, &plan, &r.DistributionID, &created, &theme, &origin); err != nil {
 			return nil, err
 		}
 		if n := len(out); n == 0 || out[n-1].ID != r.ID {
 			r.Plan, r.CreatedAt, r.Origins = web.Plan(plan), fromMillis(created), []string{}
+			if theme != nil {
+				// Checked again on the way out: a row written by hand is
+				// refused here rather than reaching the page's CSS.
+				t, err := web.ParseTheme(theme)
+				if err != nil {
+					return nil, fmt.Errorf("retailer %q: stored theme: %w", r.ID, err)
+				}
+				r.Theme = t
+			}
 			out = append(out, r)
 		}
 		if origin.Valid {
@@ -181,6 +192,33 @@ func (s *Store) SetPlan(ctx context.Context, retailerID string, p web.Plan) erro
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("set plan of retailer %q: %w", retailerID, err)
+	} else if n == 0 {
+		return web.Errorf(web.ENotFound, "retailer %q not found", retailerID)
+	}
+	return nil
+}
+
+// SetTheme stores a retailer's theme (checked with web.Theme.Check); the
+// zero theme clears it, back to the planner's own look.
+func (s *Store) SetTheme(ctx context.Context, retailerID string, t web.Theme) error {
+	t, err := t.Normalize()
+	if err != nil {
+		return err
+	}
+	var value any // NULL for the zero theme
+	if !t.IsZero() {
+		b, err := json.Marshal(t)
+		if err != nil {
+			return fmt.Errorf("set theme of retailer %q: %w", retailerID, err)
+		}
+		value = string(b)
+	}
+	res, err := s.wdb.ExecContext(ctx, `UPDATE retailers SET theme = ? WHERE id = ?`, value, retailerID)
+	if err != nil {
+		return fmt.Errorf("set theme of retailer %q: %w", retailerID, err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("set theme of retailer %q: %w", retailerID, err)
 	} else if n == 0 {
 		return web.Errorf(web.ENotFound, "retailer %q not found", retailerID)
 	}

@@ -302,3 +302,39 @@ func testCredentialRotationLog(t *testing.T, s Store) {
 		t.Errorf("seq after a purge = %d, want above %d (never reused)", next, last)
 	}
 }
+
+func testSetTheme(t *testing.T, s Store) {
+	ctx := t.Context()
+	r, _ := addRetailer(t, s, "Shop")
+	if got, _ := s.Retailer(ctx, r.ID); !got.Theme.IsZero() {
+		t.Errorf("new retailer's theme = %+v, want none", got.Theme)
+	}
+	radius := 0 // zero is a value, not "unset"
+	want := web.Theme{Accent: "#2d6a4f", AccentText: "#ffffff", Text: "#111111", Surface: "#fafafa", Radius: &radius, Font: "classic"}
+	in := want
+	in.Accent = "#2D6A4F" // stored in canonical form
+	mustNot(t, s.SetTheme(ctx, r.ID, in), "SetTheme")
+	for _, load := range []func() (web.Retailer, error){
+		func() (web.Retailer, error) { return s.Retailer(ctx, r.ID) },
+		func() (web.Retailer, error) { return s.RetailerByDistribution(ctx, r.DistributionID) },
+	} {
+		got, err := load()
+		mustNot(t, err, "load retailer")
+		if got.Theme.CSS() != want.CSS() || got.Theme.Radius == nil || *got.Theme.Radius != 0 {
+			t.Errorf("theme = %+v (css %q), want %+v", got.Theme, got.Theme.CSS(), want)
+		}
+	}
+	bad := want
+	bad.Accent = "red"
+	if err := s.SetTheme(ctx, r.ID, bad); web.ErrorCode(err) != web.EValidation {
+		t.Errorf("SetTheme(accent red) = %v, want validation_failed", err)
+	}
+	if got, _ := s.Retailer(ctx, r.ID); got.Theme.Accent != want.Accent {
+		t.Errorf("accent after a refused change = %q, want %q", got.Theme.Accent, want.Accent)
+	}
+	wantCode(t, s.SetTheme(ctx, "le_missing", want), web.ENotFound)
+	mustNot(t, s.SetTheme(ctx, r.ID, web.Theme{}), "SetTheme(clear)")
+	if got, _ := s.Retailer(ctx, r.ID); !got.Theme.IsZero() {
+		t.Errorf("theme after clearing = %+v, want none", got.Theme)
+	}
+}

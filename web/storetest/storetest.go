@@ -29,6 +29,7 @@ type Store interface {
 	AddOrigin(ctx context.Context, retailerID, origin string) error
 	RemoveOrigin(ctx context.Context, retailerID, origin string) error
 	SetPlan(ctx context.Context, retailerID string, p web.Plan) error
+	SetTheme(ctx context.Context, retailerID string, t web.Theme) error
 
 	// API credentials, secrets sealed at rest.
 	Credential(ctx context.Context, apiKey string) (web.Credential, error)
@@ -94,6 +95,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"RetailerCreateIsAtomic", testRetailerCreateIsAtomic},
 		{"Origins", testOrigins},
 		{"SetPlan", testSetPlan},
+		{"SetTheme", testSetTheme},
 		{"Credential", testCredential},
 		{"RotateSecret", testRotateSecret},
 		{"CredentialRotationLog", testCredentialRotationLog},
