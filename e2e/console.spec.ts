@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { test, expect, openPlan, type Demo } from './fixtures';
+import { readFileSync } from 'node:fs';
+import { test, expect, openPlan, planner, type Demo } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -27,7 +28,7 @@ async function signIn(page: Page, demo: Demo, email: string, oneTime: string) {
 test('staff see the dashboard move while a visitor plans; another retailer sees none of it', async ({ page, demo, browser }) => {
   const staff = admin(demo, 'console', 'user', 'add', '--entity', demo.retailerId, '--email', 'staff@demo.example');
   await signIn(page, demo, 'staff@demo.example', staff.oneTimePassword);
-  await expect(page.getByTestId('console-retailer')).toHaveText('Demo Home Store');
+  await expect(page.getByTestId('console-retailer')).toHaveText('Nordlys Home') // the demo's retailer (cmd/demo);
   await expect(page.getByTestId('console-frame-ancestors')).toContainText(demo.hostURL);
   await expect(page.getByTestId('dash-sockets')).toHaveText('1'); // the dashboard's own
 
@@ -51,5 +52,45 @@ test('staff see the dashboard move while a visitor plans; another retailer sees 
   // Sign-out returns to the sign-in form.
   await page.getByTestId('signout').first().click();
   await expect(page.getByTestId('signin-form')).toBeVisible();
+  await visitor.close();
+});
+
+test('staff import a bad catalog and see each problem against its record, then a good one reaches open planners', async ({ page, demo, browser }) => {
+  const staff = admin(demo, 'console', 'user', 'add', '--entity', demo.retailerId, '--email', 'catalog@demo.example');
+  await signIn(page, demo, 'catalog@demo.example', staff.oneTimePassword);
+  await expect(page.getByTestId('catalog-product').first()).toBeVisible(); // the seed catalog
+
+  const visitor = await browser.newContext();
+  const vpage = await visitor.newPage();
+  await openPlan(vpage, demo);
+  const frame = planner(vpage);
+
+  const bad = readFileSync(path.join(here, '..', 'web', 'retailerops', 'testdata', 'bad-catalog.json'));
+  await page.getByTestId('catalog-file').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: bad });
+  await page.getByTestId('catalog-import').click();
+  await expect(page.getByTestId('catalog-status')).toContainText('Nothing was imported: 5 problems');
+  await expect(page.getByTestId('catalog-progress')).toHaveJSProperty('value', 1);
+  const problems = page.getByTestId('catalog-problem');
+  await expect(problems).toHaveCount(5);
+  await expect(problems.nth(1)).toHaveAttribute('data-record', 'products[1]');
+  await expect(problems.nth(1)).toContainText('sofa-2 “Wide sofa”');
+  await expect(problems.nth(1)).toContainText('width');
+  await expect(problems.nth(2)).toContainText('color');
+  await expect(page.getByTestId('catalog-products')).not.toContainText('Wide sofa');
+
+  const good = {
+    currency: 'EUR',
+    categories: [{ id: 'console-lamps', name: 'Console lamps' }],
+    products: [{ id: 'lamp-console', name: 'Console reading lamp', category: 'console-lamps', width: 30, depth: 30, height: 150, price: 4999, color: '#ddcc00' }],
+  };
+  await page.getByTestId('catalog-file').setInputFiles({ name: 'good.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(good)) });
+  await page.getByTestId('catalog-import').click();
+  await expect(page.getByTestId('catalog-status')).toHaveText('Imported 1 products in 1 categories.');
+  await expect(problems).toHaveCount(0);
+  await expect(page.getByTestId('catalog-categories')).toContainText('Console lamps');
+
+  // The open planner hears the catalog event and lists the new product without a reload.
+  await frame.getByTestId('catalog-search').fill('Console reading lamp');
+  await expect(frame.locator('[data-testid="product"][data-product-id="lamp-console"]')).toBeVisible();
   await visitor.close();
 });

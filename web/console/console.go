@@ -39,6 +39,8 @@ const csp = "default-src 'none'; script-src 'self'; connect-src 'self'; form-act
 type RetailerStore interface {
 	Retailer(ctx context.Context, id string) (web.Retailer, error)
 	MetricSeries(ctx context.Context, retailerID string, from, to time.Time, step time.Duration) ([]web.MetricCount, error)
+	Categories(ctx context.Context, retailerID string) ([]web.Category, error)
+	Products(ctx context.Context, retailerID string, q web.ProductQuery) (products []web.Product, nextCursor string, err error)
 }
 
 // TokenIssuer mints the retailer token the dashboard follows the live
@@ -111,6 +113,7 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer Token
 	mux.HandleFunc("POST /console/token", h.token)
 	mux.HandleFunc("POST /console/origins", h.origins)
 	mux.HandleFunc("GET /console/series", h.series)
+	mux.HandleFunc("POST /console/catalog", h.catalogImport)
 	// Cross-origin POSTs (a form on another site) are refused before any
 	// handler runs; with SameSite=Strict they would carry no session anyway.
 	h.mux = http.NewCrossOriginProtection().Handler(mux)
@@ -162,11 +165,16 @@ func (h *Handler) renderSession(w http.ResponseWriter, r *http.Request, status i
 		http.Error(w, "the console could not read your retailer; try again", http.StatusServiceUnavailable)
 		return
 	}
-	h.render(w, r, status, templates.ConsolePageProps{
+	p := templates.ConsolePageProps{
 		State: "home", Email: u.Email, Error: msg, RetailerName: ret.Name, DistributionID: ret.DistributionID,
 		Plan: string(ret.Plan), Origins: ret.Origins, FrameAncestors: retailerops.FrameAncestors(ret.Origins),
 		Snippet: retailerops.EmbedSnippet(h.cfg.PublicURL, ret.DistributionID),
-	})
+	}
+	if err := h.catalogProps(r, ret.ID, &p); err != nil {
+		http.Error(w, "the console could not read your catalog; try again", http.StatusServiceUnavailable)
+		return
+	}
+	h.render(w, r, status, p)
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p templates.ConsolePageProps) {
