@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { test, expect, openPlan, planner, type Demo } from './fixtures';
+import { test, expect, openPlan, planner, findIn, secretForms, type Demo } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -93,4 +93,44 @@ test('staff import a bad catalog and see each problem against its record, then a
   await frame.getByTestId('catalog-search').fill('Console reading lamp');
   await expect(frame.locator('[data-testid="product"][data-product-id="lamp-console"]')).toBeVisible();
   await visitor.close();
+});
+
+/** The BFF's upstream mint (bff package): POST /v1/tokens with the API key and secret. */
+async function bffMint(demo: Demo, secret: string) {
+  const res = await fetch(demo.plannerURL + '/v1/tokens', { method: 'POST', body: new URLSearchParams({ api_key: demo.apiKey, api_secret: secret }) });
+  return { status: res.status, body: await res.json() };
+}
+
+test('staff rotate the secret: shown once, the old one stops minting, the new one mints, no visitor response has it', async ({ page, demo, context, seen }) => {
+  const staff = admin(demo, 'console', 'user', 'add', '--entity', demo.retailerId, '--email', 'keys@demo.example');
+  await signIn(page, demo, 'keys@demo.example', staff.oneTimePassword);
+  await expect(page.getByTestId('console-api-key')).toHaveText(demo.apiKey);
+  await expect(page.getByTestId('new-secret')).toHaveCount(0);
+  expect((await bffMint(demo, demo.secret)).status).toBe(200);
+
+  await page.getByTestId('rotate-confirm').check();
+  await page.getByTestId('rotate-secret').click();
+  const fresh = (await page.getByTestId('new-secret').textContent()) ?? '';
+  expect(fresh).toMatch(/^sk_/);
+  expect(fresh).not.toBe(demo.secret);
+
+  const old = await bffMint(demo, demo.secret);
+  expect(old.status).toBe(401);
+  expect(old.body.error.code).toBe('invalid_client');
+  const next = await bffMint(demo, fresh);
+  expect(next.status).toBe(200);
+  expect(next.body.token).toBeTruthy();
+
+  // Shown once: the console's next page has no secret.
+  await page.goto(demo.plannerURL + '/console');
+  await expect(page.getByTestId('console-api-key')).toHaveText(demo.apiKey);
+  await expect(page.getByTestId('new-secret')).toHaveCount(0);
+
+  // The planner page, its code and the SDK, loaded in this same browser, never carry it.
+  const visitor = await context.newPage();
+  await visitor.goto(`${demo.plannerURL}/planner?d=${demo.distribution}`);
+  await visitor.goto(`${demo.plannerURL}/static/embed/planner-embed.js`);
+  await expect.poll(() => seen.filter((s) => s.url.startsWith(demo.plannerURL + '/static/planner/') && s.bodyRead).length).toBeGreaterThanOrEqual(1);
+  await expect.poll(() => seen.filter((s) => s.url.endsWith('/static/embed/planner-embed.js') && s.bodyRead).length).toBe(1);
+  await expect.poll(() => findIn(seen, secretForms(fresh)).map((s) => s.url)).toEqual([demo.plannerURL + '/console/secret']);
 });
