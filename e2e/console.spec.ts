@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
-import { test, expect, openPlan, planner, findIn, secretForms, type Demo } from './fixtures';
+import { test, expect, openPlan, planner, findIn, secretForms, signIn as hostSignIn, waitForEvent, type Demo } from './fixtures';
 import type { Page } from '@playwright/test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -26,6 +26,7 @@ async function signIn(page: Page, demo: Demo, email: string, oneTime: string) {
 }
 
 test('staff see the dashboard move while a visitor plans; another retailer sees none of it', async ({ page, demo, browser }) => {
+  test.setTimeout(150_000);
   const staff = admin(demo, 'console', 'user', 'add', '--entity', demo.retailerId, '--email', 'staff@demo.example');
   await signIn(page, demo, 'staff@demo.example', staff.oneTimePassword);
   await expect(page.getByTestId('console-retailer')).toHaveText('Nordlys Home') // the demo's retailer (cmd/demo);
@@ -33,12 +34,30 @@ test('staff see the dashboard move while a visitor plans; another retailer sees 
   await expect(page.getByTestId('dash-sockets')).toHaveText('1'); // the dashboard's own
 
   // A visitor in another browser context opens the planner.
-  const visitor = await browser.newContext();
+  const visitor = await browser.newContext({ viewport: { width: 1400, height: 900 } }); // the config's, so the side pane shows
   const vpage = await visitor.newPage();
   await openPlan(vpage, demo);
   await expect(page.getByTestId('dash-open')).toHaveText('1');
   await expect(page.getByTestId('dash-opened')).toHaveText('1');
   await expect(page.getByTestId('chart-opened').locator('path')).toHaveAttribute('d', /L/);
+
+  // The visitor adds products, signs in on the host, saves and sends the room to the basket;
+  // the planner reports in batches (at most one every 20 s), so the dashboard follows within one.
+  const vframe = planner(vpage);
+  await vframe.getByTestId('product-add').first().click();
+  await vframe.getByTestId('product-add').first().click();
+  await vframe.getByTestId('add-to-basket').click();
+  await waitForEvent(vpage, 'AddToBasket');
+  await hostSignIn(vpage, demo, 'alice');
+  await waitForEvent(vpage, 'LoginSucceeded');
+  await vframe.getByTestId('new-project-name').fill(`Console ${Date.now()}`);
+  await vframe.getByTestId('new-project-create').click();
+  await waitForEvent(vpage, 'ProjectSavingSucceeded');
+  await expect(page.getByTestId('dash-saves')).toHaveText(/^[1-9]/, { timeout: 30_000 }); // created, and maybe saved since
+  await expect(page.getByTestId('dash-added')).toHaveText('2', { timeout: 30_000 });
+  await expect(page.getByTestId('dash-baskets')).toHaveText('1', { timeout: 30_000 });
+  await expect(page.getByTestId('dash-signedin')).toHaveText('1', { timeout: 30_000 });
+  await expect(page.getByTestId('dash-value')).not.toHaveText('—');
 
   // Another retailer's staff, signed in meanwhile, sees nothing of it.
   const other = admin(demo, 'entity', 'create', '--name', 'Other Shop', '--origin', 'https://other.example');
@@ -48,6 +67,11 @@ test('staff see the dashboard move while a visitor plans; another retailer sees 
   await expect(opage.getByTestId('console-retailer')).toHaveText('Other Shop');
   await expect(opage.getByTestId('dash-opened')).toHaveText('0');
   await expect(opage.getByTestId('dash-open')).toHaveText('0');
+  for (const id of ['dash-added', 'dash-saves', 'dash-baskets', 'dash-signedin']) await expect(opage.getByTestId(id)).toHaveText('0');
+  await expect(opage.getByTestId('dash-value')).toHaveText('—');
+  await expect(opage.getByTestId('console-api-key')).not.toHaveText(demo.apiKey);
+  await expect(opage.getByTestId('catalog-products')).toHaveCount(1);
+  await expect(opage.getByTestId('catalog-product')).toHaveCount(0); // the other shop has no catalog
 
   // Sign-out returns to the sign-in form.
   await page.getByTestId('signout').first().click();
@@ -133,4 +157,22 @@ test('staff rotate the secret: shown once, the old one stops minting, the new on
   await expect.poll(() => seen.filter((s) => s.url.startsWith(demo.plannerURL + '/static/planner/') && s.bodyRead).length).toBeGreaterThanOrEqual(1);
   await expect.poll(() => seen.filter((s) => s.url.endsWith('/static/embed/planner-embed.js') && s.bodyRead).length).toBe(1);
   await expect.poll(() => findIn(seen, secretForms(fresh)).map((s) => s.url)).toEqual([demo.plannerURL + '/console/secret']);
+});
+
+test('an origin added in the console frames the planner at once', async ({ page, demo }) => {
+  const staff = admin(demo, 'console', 'user', 'add', '--entity', demo.retailerId, '--email', 'origins@demo.example');
+  await signIn(page, demo, 'origins@demo.example', staff.oneTimePassword);
+  // The host site under its other loopback name is another origin, not registered yet.
+  const other = demo.hostURL.replace('127.0.0.1', 'localhost');
+  await page.getByTestId('origin-input').fill(other);
+  await page.getByTestId('origin-add').click();
+  await expect(page.getByTestId('console-origins')).toContainText(other);
+  await expect(page.getByTestId('console-frame-ancestors')).toHaveText(`frame-ancestors ${demo.hostURL} ${other}`);
+
+  const host = await page.context().newPage();
+  const plannerPage = host.waitForResponse((r) => r.url().startsWith(demo.plannerURL + '/planner?'));
+  await host.goto(other + '/plan');
+  const csp = (await (await plannerPage).allHeaders())['content-security-policy'] ?? '';
+  expect(/frame-ancestors ([^;]*)/.exec(csp)?.[1].trim().split(/\s+/)).toEqual([demo.hostURL, other]);
+  await waitForEvent(host, 'Ready'); // the planner started inside the frame and spoke to its host
 });
