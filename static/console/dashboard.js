@@ -5,11 +5,15 @@
 // a new token and authenticates again on the same socket.
 
 import { merge, totals, holdPercentile, conversion, values, sparkPath, money } from './metrics.js';
+import { startCatalog } from './catalog.js';
 
 /** @typedef {import('./metrics.js').Bucket} Bucket */
 
 const root = document.querySelector('[data-testid="dashboard"]');
 if (root) start(/** @type {HTMLElement} */ (root));
+// The page's one bundle (static/build.go) starts here, so the other parts start with it.
+const catalogRoot = document.querySelector('[data-testid="catalog"]');
+if (catalogRoot) startCatalog(/** @type {HTMLElement} */ (catalogRoot));
 
 /** @param {HTMLElement} root */
 function start(root) {

@@ -39,6 +39,9 @@ const csp = "default-src 'none'; script-src 'self'; connect-src 'self'; form-act
 type RetailerStore interface {
 	Retailer(ctx context.Context, id string) (web.Retailer, error)
 	MetricSeries(ctx context.Context, retailerID string, from, to time.Time, step time.Duration) ([]web.MetricCount, error)
+	APIKey(ctx context.Context, retailerID string) (string, error)
+	Categories(ctx context.Context, retailerID string) ([]web.Category, error)
+	Products(ctx context.Context, retailerID string, q web.ProductQuery) (products []web.Product, nextCursor string, err error)
 }
 
 // TokenIssuer mints the retailer token the dashboard follows the live
@@ -65,6 +68,11 @@ type Config struct {
 	LiveURL string
 	// PublicURL is the planner service's base URL, for the embed snippet.
 	PublicURL string
+	// Rotated, if set, is called after the console rotates an API secret so
+	// this process acts on it at once (service.Refresh: the old secret stops
+	// minting, partner tokens signed with it are revoked). Default none: the
+	// next refresh does it.
+	Rotated func(ctx context.Context) error
 }
 
 type session struct {
@@ -111,6 +119,8 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer Token
 	mux.HandleFunc("POST /console/token", h.token)
 	mux.HandleFunc("POST /console/origins", h.origins)
 	mux.HandleFunc("GET /console/series", h.series)
+	mux.HandleFunc("POST /console/catalog", h.catalogImport)
+	mux.HandleFunc("POST /console/secret", h.rotateSecret)
 	// Cross-origin POSTs (a form on another site) are refused before any
 	// handler runs; with SameSite=Strict they would carry no session anyway.
 	h.mux = http.NewCrossOriginProtection().Handler(mux)
@@ -153,6 +163,11 @@ func (h *Handler) page(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) renderSession(w http.ResponseWriter, r *http.Request, status int, u web.ConsoleUser, msg string) {
+	h.renderSessionWith(w, r, status, u, msg, nil)
+}
+
+// renderSessionWith renders the session's page, letting set add to it last.
+func (h *Handler) renderSessionWith(w http.ResponseWriter, r *http.Request, status int, u web.ConsoleUser, msg string, set func(*templates.ConsolePageProps)) {
 	if u.MustChange {
 		h.render(w, r, status, templates.ConsolePageProps{State: "change", Email: u.Email, Error: msg})
 		return
@@ -162,11 +177,23 @@ func (h *Handler) renderSession(w http.ResponseWriter, r *http.Request, status i
 		http.Error(w, "the console could not read your retailer; try again", http.StatusServiceUnavailable)
 		return
 	}
-	h.render(w, r, status, templates.ConsolePageProps{
+	p := templates.ConsolePageProps{
 		State: "home", Email: u.Email, Error: msg, RetailerName: ret.Name, DistributionID: ret.DistributionID,
 		Plan: string(ret.Plan), Origins: ret.Origins, FrameAncestors: retailerops.FrameAncestors(ret.Origins),
 		Snippet: retailerops.EmbedSnippet(h.cfg.PublicURL, ret.DistributionID),
-	})
+	}
+	if err := h.catalogProps(r, ret.ID, &p); err != nil {
+		http.Error(w, "the console could not read your catalog; try again", http.StatusServiceUnavailable)
+		return
+	}
+	if err := h.apiKeyProps(r, ret.ID, &p); err != nil {
+		http.Error(w, "the console could not read your API key; try again", http.StatusServiceUnavailable)
+		return
+	}
+	if set != nil {
+		set(&p)
+	}
+	h.render(w, r, status, p)
 }
 
 func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p templates.ConsolePageProps) {

@@ -257,11 +257,16 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		st.Close()
 		return nil, err
 	}
+	// The console's rotations take effect here at once (Refresh), not at the
+	// next maintenance tick; svc is set below, before any request is served.
+	var svc *Service
+	refreshNow := func(ctx context.Context) error { return svc.Refresh(ctx) }
 	acfg := api.Config{
 		PublicURL: cfg.PublicURL, TrustedProxies: cfg.TrustedProxies, TLS: cfg.TLS, Clock: cfg.Clock,
 		Live: lh, Credentials: creds, TokenRate: rate.Limit(cfg.TokenRate), TokenBurst: cfg.TokenBurst,
 		Metrics: business,
-		Console: console.New(console.Config{Secure: cfg.TLS, Clock: cfg.Clock, LiveURL: "ws" + strings.TrimPrefix(cfg.PublicURL, "http") + "/ws", PublicURL: cfg.PublicURL},
+		Console: console.New(console.Config{Secure: cfg.TLS, Clock: cfg.Clock, LiveURL: "ws" + strings.TrimPrefix(cfg.PublicURL, "http") + "/ws", PublicURL: cfg.PublicURL,
+			Rotated: refreshNow},
 			retailerops.New(st, retailerops.WithClock(cfg.Clock)), st, issuer),
 	}
 	if m := cfg.Metrics; m != nil {
@@ -280,9 +285,10 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	}()
 	var once sync.Once
 	stop := func() { once.Do(func() { closeNotifier(); cancel(); <-done }) }
-	return &Service{Store: st, Data: data, Hub: hub, Notifier: notifier, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
+	svc = &Service{Store: st, Data: data, Hub: hub, Notifier: notifier, Live: lh, Keyring: keys, Issuer: issuer, api: srv,
 		verifier: verifier, creds: creds, rotationSeq: rotationSeq, Catalog: watcher, Metrics: business, log: cfg.Logger, stop: stop,
-		refreshEvery: cfg.RefreshInterval}, nil
+		refreshEvery: cfg.RefreshInterval}
+	return svc, nil
 }
 
 // watchMetrics registers what m reads at each scrape.

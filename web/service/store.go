@@ -36,6 +36,7 @@ type Store interface {
 
 	// API credentials and the log of their rotations.
 	Credential(ctx context.Context, apiKey string) (web.Credential, error)
+	APIKey(ctx context.Context, retailerID string) (string, error)
 	RotateSecret(ctx context.Context, retailerID string, secret []byte) (apiKey string, err error)
 	CredentialRotations(ctx context.Context, after int64) ([]web.CredentialRotation, error)
 	LastCredentialRotation(ctx context.Context) (int64, error)

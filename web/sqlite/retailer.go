@@ -266,6 +266,23 @@ func (s *Store) Credential(ctx context.Context, apiKey string) (web.Credential, 
 	return c, nil
 }
 
+// APIKey returns the API key of a retailer's credential (the newest, the
+// one RotateSecret keeps), never its secret: what the console shows. It is
+// web.ENotFound when the retailer has no credential.
+func (s *Store) APIKey(ctx context.Context, retailerID string) (string, error) {
+	var key string
+	err := s.rdb.QueryRowContext(ctx,
+		`SELECT api_key FROM api_credentials WHERE retailer_id = ? ORDER BY created_at DESC, api_key DESC LIMIT 1`, retailerID,
+	).Scan(&key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", web.Errorf(web.ENotFound, "retailer %q has no API key", retailerID)
+	}
+	if err != nil {
+		return "", fmt.Errorf("load API key of retailer %q: %w", retailerID, err)
+	}
+	return key, nil
+}
+
 // RotateSecret replaces the API secret of a retailer's credential and returns
 // its API key, which does not change. The old secret stops working at once.
 // If the retailer has several credentials, the newest keeps working with the

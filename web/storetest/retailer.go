@@ -198,6 +198,14 @@ func testRotateSecret(t *testing.T, s Store) {
 	}
 	_, err = s.RotateSecret(ctx, "le_missing", secret)
 	wantCode(t, err, web.ENotFound)
+	// APIKey looks the key up by retailer: each its own, none for a stranger.
+	for _, tc := range []struct{ id, want string }{{r.ID, c.APIKey}, {oc.RetailerID, oc.APIKey}} {
+		if got, err := s.APIKey(ctx, tc.id); err != nil || got != tc.want {
+			t.Errorf("APIKey(%s) = %q, %v, want %q", tc.id, got, err, tc.want)
+		}
+	}
+	_, err = s.APIKey(ctx, "le_missing")
+	wantCode(t, err, web.ENotFound)
 }
 
 // newSigningKey returns a signing key from a fixed seed.

@@ -33,6 +33,8 @@ type Store interface {
 
 	// API credentials, secrets sealed at rest.
 	Credential(ctx context.Context, apiKey string) (web.Credential, error)
+	// APIKey is a retailer's API key (the one RotateSecret keeps), without its secret.
+	APIKey(ctx context.Context, retailerID string) (string, error)
 	RotateSecret(ctx context.Context, retailerID string, secret []byte) (apiKey string, err error)
 	// The credential rotation log: RotateSecret records, in its transaction,
 	// the retailer whose secret it replaced. Seqs increase in commit order
