@@ -51,7 +51,9 @@ step "go test -race"
 go test -race -count=1 ./...
 
 step "soak: 50 virtual planners, 30 s, every SQLite fault (e2e/soak)"
-npm run --silent soak -- --planners 50 --duration 30s --ttl 10s --faults bff-down,drop-sockets,skew,term,kill,rotate
+# The harness takes PLANNER_TEST_POSTGRES_URL as its default --postgres: unset it for the SQLite run.
+env -u PLANNER_TEST_POSTGRES_URL -u PLANNER_TEST_POSTGRES_RESTART \
+  npm run --silent soak -- --planners 50 --duration 30s --ttl 10s --faults bff-down,drop-sockets,skew,term,kill,rotate
 if [ -n "${PLANNER_TEST_POSTGRES_URL:-}" ]; then
   soak_pg_faults=kill
   # pg-restart needs the restart command .ci/postgres.sh exports for its own cluster.
