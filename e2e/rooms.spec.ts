@@ -1,5 +1,5 @@
 import type { FrameLocator, Page, TestInfo } from '@playwright/test';
-import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, apiGet, type Demo } from './fixtures';
+import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, apiGet, plannerDebug, type Demo } from './fixtures';
 
 // Real rooms (issue #16): an L drawn by editing a rectangle, a door and a
 // window on its walls, a clearance warning, saved as a version 2 document and
@@ -207,4 +207,26 @@ test('a v1 project opens as its rectangle and saves as v2; imperial units in and
   const stored = await read();
   expect(stored.room.polygon).toEqual([{ x: 0, y: 0 }, { x: 350, y: 0 }, { x: 350, y: 310 }, { x: 0, y: 310 }]);
   expect(stored.room.width).toBe(350);
+});
+
+test('SetUpSettings {units} from the host switches the plan to feet and inches and back', async ({ page, demo }) => {
+  await openPlan(page, demo);
+  const frame = planner(page);
+  await expect(frame.getByTestId('room-tools')).toBeVisible();
+  const label = frame.locator('[data-testid="wall-label"][data-index="0"]');
+  await expect(label).toHaveText('400 cm');
+  const send = (content: object) => page.evaluate(([origin, content]) => {
+    const iframe = document.querySelector('[data-testid="planner-iframe"]') as HTMLIFrameElement;
+    iframe.contentWindow!.postMessage({ event: 'SetUpSettings', content }, origin as string);
+  }, [demo.plannerURL, content] as const);
+  await send({ units: 'imperial' });
+  await expect(label).toHaveText(`13' 1"`);
+  await expect(frame.getByTestId('units')).toHaveValue('imperial');
+  await expect(frame.getByTestId('floor-area')).toHaveText('Floor area: 129 ft²');
+  // A value outside the protocol is dropped whole: the locale with it does not apply either.
+  await send({ units: 'cubits', locale: 'fr' });
+  await expect.poll(() => plannerDebug<{ dropped: { shape: number } }>(page, 'bridgeStats').then((s) => s.dropped.shape)).toBe(1);
+  await send({ locale: 'en', units: 'metric' });
+  await expect(label).toHaveText('400 cm');
+  await expect(frame.getByTestId('save')).toHaveText('Save');
 });

@@ -400,8 +400,9 @@ export function createRoomEditor(ctx) {
       else saver.signedOut();
       renderHead();
     },
-    settingsChanged() {
+    settingsChanged(_settings, sent) {
       leaving?.answer(false); // its question goes with the old chrome: stay
+      if (sent?.units) rooms.setUnits(sent.units);
       build();
     },
     remoteChange(change) {
