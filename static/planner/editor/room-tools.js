@@ -24,13 +24,13 @@ const STR = {
     length: 'Wall length', arch: 'Architecture', door: 'Door', 'double-door': 'Double door', window: 'Window', opening: 'Opening',
     units: 'Units', metric: 'Metric', imperial: 'Imperial', area: 'Floor area', view3d: '3D', view2d: 'Plan', walk: 'Walk',
     no3d: '3D needs WebGL2, which this browser does not offer.', loading3d: 'Loading 3D…', swing: '%s is in the swing of a door',
-    passage: '%s leaves too little room to pass a door', refused: 'Not changed: %s.', flip: 'Flip door', noWall: 'No wall has room for it.',
+    passage: '%s leaves too little room to pass a door', blocksWindow: '%s stands in front of a window', refused: 'Not changed: %s.', flip: 'Flip door', noWall: 'No wall has room for it.',
     canvas: 'Room in 3D' },
   fr: { shape: 'Forme de la pièce', rectangle: 'Rectangle', L: 'En L', U: 'En U', T: 'En T', ortho: 'Angles droits', wall: 'Murs', thick: 'd’épaisseur',
     length: 'Longueur du mur', arch: 'Architecture', door: 'Porte', 'double-door': 'Porte double', window: 'Fenêtre', opening: 'Ouverture',
     units: 'Unités', metric: 'Métrique', imperial: 'Impérial', area: 'Surface', view3d: '3D', view2d: 'Plan', walk: 'Marcher',
     no3d: 'La 3D demande WebGL2, que ce navigateur n’offre pas.', loading3d: 'Chargement de la 3D…', swing: '%s est dans le débattement d’une porte',
-    passage: '%s laisse trop peu de passage devant une porte', refused: 'Non modifié : %s.', flip: 'Inverser la porte', noWall: 'Aucun mur n’a la place.',
+    passage: '%s laisse trop peu de passage devant une porte', blocksWindow: '%s est devant une fenêtre', refused: 'Non modifié : %s.', flip: 'Inverser la porte', noWall: 'Aucun mur n’a la place.',
     canvas: 'Pièce en 3D' },
 };
 
@@ -412,7 +412,7 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
       const it = byId.get(c.itemId);
       const name = (it && lookup(it.productId)?.name) || c.itemId;
       list.append(h('li', { 'data-testid': 'warning', 'data-kind': 'clearance' },
-        h('button', { type: 'button', class: 'ed-link', 'data-item-id': c.itemId }, rt(c.kind === 'swing' ? 'swing' : 'passage', name))));
+        h('button', { type: 'button', class: 'ed-link', 'data-item-id': c.itemId }, rt(c.kind === 'window' ? 'blocksWindow' : c.kind, name))));
     }
     el.chrome.warnings.hidden = false;
     const head = el.chrome.warnings.querySelector('h3');
