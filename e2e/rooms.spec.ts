@@ -230,3 +230,24 @@ test('SetUpSettings {units} from the host switches the plan to feet and inches a
   await expect(label).toHaveText('400 cm');
   await expect(frame.getByTestId('save')).toHaveText('Save');
 });
+
+test('while an item is dragged its distances to the walls are shown, in the room units', async ({ page, demo }) => {
+  await openPlan(page, demo);
+  const frame = planner(page);
+  await expect(frame.getByTestId('room-tools')).toBeVisible();
+  await frame.getByTestId('catalog-search').fill('Skjul highboard');
+  await frame.locator(`[data-testid="product"][data-product-id="${HIGHBOARD}"]`).getByTestId('product-add').click();
+  const item = frame.getByTestId('plan-item');
+  await expect(item).toHaveCount(1);
+  const box = (await item.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  const to = await at(page, frame, 100, 200); // the centre: 50 cm from the left wall, 77.5 cm from the back one
+  await page.mouse.move(to.x, to.y, { steps: 6 });
+  const gap = frame.getByTestId('drag-gap');
+  await expect(gap).toHaveCount(4);
+  await expect.poll(() => gap.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-cm'))))).toEqual([50, 250, 177.5, 77.5]);
+  await expect(gap.first()).toHaveText('50 cm');
+  await page.mouse.up();
+  await expect(gap).toHaveCount(0);
+});

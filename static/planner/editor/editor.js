@@ -85,6 +85,7 @@ export function createRoomEditor(ctx) {
     render: () => render(),
     step: (fn) => step(fn),
     act: (what) => act(what),
+    dragged: (d, id) => rooms.dragged(d, id),
     keysOn: () => Boolean(el?.root.isConnected) && el.confirm.hidden && el.leave.hidden,
   });
 

@@ -10,6 +10,7 @@ import * as M from './model.js';
 import * as G from './geometry.js';
 import { parseLength, formatLength, formatArea, normUnits } from './units.js';
 import { h, s } from '../dom.js';
+import { gaps, marks } from './measure.js';
 
 /**
  * @typedef {import('./model.js').Doc} Doc
@@ -92,6 +93,7 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
       flip: b('door-flip', rt('flip')),
       layer: s('g', { class: 'ed-room2', 'data-testid': 'room-shape' }),
       handles: s('g', { class: 'ed-handles' }),
+      gaps: s('g', { class: 'ed-gaps' }),
       box3d: h('div', { class: 'ed-3dbox', 'data-testid': 'view3d-box', hidden: true }),
     };
     el.walk.hidden = true;
@@ -120,7 +122,7 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
     const svg = plan.svg;
     // Our outline replaces the plan's rectangle: items stay above, handles on top.
     svg.querySelector('.ed-items')?.before(el.layer);
-    svg.append(el.handles);
+    svg.append(el.handles, el.gaps);
     for (const r of svg.querySelectorAll('.ed-floor, .ed-walls')) r.setAttribute('opacity', '0');
     wire();
     if (showing3d) { showing3d = false; toggle3d(); }
@@ -350,6 +352,7 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
     }
     for (const o of sh.openings) parts.push(openingMark(sh, o));
     el.layer.replaceChildren(...parts, ...labels);
+    el.gaps.replaceChildren();
     const hs = [];
     for (let i = 0; i < n; i++) {
       const w = G.wall(sh.polygon, i), T = sh.wallThickness;
@@ -426,6 +429,11 @@ export function createRoomTools({ locale, doc, draft, commit, select, lookup, pl
     /** setUnits follows SetUpSettings {units}. @param {unknown} u */
     setUnits(u) { units = normUnits(u); if (el) { el.units.value = units; render(shown ?? doc(), null); } },
     get units() { return units; },
+    /** dragged shows item id's distances to the walls in d, a drag's draft (measure.js). @param {Doc} d @param {string} id */
+    dragged(d, id) {
+      const it = el && d.items.find((i) => i.id === id);
+      if (it) el.gaps.replaceChildren(...marks(gaps(M.shapeOf(d.room).polygon, M.rect(it, lookup)), units));
+    },
     get showing3d() { return showing3d; },
     destroy() { view3d?.destroy(); view3d = null; },
   };
