@@ -1,5 +1,5 @@
 import type { FrameLocator, Page, TestInfo } from '@playwright/test';
-import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, apiGet, type Demo } from './fixtures';
+import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, apiGet, plannerDebug, type Demo } from './fixtures';
 
 // Real rooms (issue #16): an L drawn by editing a rectangle, a door and a
 // window on its walls, a clearance warning, saved as a version 2 document and
@@ -246,4 +246,53 @@ test('the shape tools load on "Edit room", not before; a failed load says so and
   await openTools(frame);
   expect(await corners(frame)).toHaveLength(4);
   await expect(frame.getByTestId('room-note')).toHaveText('');
+});
+
+test('SetUpSettings {units} from the host switches the plan to feet and inches and back', async ({ page, demo }) => {
+  await openPlan(page, demo);
+  const frame = planner(page);
+  await expect(frame.getByTestId('room-tools')).toBeVisible();
+  const label = frame.locator('[data-testid="wall-label"][data-index="0"]');
+  await expect(label).toHaveText('400 cm');
+  const send = (content: object) => page.evaluate(([origin, content]) => {
+    const iframe = document.querySelector('[data-testid="planner-iframe"]') as HTMLIFrameElement;
+    iframe.contentWindow!.postMessage({ event: 'SetUpSettings', content }, origin as string);
+  }, [demo.plannerURL, content] as const);
+  // Before the room tools are loaded: the drawing follows at once.
+  await expect(frame.getByTestId('units')).toHaveCount(0);
+  await send({ units: 'imperial' });
+  await expect(label).toHaveText(`13' 1"`);
+  // Loaded afterwards, the tools start in the units the host set.
+  await openTools(frame);
+  await expect(frame.getByTestId('units')).toHaveValue('imperial');
+  await expect(frame.getByTestId('floor-area')).toHaveText('Floor area: 129 ft²');
+  // A value outside the protocol is dropped whole: the locale with it does not apply either.
+  await send({ units: 'cubits', locale: 'fr' });
+  await expect.poll(() => plannerDebug<{ dropped: { shape: number } }>(page, 'bridgeStats').then((s) => s.dropped.shape)).toBe(1);
+  await send({ locale: 'en', units: 'metric' });
+  await expect(label).toHaveText('400 cm');
+  await expect(frame.getByTestId('units')).toHaveValue('metric');
+  await expect(frame.getByTestId('save')).toHaveText('Save');
+});
+
+test('while an item is dragged its distances to the walls are shown, in the room units', async ({ page, demo }) => {
+  await openPlan(page, demo);
+  const frame = planner(page);
+  await expect(frame.getByTestId('room-tools')).toBeVisible();
+  await expect(frame.getByTestId('room-preset')).toHaveCount(0); // furnishing: the room tools stay unloaded
+  await frame.getByTestId('catalog-search').fill('Skjul highboard');
+  await frame.locator(`[data-testid="product"][data-product-id="${HIGHBOARD}"]`).getByTestId('product-add').click();
+  const item = frame.getByTestId('plan-item');
+  await expect(item).toHaveCount(1);
+  const box = (await item.boundingBox())!;
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  const to = await at(page, frame, 100, 200); // the centre: 50 cm from the left wall, 77.5 cm from the back one
+  await page.mouse.move(to.x, to.y, { steps: 6 });
+  const gap = frame.getByTestId('drag-gap');
+  await expect(gap).toHaveCount(4);
+  await expect.poll(() => gap.evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-cm'))))).toEqual([50, 250, 177.5, 77.5]);
+  await expect(gap.first()).toHaveText('50 cm');
+  await page.mouse.up();
+  await expect(gap).toHaveCount(0);
 });

@@ -22,7 +22,15 @@ type Product struct {
 	Price       int64  `json:"price"`  // minor units
 	Currency    string `json:"currency"`
 	Color       string `json:"color"` // "#rrggbb"
+	// Mount is where the product goes: "" stands on the floor, MountWall
+	// hangs on a wall (cabinets, shelves, a TV), MountHeight cm above the
+	// floor to its underside.
+	Mount       string `json:"mount,omitempty"`
+	MountHeight int    `json:"mountHeight,omitempty"`
 }
+
+// MountWall is Product.Mount of a product that hangs on a wall.
+const MountWall = "wall"
 
 // ProductQuery filters and pages a retailer's products. Products are ordered by
 // ID; Cursor is the last ID of the previous page.

@@ -67,6 +67,18 @@ export function isCurrency(v) {
   return typeof v === 'string' && CURRENCY_RE.test(v);
 }
 
+/** UNITS are the unit systems SetUpSettings may ask for: cm and m², or ft, in and ft². */
+export const UNITS = Object.freeze(/** @type {const} */ (['metric', 'imperial']));
+
+/**
+ * isUnits reports whether v is one of UNITS.
+ * @param {unknown} v
+ * @returns {v is 'metric' | 'imperial'}
+ */
+export function isUnits(v) {
+  return v === 'metric' || v === 'imperial';
+}
+
 /**
  * isRecord reports whether v is a plain object (not null, not an array).
  * @param {unknown} v

@@ -112,6 +112,8 @@ export interface Settings {
   locale?: string;
   /** ISO 4217 code, e.g. "EUR". */
   currency?: string;
+  /** Lengths and areas in the room editor: cm and m², or feet, inches and ft². The visitor may still switch. */
+  units?: 'metric' | 'imperial';
   /** The retailer's look, overriding the one registered with the retailer (theme.js checks it). */
   theme?: Theme;
 }

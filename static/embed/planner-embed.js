@@ -19,7 +19,7 @@
 // against what integrators see.
 
 import { guardMessage } from './guards.js';
-import { PROTOCOL_VERSION, isCurrency, isLocale, isProjectId, MAX_PROJECT_ID_LENGTH } from './limits.js';
+import { PROTOCOL_VERSION, isCurrency, isLocale, isProjectId, isUnits, MAX_PROJECT_ID_LENGTH } from './limits.js';
 import { createFrame, readOptions } from './options.js';
 import { PlannerError, createPendings, destroyedError, timersOf } from './pending.js';
 import { createReporter, describe, reasonOf, redact } from './report.js';
@@ -328,8 +328,8 @@ export function createPlanner(options) {
    */
   function setSettings(settings) {
     if (destroyed) return Promise.reject(destroyedError());
-    const { locale: loc, currency, theme } = settings ?? {};
-    /** @type {{locale?: string, currency?: string, theme?: import('./theme.js').Theme}} */
+    const { locale: loc, currency, theme, units } = settings ?? {};
+    /** @type {{locale?: string, currency?: string, units?: 'metric' | 'imperial', theme?: import('./theme.js').Theme}} */
     const content = {};
     if (theme !== undefined) {
       const parsed = parseTheme(theme);
@@ -346,8 +346,12 @@ export function createPlanner(options) {
       }
       content.currency = currency;
     }
-    if (content.locale === undefined && content.currency === undefined && content.theme === undefined) {
-      return Promise.reject(new TypeError('setSettings: give a locale, a currency, a theme or some of them'));
+    if (units !== undefined) {
+      if (!isUnits(units)) return Promise.reject(new TypeError('setSettings: units must be "metric" or "imperial"'));
+      content.units = units;
+    }
+    if (Object.keys(content).length === 0) {
+      return Promise.reject(new TypeError('setSettings: give a locale, a currency, units, a theme or some of them'));
     }
     /** @type {Pending<void>} */
     const op = owed.track('setSettings()');

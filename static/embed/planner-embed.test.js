@@ -59,7 +59,8 @@ test('every post goes to the exact planner origin, never "*"', async () => {
   await env.tokens.answer(LE_TOKEN, 'legal-entity');
   await env.fromPlanner({ event: 'AuthenticationSucceeded', content: {} });
   await out;
-  await env.planner.setSettings({ currency: 'EUR' });
+  await env.planner.setSettings({ currency: 'EUR', units: 'imperial' });
+  assert.deepEqual(env.posts.at(-1)?.msg.content, { currency: 'EUR', units: 'imperial' });
 
   assert.deepEqual(env.sent, ['LoadProject', 'Login', 'TokenRefreshed', 'Logout', 'Authentication', 'SetUpSettings']);
   for (const p of env.posts) assert.equal(p.targetOrigin, PLANNER, p.msg.event);
@@ -275,6 +276,8 @@ test('invalid arguments reject without posting', async () => {
     env.planner.setSettings({}),
     env.planner.setSettings({ currency: 'euro' }),
     env.planner.setSettings({ locale: '<script>' }),
+    env.planner.setSettings({ units: /** @type {any} */ ('cm') }),
+    env.planner.setSettings({ locale: 'fr', units: /** @type {any} */ ('Imperial') }),
   ]) {
     assert.ok((await rejection(p)) instanceof TypeError);
   }

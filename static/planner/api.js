@@ -31,6 +31,8 @@
  * @property {number} price minor units of currency
  * @property {string} currency e.g. "EUR"
  * @property {string} color "#rrggbb"
+ * @property {'wall'} [mount] present when the product hangs on a wall
+ * @property {number} [mountHeight] cm from the floor to a wall-mounted product's underside
  * @typedef {{products: Product[], nextCursor: string}} ProductPage nextCursor is "" on the last page
  * @typedef {{category?: string, q?: string, limit?: number, cursor?: string}} ProductQuery limit 1..200, default 50
  * @typedef {object} Room cm; version 1 is width × depth (50..5000), version 2 adds a polygon (web/room.go)

@@ -64,8 +64,9 @@ export { MAX_PROJECT_NAME_LENGTH, NEW_PROJECT_ROOM } from './projects.js';
 /**
  * Settings are what SetUpSettings changes. currency is "" until the host
  * sets one; prices are always shown in their own currency (the API has no
- * conversion), the setting only fills in when a product has none.
- * @typedef {{locale: string, currency: string}} Settings
+ * conversion), the setting only fills in when a product has none. units is
+ * "" until the host sets it (the editor starts metric; the visitor may switch).
+ * @typedef {{locale: string, currency: string, units: '' | 'metric' | 'imperial'}} Settings
  */
 
 /**
@@ -140,10 +141,11 @@ export function createApp({
 }) {
   const apiBase = config.apiBase ?? '';
   /** @type {Settings} */
-  const settings = { locale: canonicalLocale(config.locale) ?? 'en', currency: '' };
+  const settings = { locale: canonicalLocale(config.locale) ?? 'en', currency: '', units: '' };
   const settingsView = Object.freeze({
     get locale() { return settings.locale; },
     get currency() { return settings.currency; },
+    get units() { return settings.units; },
   });
   /** @param {string} key @param {...(string | number)} args */
   const tr = (key, ...args) => t(settings.locale, key, ...args);
@@ -304,13 +306,14 @@ export function createApp({
   }
 
   let localeGen = 0; // SetUpSettings {locale} asked so far: the last one wins
-  /** @param {{locale?: string, currency?: string, theme?: import('../embed/theme.js').Theme}} next */
+  /** @param {import('./protocol.js').SettingsContent} next */
   function applySettings(next) {
     if (next.theme) {
       const theme = next.theme;
       if (view.theme) safely('view.theme', () => view.theme?.(theme));
-      if (next.locale === undefined && next.currency === undefined) return;
+      if (next.locale === undefined && next.currency === undefined && next.units === undefined) return;
     }
+    if (next.units !== undefined) settings.units = next.units;
     if (next.locale !== undefined) {
       const loc = canonicalLocale(next.locale);
       const gen = ++localeGen;
@@ -335,7 +338,7 @@ export function createApp({
     catalog.render();
     projects.render();
     const ed = host.editor;
-    if (ed?.settingsChanged) safely('editor.settingsChanged', () => ed.settingsChanged?.({ ...settings }));
+    if (ed?.settingsChanged) safely('editor.settingsChanged', () => ed.settingsChanged?.({ ...settings }, next));
   }
 
   function destroy() {

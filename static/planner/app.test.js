@@ -24,7 +24,7 @@ test('SetUpSettings re-renders prices and dates for the new locale', async () =>
   assert.equal(state.catalog?.products[0].price, formatPrice(129900, 'EUR', 'fr-FR'));
   assert.match(state.catalog?.products[0].price ?? '', /^1\s299,00\s€$/);
   assert.equal(state.lang, 'fr-FR');
-  assert.deepEqual(app.debug.settings, { locale: 'fr-FR', currency: 'EUR' });
+  assert.deepEqual(app.debug.settings, { locale: 'fr-FR', currency: 'EUR', units: '' });
 });
 
 test('messages from other origins or windows change nothing', async () => {
@@ -86,4 +86,17 @@ test('the shell speaks the locale: status, item counts and alerts follow SetUpSe
   assert.equal(state.status, 'Déconnecté');
   await assert.rejects(app.createProject('x'.repeat(121)));
   assert.equal(state.alert, 'Un nom de projet compte de 1 à 120 caractères.');
+});
+
+test('SetUpSettings {units} reaches the editor, alone or with a locale; a bad one changes nothing', async () => {
+  const { send, app, editor } = setup();
+  assert.equal(app.settings.units, '');
+  send('SetUpSettings', { units: 'imperial' });
+  assert.equal(app.settings.units, 'imperial');
+  send('SetUpSettings', { locale: 'fr', units: 'metric' });
+  send('SetUpSettings', { units: 'cubits' });
+  send('SetUpSettings', { locale: 'en' });
+  assert.deepEqual(editor.calls.filter((c) => c.startsWith('settings:')),
+    ['settings:en/imperial:units', 'settings:fr/metric:locale,units', 'settings:en/metric:locale']);
+  assert.equal(app.debug.settings.units, 'metric');
 });

@@ -57,7 +57,8 @@ import { formatPrice } from './format.js';
  * @property {() => boolean} [isBlank] the editor shows nothing of the visitor's (no project, no
  *   changes): after a sign-in the project changed last may replace it
  * @property {(identity: Identity | null) => void} [identityChanged] called on every identity change
- * @property {(settings: Settings) => void} [settingsChanged] called after SetUpSettings
+ * @property {(settings: Settings, sent: import('./protocol.js').SettingsContent) => void} [settingsChanged] called
+ *   after SetUpSettings; sent is what that message set (units sent again apply again, over the visitor's choice)
  * @property {(change: RemoteChange) => void} [remoteChange] the open project was changed or deleted in
  *   another tab or device while it has unsaved changes here: offer ctx.reloadOpenProject(); without this
  *   method the app shows the offer as an alert. Unchanged projects are reloaded with load() at once.

@@ -7,9 +7,9 @@
 // nothing else a host (or an attacker) sends ever reaches the app.
 
 // The rules of the envelope's content (version, token, projectId, locale,
-// currency) are shared with the host SDK, which checks them before posting,
+// currency, units) are shared with the host SDK, which checks them before posting,
 // and so are the shape checks isRecord and ownValue.
-import { isCurrency, isLocale, isProjectId, isRecord, isToken, ownValue } from '../embed/limits.js';
+import { isCurrency, isLocale, isProjectId, isRecord, isToken, isUnits, ownValue } from '../embed/limits.js';
 import { parseTheme } from '../embed/theme.js';
 
 export { MAX_PROJECT_ID_LENGTH, MAX_TOKEN_LENGTH, PROTOCOL_VERSION } from '../embed/limits.js';
@@ -26,7 +26,9 @@ export { MAX_PROJECT_ID_LENGTH, MAX_TOKEN_LENGTH, PROTOCOL_VERSION } from '../em
  * @typedef {{event: 'Authentication' | 'Login' | 'TokenRefreshed', content: {token: string}}
  *   | {event: 'Logout', content: {}}
  *   | {event: 'LoadProject', content: {projectId: string}}
- *   | {event: 'SetUpSettings', content: {locale?: string, currency?: string, theme?: import('../embed/theme.js').Theme}}} HostMessage
+ *   | {event: 'SetUpSettings', content: SettingsContent}} HostMessage
+ * @typedef {{locale?: string, currency?: string, units?: 'metric' | 'imperial',
+ *   theme?: import('../embed/theme.js').Theme}} SettingsContent what SetUpSettings may change
  */
 
 /** HOST_EVENTS are the events the planner accepts from its host. */
@@ -81,7 +83,8 @@ export function parseEnvelope(data) {
       const locale = ownValue(content, 'locale');
       const currency = ownValue(content, 'currency');
       const theme = ownValue(content, 'theme');
-      /** @type {{locale?: string, currency?: string, theme?: import('../embed/theme.js').Theme}} */
+      const units = ownValue(content, 'units');
+      /** @type {SettingsContent} */
       const out = {};
       if (theme !== undefined) {
         // A theme with any value out of bounds is refused whole (theme.js).
@@ -97,7 +100,11 @@ export function parseEnvelope(data) {
         if (!isCurrency(currency)) return null;
         out.currency = currency;
       }
-      if (out.locale === undefined && out.currency === undefined && out.theme === undefined) return null;
+      if (units !== undefined) {
+        if (!isUnits(units)) return null;
+        out.units = units;
+      }
+      if (Object.keys(out).length === 0) return null;
       return { event, content: out };
     }
   }

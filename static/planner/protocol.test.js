@@ -27,6 +27,9 @@ test('parseEnvelope accepts valid host messages and copies only validated fields
     [{ event: 'SetUpSettings', content: { locale: 'fr-FR', currency: 'EUR' } },
       { event: 'SetUpSettings', content: { locale: 'fr-FR', currency: 'EUR' } }],
     [{ event: 'SetUpSettings', content: { locale: 'de' } }, { event: 'SetUpSettings', content: { locale: 'de' } }],
+    [{ event: 'SetUpSettings', content: { units: 'imperial' } }, { event: 'SetUpSettings', content: { units: 'imperial' } }],
+    [{ event: 'SetUpSettings', content: { locale: 'fr', units: 'metric', extra: 1 } },
+      { event: 'SetUpSettings', content: { locale: 'fr', units: 'metric' } }],
     [{ event: 'Authentication', content: { token: 'a'.repeat(MAX_TOKEN_LENGTH) } },
       { event: 'Authentication', content: { token: 'a'.repeat(MAX_TOKEN_LENGTH) } }],
   ];
@@ -68,6 +71,11 @@ test('parseEnvelope rejects anything else without throwing', () => {
     ['locale markup', { event: 'SetUpSettings', content: { locale: '<img src=x>' } }],
     ['currency lowercase', { event: 'SetUpSettings', content: { currency: 'eur' } }],
     ['currency long', { event: 'SetUpSettings', content: { currency: 'EURO' } }],
+    ['units unknown', { event: 'SetUpSettings', content: { units: 'furlongs' } }],
+    ['units capitalised', { event: 'SetUpSettings', content: { units: 'Imperial' } }],
+    ['units not a string', { event: 'SetUpSettings', content: { units: 1 } }],
+    ['units with a good locale', { event: 'SetUpSettings', content: { locale: 'fr', units: 'cm' } }],
+    ['inherited units', { event: 'SetUpSettings', content: Object.create({ units: 'imperial' }) }],
   ];
   for (const [name, input] of cases) assert.equal(parseEnvelope(input), null, name);
 });

@@ -263,6 +263,8 @@ export function fakeEditor() {
         destroy() { calls.push('destroy'); },
         /** @param {any} id */
         identityChanged(id) { calls.push(`identity:${id ? `${id.kind}/${id.uid}` : 'none'}`); },
+        /** @param {any} s @param {any} sent */
+        settingsChanged(s, sent) { calls.push(`settings:${s.locale}/${s.units}:${Object.keys(sent).join(',')}`); },
       };
     },
   };

@@ -14,7 +14,10 @@
 // control characters; descriptions are optional, at most 1000 characters
 // (newlines and tabs allowed); width and depth are 1-2000 cm, height 1-400 cm,
 // all whole numbers; price is 0-100000000 minor units; currency is 3 upper-case
-// letters, given per product or once for the file; color is #rrggbb. Unknown
+// letters, given per product or once for the file; color is #rrggbb; mount is
+// optional, "floor" (the default) or "wall", and a wall product names its
+// mountHeight, 0-400 cm from the floor to its underside, with height plus
+// mountHeight at most 400 cm (a floor product has none). Unknown
 // fields, a second JSON value and files without products are rejected; a UTF-8
 // byte order mark is ignored. Parse validates a whole file before anything is
 // imported and names the first bad record and field in its error.
@@ -68,6 +71,8 @@ type rawProduct struct {
 	Price       *int64 `json:"price"`
 	Currency    string `json:"currency"`
 	Color       string `json:"color"`
+	Mount       string `json:"mount"`
+	MountHeight *int   `json:"mountHeight"`
 }
 
 // The messages below are shared by parsing and validation.

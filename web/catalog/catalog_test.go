@@ -66,6 +66,13 @@ func TestSeed(t *testing.T) {
 		}
 		t.Logf("%-10s %d products", c.ID, c.Count)
 	}
+	// Wall cabinets, a shelf and a TV hang on walls; the rest stands on the floor.
+	for id, want := range map[string]int{"kitchen-fjell-wall-60": 145, "storage-hylla-wall-shelf-120": 150, "storage-skjul-wall-tv-55": 95, "kitchen-fjell-base-60": 0} {
+		p, _ := product(f, id)
+		if wall := want > 0; (p.Mount == web.MountWall) != wall || p.MountHeight != want {
+			t.Errorf("%s: mount %q at %d cm, want wall %v at %d cm", id, p.Mount, p.MountHeight, wall, want)
+		}
+	}
 	// A few real-world sizes the planner's users will recognise.
 	for id, want := range map[string][3]int{
 		"sofa-oslo-3":                {214, 92, 80},
@@ -238,6 +245,15 @@ func ruleCases() []ruleCase {
 		{"color short form", setP("color", "#fff"), "products[1].color", chair + "color must be a hex colour", ""},
 		{"color not hex", setP("color", "#12345g"), "products[1].color", chair + "color must be a hex colour", ""},
 		{"color without hash", setP("color", "1234567"), "products[1].color", chair + "color must be a hex colour", ""},
+		// Mount.
+		{"mount unknown", setP("mount", "ceiling"), "products[1].mount", chair + `mount must be "floor" or "wall", got "ceiling"`, ""},
+		{"mount not a string", setP("mount", true), "products[1].mount", chair + "mount must be a string", ""},
+		{"wall without mountHeight", setP("mount", "wall"), "products[1].mountHeight", chair + "mountHeight is required for a wall-mounted product", ""},
+		{"mountHeight on the floor", setP("mountHeight", 100), "products[1].mountHeight", chair + "mountHeight is only for wall-mounted products", ""},
+		{"mountHeight on an explicit floor", func(d doc) { d.product(1)["mount"] = "floor"; d.product(1)["mountHeight"] = 0 }, "products[1].mountHeight", chair + "mountHeight is only for", ""},
+		{"mountHeight negative", func(d doc) { d.product(1)["mount"] = "wall"; d.product(1)["mountHeight"] = -1 }, "products[1].mountHeight", chair + "mountHeight must be 0 or more, with height, at most 400 cm, got -1", ""},
+		{"mountHeight above the ceiling", func(d doc) { d.product(1)["mount"] = "wall"; d.product(1)["mountHeight"] = 390 }, "products[1].mountHeight", chair + "mountHeight must be 0 or more, with height, at most 400 cm, got 390", ""},
+		{"mountHeight fractional", func(d doc) { d.product(1)["mount"] = "wall"; d.product(1)["mountHeight"] = 90.5 }, "products[1].mountHeight", chair + "mountHeight must be a whole number", ""},
 	}
 }
 
@@ -294,6 +310,11 @@ func limitCases() []limitCase {
 		{"description of 1000 characters", func(d doc) { d.product(1)["description"] = strings.Repeat("ø", 1000) }},
 		{"description missing", func(d doc) { delete(d.product(1), "description") }},
 		{"price zero", func(d doc) { d.product(1)["price"] = 0 }},
+		{"wall-mounted at the floor", func(d doc) { d.product(1)["mount"] = "wall"; d.product(1)["mountHeight"] = 0 }},
+		{"wall-mounted up to the ceiling", func(d doc) {
+			d.product(1)["mount"], d.product(1)["height"], d.product(1)["mountHeight"] = "wall", 100, 300
+		}},
+		{"mount floor said", func(d doc) { d.product(1)["mount"] = "floor" }},
 		{"price maximum", func(d doc) { d.product(1)["price"] = MaxPrice }},
 		{"20000 products", func(d doc) { d["products"] = manyProducts(MaxProducts) }},
 		{"1000 categories", func(d doc) { d["categories"] = manyCategories(MaxCategories) }},

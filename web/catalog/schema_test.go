@@ -103,12 +103,13 @@ func TestSchemaRejectsInvalidFiles(t *testing.T) {
 // importer rejects them (TestParseRules); the schema must accept them, so
 // this list stays exact.
 var semanticOnly = map[string]string{
-	"id duplicate":              "uniqueness of a property across array items",
-	"id duplicate but for case": "uniqueness ignoring case",
-	"category id duplicate":     "uniqueness of a property across array items",
-	"category undeclared":       "a reference from a product to a category of the same file",
-	"categories missing":        "a reference from a product to a category of the same file",
-	"categories null":           "a reference from a product to a category of the same file",
+	"id duplicate":                  "uniqueness of a property across array items",
+	"id duplicate but for case":     "uniqueness ignoring case",
+	"category id duplicate":         "uniqueness of a property across array items",
+	"category undeclared":           "a reference from a product to a category of the same file",
+	"categories missing":            "a reference from a product to a category of the same file",
+	"categories null":               "a reference from a product to a category of the same file",
+	"mountHeight above the ceiling": "a sum of two fields (height + mountHeight)",
 }
 
 // TestSchemaRules checks the schema against every rule of the format

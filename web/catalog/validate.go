@@ -87,14 +87,41 @@ func validate(currency string, raws []rawCategory, prods []rawProduct) (File, er
 		case !isColor(p.Color):
 			return File{}, recordError(rec, p.ID, "color", "must be a hex colour #rrggbb, got %q", truncate(p.Color, 20))
 		}
+		mount, mountHeight, err := checkMount(rec, p)
+		if err != nil {
+			return File{}, err
+		}
 		f.Categories[ci].Count++
 		f.Products = append(f.Products, web.Product{
 			ID: p.ID, Name: p.Name, Category: p.Category, Description: p.Description,
 			Width: *p.Width, Depth: *p.Depth, Height: *p.Height,
 			Price: *p.Price, Currency: cur, Color: strings.ToLower(p.Color),
+			Mount: mount, MountHeight: mountHeight,
 		})
 	}
 	return f, nil
+}
+
+// checkMount validates a product's mount and mountHeight and returns them as
+// stored: "" and 0 for a floor product.
+func checkMount(rec string, p rawProduct) (string, int, error) {
+	switch p.Mount {
+	case "", "floor":
+		if p.MountHeight != nil {
+			return "", 0, recordError(rec, p.ID, "mountHeight", "is only for wall-mounted products (mount \"wall\")")
+		}
+		return "", 0, nil
+	case web.MountWall:
+	default:
+		return "", 0, recordError(rec, p.ID, "mount", "must be \"floor\" or \"wall\", got %q", truncate(p.Mount, 20))
+	}
+	switch h := p.MountHeight; {
+	case h == nil:
+		return "", 0, recordError(rec, p.ID, "mountHeight", "is required for a wall-mounted product (cm from the floor to its underside)")
+	case *h < 0 || *h+*p.Height > MaxHeightCm:
+		return "", 0, recordError(rec, p.ID, "mountHeight", "must be 0 or more, with height, at most %d cm, got %d", MaxHeightCm, *h)
+	}
+	return web.MountWall, *p.MountHeight, nil
 }
 
 // checkID validates a record's id and that no earlier record has it.

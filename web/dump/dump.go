@@ -151,6 +151,8 @@ type (
 		Price       int64  `json:"price"`
 		Currency    string `json:"currency"`
 		Color       string `json:"color"`
+		Mount       string `json:"mount,omitempty"`
+		MountHeight int    `json:"mountHeight,omitempty"`
 		UpdatedAtMs int64  `json:"updatedAtMs"`
 	}
 	projectLine struct {
@@ -240,7 +242,7 @@ func toLine(r web.DumpRecord) (line any, typ string, key []string, err error) {
 	case r.Product != nil:
 		x := r.Product
 		return productLine{"product", x.RetailerID, x.ID, x.Name, x.Category, x.Description, x.Width, x.Depth, x.Height,
-			x.Price, x.Currency, x.Color, ms(x.UpdatedAt)}, "product", []string{x.RetailerID, x.ID}, nil
+			x.Price, x.Currency, x.Color, x.Mount, x.MountHeight, ms(x.UpdatedAt)}, "product", []string{x.RetailerID, x.ID}, nil
 	case r.Project != nil:
 		x := r.Project
 		items := x.Items
@@ -635,12 +637,16 @@ func (r *Reader) parse(typ string, line []byte) (web.DumpRecord, any, error) {
 		if l.RetailerID == "" || l.ID == "" || l.Category == "" {
 			return bad("needs a retailerId, an id and a category")
 		}
-		if l.Width < 0 || l.Depth < 0 || l.Height < 0 || l.Price < 0 {
-			return bad("width, depth, height and price must not be negative")
+		if l.Width < 0 || l.Depth < 0 || l.Height < 0 || l.Price < 0 || l.MountHeight < 0 {
+			return bad("width, depth, height, mountHeight and price must not be negative")
+		}
+		if l.Mount != "" && l.Mount != web.MountWall {
+			return bad(`mount must be "" or "wall"`)
 		}
 		return web.DumpRecord{Product: &web.DumpProduct{Product: web.Product{ID: l.ID, RetailerID: l.RetailerID,
 			Name: l.Name, Category: l.Category, Description: l.Description, Width: l.Width, Depth: l.Depth,
-			Height: l.Height, Price: l.Price, Currency: l.Currency, Color: l.Color}, UpdatedAt: fromMs(l.UpdatedAtMs)}}, l, nil
+			Height: l.Height, Price: l.Price, Currency: l.Currency, Color: l.Color,
+			Mount: l.Mount, MountHeight: l.MountHeight}, UpdatedAt: fromMs(l.UpdatedAtMs)}}, l, nil
 	case "project":
 		var l projectLine
 		if err := decode(&l); err != nil {

@@ -106,7 +106,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 				return web.DumpRecord{Category: &c}, nil
 			}},
 		{"products", `
-			SELECT retailer_id, id, name, category, description, width, depth, height, price, currency, color, updated_at
+			SELECT retailer_id, id, name, category, description, width, depth, height, price, currency, color, mount, mount_height, updated_at
 			FROM products ORDER BY retailer_id, id`,
 			func(scan func(...any) error) (web.DumpRecord, error) {
 				var (
@@ -114,7 +114,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 					updated int64
 				)
 				if err := scan(&p.RetailerID, &p.ID, &p.Name, &p.Category, &p.Description, &p.Width, &p.Depth,
-					&p.Height, &p.Price, &p.Currency, &p.Color, &updated); err != nil {
+					&p.Height, &p.Price, &p.Currency, &p.Color, &p.Mount, &p.MountHeight, &updated); err != nil {
 					return web.DumpRecord{}, err
 				}
 				p.UpdatedAt = fromMillis(updated)
@@ -272,10 +272,10 @@ func loadRecord(ctx context.Context, tx pgx.Tx, rec web.DumpRecord) error {
 		what = fmt.Sprintf("product %q of retailer %q", p.ID, p.RetailerID)
 		exec(`
 			INSERT INTO products (retailer_id, id, name, category, description, width, depth, height,
-				price, currency, color, search, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
+				price, currency, color, mount, mount_height, search, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
 			p.RetailerID, p.ID, p.Name, p.Category, p.Description, p.Width, p.Depth, p.Height,
-			p.Price, p.Currency, p.Color, searchText(p.Product), toMillis(p.UpdatedAt))
+			p.Price, p.Currency, p.Color, p.Mount, p.MountHeight, searchText(p.Product), toMillis(p.UpdatedAt))
 	case rec.Project != nil:
 		p := rec.Project
 		what = fmt.Sprintf("project %q", p.ID)

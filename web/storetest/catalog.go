@@ -57,6 +57,8 @@ func seedCatalog(t *testing.T, s Store, retailerID string) catalog {
 		product(retailerID, "table-moss", "tables", "Moss coffee table"),
 		product(retailerID, "table-alta", "tables", "Alta side table"),
 	}
+	// One hangs on a wall, so its mount is stored and read back too.
+	ps[4].Mount, ps[4].MountHeight = web.MountWall, 120
 	mustNot(t, s.ImportCatalog(t.Context(), retailerID, cats, ps, false), "ImportCatalog")
 	return catalog{
 		Categories: []web.Category{

@@ -86,6 +86,7 @@ export function createRoomEditor(ctx) {
     render: () => render(),
     step: (fn) => step(fn),
     act: (what) => act(what),
+    dragged: (d, id) => rooms.dragged(d, id),
     keysOn: () => Boolean(el?.root.isConnected) && el.confirm.hidden && el.leave.hidden,
   });
 
@@ -401,8 +402,9 @@ export function createRoomEditor(ctx) {
       else saver.signedOut();
       renderHead();
     },
-    settingsChanged() {
+    settingsChanged(_settings, sent) {
       leaving?.answer(false); // its question goes with the old chrome: stay
+      if (sent?.units) rooms.setUnits(sent.units);
       build();
     },
     remoteChange(change) {

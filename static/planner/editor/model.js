@@ -6,13 +6,15 @@
 // and therefore saved as version 2 next time.
 
 import * as G from './geometry.js';
+import { apart, heights, isWallMounted, onWall, windowProblems } from './mount.js';
 
 /**
  * @typedef {import('../api.js').Item} Item
  * @typedef {import('../api.js').Room} Room
  * @typedef {import('../api.js').ProjectDoc} Doc
  * @typedef {0 | 90 | 180 | 270} Rotation
- * @typedef {{width: number, depth: number, name?: string, price?: number, currency?: string, color?: string}} Dims
+ * @typedef {{width: number, depth: number, height?: number, name?: string, price?: number, currency?: string, color?: string,
+ *   mount?: 'wall', mountHeight?: number}} Dims
  * @typedef {(productId: string) => Dims | null | undefined} Lookup a falsy answer: unknown product
  * @typedef {{x0: number, y0: number, x1: number, y1: number}} Rect cm
  * @typedef {{w: number, d: number}} Size cm along x and y
@@ -228,19 +230,29 @@ export function problems(doc, lookup, passage = G.PASSAGE) {
     if (!inside(rs[i].r, doc.room)) outside.add(it.id);
     if (!lookup(it.productId)) unknown.add(it.id);
   });
+  const z = new Map(doc.items.map((it) => [it.id, heights(lookup(it.productId))]));
   rs.sort((a, b) => a.r.x0 - b.r.x0);
   /** @type {Array<[string, string]>} */
   const pairs = [];
   for (let i = 0; i < rs.length; i++) {
     const a = rs[i];
     for (let j = i + 1; j < rs.length && rs[j].r.x0 < a.r.x1 - EPS; j++) {
-      if (overlaps(a.r, rs[j].r)) {
+      // One above the other (a wall cabinet over a base cabinet) is no overlap.
+      if (overlaps(a.r, rs[j].r) && !apart(/** @type {[number, number]} */ (z.get(a.id)), /** @type {[number, number]} */ (z.get(rs[j].id)))) {
         pairs.push([a.id, rs[j].id]);
         overlapping.add(a.id).add(rs[j].id);
       }
     }
   }
-  const clearance = doc.room.polygon ? G.clearanceProblems(shapeOf(doc.room), doc.items.map((it, i) => ({ id: it.id, ...rect(it, lookup) })), passage) : [];
+  const sh = doc.room.polygon ? shapeOf(doc.room) : null;
+  /** @type {Array<{itemId: string, openingId: string, kind: 'swing' | 'passage' | 'window'}>} */
+  const clearance = sh ? G.clearanceProblems(sh, doc.items.map((it) => ({ id: it.id, ...rect(it, lookup) })), passage) : [];
+  if (sh) {
+    clearance.push(...windowProblems(sh, doc.items.map((it) => {
+      const [z0, z1] = /** @type {[number, number]} */ (z.get(it.id));
+      return { id: it.id, ...rect(it, lookup), z0, z1 };
+    })));
+  }
   /** @type {Set<string>} */
   const blocking = new Set(clearance.map((c) => c.itemId));
   return { overlapping, pairs, outside, unknown, clearance, blocking };
@@ -305,12 +317,21 @@ export function addItem(doc, productId, lookup, at) {
   /** @type {Item} */
   const it = { id, productId, x: 0, y: 0, rotation: 0 };
   const s = size(it, lookup);
-  return { doc: { ...doc, items: [...doc.items, { ...it, ...(at ? snapPosition(doc.room, s, at.x, at.y) : freeSpot(doc, s, lookup)) }] }, id };
+  const p = lookup(productId);
+  const pos = at ? snapPosition(doc.room, s, at.x, at.y) : freeSpot(doc, s, lookup);
+  // A wall-mounted product goes on the wall nearest the point, facing the room.
+  const placed = p && isWallMounted(p) ? onWall(shapeOf(doc.room).polygon, p, at?.x ?? pos.x, at?.y ?? pos.y) : pos;
+  return { doc: { ...doc, items: [...doc.items, { ...it, ...placed }] }, id };
 }
 
 /** moveItem puts an item's centre at (x, y), snapped. @param {Doc} doc @param {string} id @param {number} x @param {number} y @param {Lookup} lookup */
 export function moveItem(doc, id, x, y, lookup) {
   return mapItem(doc, id, (it) => {
+    const prod = lookup(it.productId);
+    if (prod && isWallMounted(prod)) {
+      const w = onWall(shapeOf(doc.room).polygon, prod, x, y);
+      return w.x === it.x && w.y === it.y && w.rotation === it.rotation ? it : { ...it, ...w };
+    }
     const p = snapPosition(doc.room, size(it, lookup), x, y);
     return p.x === it.x && p.y === it.y ? it : { ...it, ...p };
   });

@@ -28,6 +28,7 @@ import { itemIdOf } from './plan-view.js';
  * @param {(fn: (h: M.History) => M.History) => void} o.step undo or redo
  * @param {(what: 'rotate' | 'duplicate' | 'delete') => void} o.act acts on the selected item
  * @param {() => boolean} o.keysOn the editor is on the page and asks no question
+ * @param {(doc: Doc, id: string) => void} [o.dragged] after each drag frame: the draft and the dragged item
  */
 export function createPointer(o) {
   const { plan } = o;
@@ -93,6 +94,7 @@ export function createPointer(o) {
       const p = new DOMPoint(e.clientX, e.clientY).matrixTransform(drag.inv);
       draft = M.moveItem(drag.base, drag.id, p.x - drag.off.x, p.y - drag.off.y, o.lookup);
       plan.render(draft, o.selected(), true);
+      o.dragged?.(draft, drag.id);
     } else {
       plan.panTo(drag.cx - (e.clientX - drag.sx) / drag.scale, drag.cy - (e.clientY - drag.sy) / drag.scale);
     }

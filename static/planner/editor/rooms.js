@@ -4,6 +4,8 @@
 // (presets, corner and wall handles, architecture buttons, wall lengths,
 // units, the 3D toggle) are room-tools.js, a chunk of their own loaded when
 // the visitor presses "Edit room": most visitors only furnish a room.
+// While an item is dragged (furnishing, not room editing) dragged() shows
+// its distances to the walls (measure.js), tools or no tools.
 // The editor calls mount() after each build of its chrome and render()
 // after each render.
 
@@ -11,6 +13,7 @@ import * as M from './model.js';
 import * as G from './geometry.js';
 import { formatLength, formatArea, parseLength, normUnits } from './units.js';
 import { h, s } from '../dom.js';
+import { gaps, marks } from './measure.js';
 
 /**
  * @typedef {import('./model.js').Doc} Doc
@@ -37,9 +40,11 @@ import { h, s } from '../dom.js';
 // Its strings live here, beside the drawing (English and French, as i18n.js).
 const STR = {
   en: { edit: 'Edit room', loading: 'Loading the room tools…', failed: 'The room tools could not be loaded: {0}. Press “Edit room” to try again.',
-    swing: '%s is in the swing of a door', passage: '%s leaves too little room to pass a door' },
+    swing: '%s is in the swing of a door', passage: '%s leaves too little room to pass a door',
+    blocksWindow: '%s stands in front of a window' },
   fr: { edit: 'Modifier la pièce', loading: 'Chargement des outils de la pièce…', failed: 'Les outils de la pièce n’ont pas pu être chargés : {0}. Appuyez sur « Modifier la pièce » pour réessayer.',
-    swing: '%s est dans le débattement d’une porte', passage: '%s laisse trop peu de passage devant une porte' },
+    swing: '%s est dans le débattement d’une porte', passage: '%s laisse trop peu de passage devant une porte',
+    blocksWindow: '%s est devant une fenêtre' },
 };
 
 /**
@@ -93,6 +98,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
       open: h('button', { type: 'button', class: 'button secondary', 'data-testid': 'room-tools-open' }, rt('edit')),
       note: h('span', { class: 'ed-note', 'data-testid': 'room-note', role: 'status' }),
       layer: s('g', { class: 'ed-room2', 'data-testid': 'room-shape' }),
+      gaps: s('g', { class: 'ed-gaps' }),
     };
     el.bar = h('div', { class: 'ed-tools ed-roomtools', role: 'toolbar', 'data-testid': 'room-tools' }, el.open, el.note);
     // Compact, so the whole plan still fits the pane on a desktop (CSSOM: the CSP refuses inline styles).
@@ -102,6 +108,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
     chrome.plan.style.position = 'relative';
     // Our outline replaces the plan's rectangle: items stay above.
     plan.svg.querySelector('.ed-items')?.before(el.layer);
+    plan.svg.append(el.gaps); // the drag distances over the items
     for (const r of plan.svg.querySelectorAll('.ed-floor, .ed-walls')) r.setAttribute('opacity', '0');
     el.open.addEventListener('click', () => { void open(); });
     if (tools) tools.mount({ ...chrome, bar: el.bar, open: el.open, note: el.note, layer: el.layer });
@@ -166,6 +173,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
     const sel = tools?.selectedOpening ?? null;
     for (const o of sh.openings) parts.push(openingMark(sh, o, o.id === sel));
     el.layer.replaceChildren(...parts, ...labels);
+    el.gaps.replaceChildren();
     if (pr) {
       for (const n of plan.svg.querySelectorAll('.ed-it.blocking')) n.classList.remove('blocking');
       listClearance(d, pr);
@@ -185,7 +193,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
       const it = byId.get(c.itemId);
       const name = (it && lookup(it.productId)?.name) || c.itemId;
       list.append(h('li', { 'data-testid': 'warning', 'data-kind': 'clearance' },
-        h('button', { type: 'button', class: 'ed-link', 'data-item-id': c.itemId }, rt(c.kind === 'swing' ? 'swing' : 'passage', name))));
+        h('button', { type: 'button', class: 'ed-link', 'data-item-id': c.itemId }, rt(c.kind === 'window' ? 'blocksWindow' : c.kind, name))));
     }
     el.chrome.warnings.hidden = false;
     const head = el.chrome.warnings.querySelector('h3');
@@ -200,6 +208,11 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
     /** setUnits follows SetUpSettings {units}. @param {unknown} u */
     setUnits(u) { units = normUnits(u); tools?.unitsChanged(); if (el) redraw(); },
     get units() { return units; },
+    /** dragged shows item id's distances to the walls in d, a drag's draft (measure.js). @param {Doc} d @param {string} id */
+    dragged(d, id) {
+      const it = el && d.items.find((i) => i.id === id);
+      if (it) el.gaps.replaceChildren(...marks(gaps(M.shapeOf(d.room).polygon, M.rect(it, lookup)), units));
+    },
     get showing3d() { return tools?.showing3d ?? false; },
     destroy() { tools?.destroy(); },
   };

@@ -220,18 +220,19 @@ export function buildScene(doc, lookup, selected) {
     const p = lookup(it.productId);
     const { w: fw, d: fd } = size(it, lookup);
     const h = p?.height || 50;
+    const z0 = p?.mount === 'wall' ? p.mountHeight ?? 0 : 0; // wall-mounted: lifted to its height
     const base = hex(p?.color || DEFAULT_ITEM);
     const lift = it.id === selected ? 0.35 : 0;
     const uw = it.rotation % 180 ? fd : fw, ud = it.rotation % 180 ? fw : fd; // unrotated width and depth
     for (const vol of volumes(p?.category ?? '', uw, ud, h)) {
       const a = place(vol.lo, it.rotation, it.x, it.y), c = place(vol.hi, it.rotation, it.x, it.y);
-      const lo = /** @type {Vec3} */ ([Math.min(a[0], c[0]), Math.min(a[1], c[1]), Math.min(a[2], c[2])]);
-      const hi = /** @type {Vec3} */ ([Math.max(a[0], c[0]), Math.max(a[1], c[1]), Math.max(a[2], c[2])]);
+      const lo = /** @type {Vec3} */ ([Math.min(a[0], c[0]), Math.min(a[1], c[1]) + z0, Math.min(a[2], c[2])]);
+      const hi = /** @type {Vec3} */ ([Math.max(a[0], c[0]), Math.max(a[1], c[1]) + z0, Math.max(a[2], c[2])]);
       const k = 1 - vol.shade;
       const col = /** @type {Vec3} */ (base.map((ch) => Math.min(1, ch * k + (vol.shade < 0 ? -vol.shade * 0.5 : 0)) * (1 - lift) + lift));
       b.box(lo, hi, col);
     }
-    picks.push({ id: it.id, min: [it.x - fw / 2, 0, it.y - fd / 2], max: [it.x + fw / 2, h, it.y + fd / 2] });
+    picks.push({ id: it.id, min: [it.x - fw / 2, z0, it.y - fd / 2], max: [it.x + fw / 2, z0 + h, it.y + fd / 2] });
   }
   return { data: b.a.subarray(0, b.n), floor: floorRange, walls, items: { first: itemsFirst, count: b.count - itemsFirst }, picks };
 }

@@ -1,0 +1,59 @@
+// measure.js: the distances shown while an item is dragged, from each side
+// of its footprint straight out to the first wall. gaps is pure (node
+// --test); marks draws them as SVG in the plan's cm coordinates.
+
+import { formatLength } from './units.js';
+import { s } from '../dom.js';
+
+/** @typedef {{x: number, y: number}} Pt */
+/** @typedef {{from: Pt, to: Pt, cm: number}} Gap */
+
+/**
+ * gaps are the distances from the middle of each side of the footprint r
+ * (left, right, back, front) to the first wall of the polygon straight out
+ * from it; a side with no wall in front of it (outside the room) has none.
+ * @param {Pt[]} polygon @param {{x0: number, y0: number, x1: number, y1: number}} r @returns {Gap[]}
+ */
+export function gaps(polygon, r) {
+  const mx = (r.x0 + r.x1) / 2, my = (r.y0 + r.y1) / 2;
+  /** @type {Array<[Pt, Pt]>} from, direction */
+  const rays = [[{ x: r.x0, y: my }, { x: -1, y: 0 }], [{ x: r.x1, y: my }, { x: 1, y: 0 }],
+    [{ x: mx, y: r.y0 }, { x: 0, y: -1 }], [{ x: mx, y: r.y1 }, { x: 0, y: 1 }]];
+  /** @type {Gap[]} */
+  const out = [];
+  for (const [from, d] of rays) {
+    let best = Infinity;
+    for (let i = 0; i < polygon.length; i++) {
+      const a = polygon[i], b = polygon[(i + 1) % polygon.length];
+      const t = hit(from, d, a, b);
+      if (t !== null && t < best) best = t;
+    }
+    if (Number.isFinite(best)) out.push({ from, to: { x: from.x + d.x * best, y: from.y + d.y * best }, cm: Math.round(best * 10) / 10 });
+  }
+  return out;
+}
+
+/** hit is how far along the ray (from, d) the segment ab is met, or null. @param {Pt} o @param {Pt} d @param {Pt} a @param {Pt} b */
+function hit(o, d, a, b) {
+  const ex = b.x - a.x, ey = b.y - a.y;
+  const den = d.x * ey - d.y * ex;
+  if (Math.abs(den) < 1e-9) return null; // parallel
+  const t = ((a.x - o.x) * ey - (a.y - o.y) * ex) / den;
+  const u = ((a.x - o.x) * d.y - (a.y - o.y) * d.x) / den;
+  return t >= -0.01 && u >= 0 && u <= 1 ? Math.max(0, t) : null;
+}
+
+/**
+ * marks draws gaps as dimension lines with their lengths.
+ * @param {Gap[]} list @param {import('./units.js').Units} units @returns {SVGElement[]}
+ */
+export function marks(list, units) {
+  return list.filter((g) => g.cm >= 1).map((g) => {
+    const el = s('g', { class: 'ed-gap', 'data-testid': 'drag-gap', 'data-cm': String(g.cm), 'pointer-events': 'none' });
+    const t = s('text', { x: String((g.from.x + g.to.x) / 2), y: String((g.from.y + g.to.y) / 2), 'font-size': '11', 'text-anchor': 'middle',
+      'dominant-baseline': 'central', fill: '#1d4ed8', stroke: '#fff', 'stroke-width': '3', 'paint-order': 'stroke' });
+    t.textContent = formatLength(g.cm, units);
+    el.append(s('line', { x1: String(g.from.x), y1: String(g.from.y), x2: String(g.to.x), y2: String(g.to.y), stroke: '#1d4ed8', 'stroke-width': '1', 'stroke-dasharray': '3 2' }), t);
+    return el;
+  });
+}
