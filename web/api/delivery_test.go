@@ -75,12 +75,12 @@ var (
 // any lazily loaded part, and the host SDK. Issue 14 asks 32 KiB for the
 // planner page; it was set before the furniture symbols, the side panel and
 // polygon rooms with doors and windows landed (issues 15 and 16), and the
-// page is 41.5 KiB with the room editing tools, the French table and the 3D
+// page is 42.9 KiB with the room editing tools, the French table and the 3D
 // view already loaded on use. Until the rest is cut (README: Delivery), the
 // budget holds today's weight plus a little, so that nothing grows unseen.
 const (
 	plannerRequestBudget = 3
-	plannerWireBudget    = 43 << 10
+	plannerWireBudget    = 44 << 10
 	sdkWireBudget        = 8 << 10
 )
 
