@@ -1,6 +1,49 @@
 // format.js: how the shell writes prices and dates for the visitor's locale
 // and failed calls for people, and how it reads locale tags and error codes.
-// Pure functions, no state.
+// Pure functions; the Intl formatters they build are cached per locale and
+// currency, because building one costs far more than formatting with it.
+
+/** @type {Map<string, Intl.NumberFormat | null>} */
+const priceFormats = new Map();
+/** @type {Map<string, Intl.DateTimeFormat | null>} */
+const dateFormats = new Map();
+// FORMATS_MAX bounds each cache: locales come from the host page.
+const FORMATS_MAX = 64;
+
+/**
+ * remember stores v under k, emptying m first when it is full.
+ * @template V
+ * @param {Map<string, V>} m
+ * @param {string} k
+ * @param {V} v
+ * @returns {V}
+ */
+function remember(m, k, v) {
+  if (m.size >= FORMATS_MAX) m.clear();
+  m.set(k, v);
+  return v;
+}
+
+/**
+ * priceFormat returns the currency formatter for locale (falling back to
+ * English), or null when neither knows the currency.
+ * @param {string} currency
+ * @param {string} locale
+ * @returns {Intl.NumberFormat | null}
+ */
+function priceFormat(currency, locale) {
+  const k = `${locale}\u0000${currency}`;
+  const hit = priceFormats.get(k);
+  if (hit !== undefined) return hit;
+  for (const loc of [locale, 'en']) {
+    try {
+      return remember(priceFormats, k, new Intl.NumberFormat(loc, { style: 'currency', currency }));
+    } catch {
+      // an unknown locale or currency: try the fallback
+    }
+  }
+  return remember(priceFormats, k, null);
+}
 
 /**
  * formatPrice formats a price given in minor units of currency (cents for
@@ -12,16 +55,7 @@
  */
 export function formatPrice(minor, currency, locale) {
   if (typeof minor !== 'number' || !Number.isFinite(minor)) return '';
-  /** @type {Intl.NumberFormat | null} */
-  let nf = null;
-  for (const loc of [locale, 'en']) {
-    try {
-      nf = new Intl.NumberFormat(loc, { style: 'currency', currency });
-      break;
-    } catch {
-      // an unknown locale or currency: try the fallback
-    }
-  }
+  const nf = priceFormat(currency, locale);
   if (nf === null) return `${(minor / 100).toFixed(2)} ${currency}`;
   const digits = nf.resolvedOptions().maximumFractionDigits ?? 2;
   return nf.format(minor / 10 ** digits);
@@ -36,11 +70,15 @@ export function formatPrice(minor, currency, locale) {
 export function formatDate(iso, locale) {
   const t = typeof iso === 'string' ? Date.parse(iso) : NaN;
   if (!Number.isFinite(t)) return '';
-  try {
-    return new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }).format(t);
-  } catch {
-    return new Date(t).toISOString().slice(0, 10);
+  let df = dateFormats.get(locale);
+  if (df === undefined) {
+    try {
+      df = remember(dateFormats, locale, new Intl.DateTimeFormat(locale, { dateStyle: 'medium' }));
+    } catch {
+      df = remember(dateFormats, locale, null);
+    }
   }
+  return df === null ? new Date(t).toISOString().slice(0, 10) : df.format(t);
 }
 
 /**
