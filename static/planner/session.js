@@ -4,6 +4,10 @@
 // gate may use it. It must belong to this page's distribution and be of the
 // kind its event announces. Token messages are applied in arrival order: a
 // slow check never installs a token after a later Logout or token.
+// A TokenRefreshed whose claims (token-claims.js) renew the identity already
+// checked (same kind, retailer and user, not expired) is installed at once:
+// the API verifies its signature on every call, so asking /v1/me would only
+// add a round trip to every expiry episode while calls wait.
 //
 // Identity epoch: every accepted token whose identity (kind + uid) differs
 // from the previous one, and every Logout, starts a new epoch. Answers to
@@ -11,6 +15,8 @@
 // reach the screen of the next; writes are bound to their epoch by the gate.
 
 import { tokenInfoFromMe, verifyToken } from './api.js';
+import { isFresh } from './server-clock.js';
+import { readClaims } from './token-claims.js';
 
 /**
  * @typedef {import('./api.js').Me} Me
@@ -71,6 +77,8 @@ export function createSession({
 }) {
   /** @type {Identity | null} who the last accepted token speaks for; survives expiry, not Logout */
   let current = null;
+  /** @type {Me | null} what /v1/me said of the identity in use; null after Logout */
+  let checked = null;
   let everAccepted = false;
   let signedOut = false;
   // connectError: the last token was refused while none is accepted (status line).
@@ -114,6 +122,11 @@ export function createSession({
   async function accept(token, via) {
     const seq = ++messageSeq;
     const wanted = expectedKind(via);
+    const renewed = renewal(token, via);
+    if (renewed !== null) {
+      install(token, renewed, clock.now(), seq, undefined);
+      return;
+    }
     // Before the first acceptance, what it will load is read with this token
     // while /v1/me checks it: one round trip instead of two.
     const early = everAccepted || !prefetch ? undefined : prefetch(token);
@@ -141,6 +154,24 @@ export function createSession({
         maybePostAuthenticationRequired();
       }
     }
+  }
+
+  /**
+   * renewal returns what /v1/me would say of a TokenRefreshed that renews
+   * the identity in use, read from its claims, or null when only /v1/me can
+   * tell: a token being checked (arrival order), no identity, a token that is
+   * not a JWT, of another kind, user or retailer, or expired.
+   * @param {string} token
+   * @param {TokenVia} via
+   * @returns {Me | null}
+   */
+  function renewal(token, via) {
+    if (via !== 'TokenRefreshed' || verifying > 0 || current === null || checked === null) return null;
+    const c = readClaims(token);
+    if (c === null || c.kind !== current.kind || c.uid !== current.uid || c.le !== checked.retailer.id) return null;
+    const now = gate.serverNow();
+    if (!isFresh(c.exp, now)) return null;
+    return { ...checked, expiresAt: new Date(c.exp).toISOString(), serverTime: new Date(now).toISOString() };
   }
 
   /**
@@ -207,6 +238,7 @@ export function createSession({
       return;
     }
     appliedSeq = seq;
+    checked = me;
     /** @type {Identity} */
     const identity = { kind: me.kind, uid: me.kind === 'user' ? me.uid ?? '' : '' };
     const changed = current === null || current.kind !== identity.kind || current.uid !== identity.uid;
@@ -239,6 +271,7 @@ export function createSession({
     gate.logout();
     live?.logout();
     current = null;
+    checked = null;
     signedOut = true;
     connectError = false;
     epoch++;

@@ -311,3 +311,75 @@ test('a token the API stops accepting is reported once, by its kind, and shown',
   assert.equal(app.debug.gateState, 'ok');
   assert.equal(state.catalog?.status, 'ready', 'a fresh token reloads a failed catalog');
 });
+
+test('a TokenRefreshed that renews the identity in use releases held calls without asking /v1/me', async () => {
+  const { server, send, events, clock, state, app } = setup();
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice', ttlMs: MIN, jwt: true }) });
+  await clock.advance(0);
+  await clock.advance(MIN);
+  void app.refreshProjects();
+  await clock.advance(0);
+  assert.equal(app.debug.gateState, 'waiting');
+  const checks = server.count('/v1/me');
+  const token = server.issue({ kind: 'user', uid: 'alice', jwt: true });
+  send('TokenRefreshed', { token });
+  await clock.advance(0);
+  assert.equal(server.count('/v1/me'), checks, 'no round trip before the held calls go');
+  assert.equal(app.debug.heldCount, 0);
+  assert.equal(server.requests.at(-1)?.token, token, 'the held call went with the new token');
+  assert.deepEqual(events('LoginSucceeded').map((m) => [m.content.uid, m.content.expiresAt]).at(-1),
+    ['alice', new Date(Math.floor((clock.now() + 15 * MIN) / 1000) * 1000).toISOString()]);
+  assert.deepEqual(app.debug.identity, { kind: 'user', uid: 'alice' });
+  assert.equal(state.status, 'Signed in as alice');
+});
+
+test('a TokenRefreshed whose claims differ from the identity in use is checked with /v1/me', async (t) => {
+  /** @typedef {NonNullable<Parameters<ReturnType<typeof fakeServer>['issue']>[0]>} IssueOptions */
+  /** @type {Array<{name: string, first: IssueOptions, next: IssueOptions, identity: {kind: string, uid: string}}>} */
+  const cases = [
+    { name: 'another user', first: { kind: 'user', uid: 'alice', jwt: true }, next: { kind: 'user', uid: 'bob', jwt: true }, identity: { kind: 'user', uid: 'bob' } },
+    { name: 'another retailer', first: { jwt: true }, next: { jwt: true, claims: { le: 'r2' } }, identity: { kind: 'legal-entity', uid: '' } },
+    { name: 'expired by its claims', first: { jwt: true }, next: { jwt: true, claims: { exp: 1 } }, identity: { kind: 'legal-entity', uid: '' } },
+    { name: 'not a JWT', first: { jwt: true }, next: {}, identity: { kind: 'legal-entity', uid: '' } },
+  ];
+  for (const tc of cases) {
+    await t.test(tc.name, async () => {
+      const { server, send, clock, app } = setup();
+      send(tc.first.kind === 'user' ? 'Login' : 'Authentication', { token: server.issue(tc.first) });
+      await clock.advance(0);
+      const checks = server.count('/v1/me');
+      send('TokenRefreshed', { token: server.issue(tc.next) });
+      await clock.advance(0);
+      assert.equal(server.count('/v1/me'), checks + 1, 'asked /v1/me');
+      assert.deepEqual(app.debug.identity, tc.identity, 'what /v1/me said decides');
+    });
+  }
+});
+
+test('a renewing TokenRefreshed behind a token still being checked waits its turn', async () => {
+  const { server, send, events, clock, app } = setup();
+  send('Authentication', { token: server.issue({ jwt: true }) });
+  await clock.advance(0);
+  const release = server.hold((path) => path === '/v1/me');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice', jwt: true }) });
+  send('TokenRefreshed', { token: server.issue({ jwt: true }) });
+  await clock.advance(0);
+  assert.deepEqual(app.debug.identity, { kind: 'legal-entity', uid: '' }, 'nothing installed out of order');
+  release();
+  await clock.advance(0);
+  assert.equal(events('LoginSucceeded').length, 1);
+  assert.deepEqual(events('AuthenticationSucceeded').length, 2, 'the later guest token is applied last, as before');
+  assert.deepEqual(app.debug.identity, { kind: 'legal-entity', uid: '' });
+});
+
+test('after Logout a TokenRefreshed is checked with /v1/me again', async () => {
+  const { server, send, clock, app } = setup();
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice', jwt: true }) });
+  await clock.advance(0);
+  send('Logout', {});
+  const checks = server.count('/v1/me');
+  send('TokenRefreshed', { token: server.issue({ kind: 'user', uid: 'alice', jwt: true }) });
+  await clock.advance(0);
+  assert.equal(server.count('/v1/me'), checks + 1);
+  assert.equal(app.debug.identity, null, 'after Logout a TokenRefreshed must be of the anonymous kind');
+});

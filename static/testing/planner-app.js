@@ -130,10 +130,18 @@ export function fakeServer(clock) {
     requests,
     /**
      * issue registers a token and returns it.
-     * @param {{kind?: 'legal-entity' | 'user', uid?: string, dist?: string, ttlMs?: number, write?: boolean}} [o]
+     * With jwt, the token is shaped like the API's (its payload carries kind,
+     * le, uid and exp; claims overrides them, as a host could); otherwise it
+     * is opaque.
+     * @param {{kind?: 'legal-entity' | 'user', uid?: string, dist?: string, ttlMs?: number, write?: boolean,
+     *   jwt?: boolean, claims?: Record<string, unknown>}} [o]
      */
-    issue({ kind = 'legal-entity', uid = '', dist = DIST, ttlMs = 15 * MIN, write = kind === 'user' } = {}) {
-      const token = `tok${++nextToken}.${kind}.${uid}`;
+    issue({ kind = 'legal-entity', uid = '', dist = DIST, ttlMs = 15 * MIN, write = kind === 'user', jwt = false, claims = {} } = {}) {
+      const n = ++nextToken;
+      const payload = { kind, le: 'r1', ...(uid ? { uid } : {}), exp: Math.floor((clock.now() + ttlMs) / 1000), jti: String(n), ...claims };
+      const token = jwt
+        ? `eyJhbGciOiJFZERTQSJ9.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.sig${n}`
+        : `tok${n}.${kind}.${uid}`;
       tokens.set(token, { kind, uid, dist, exp: clock.now() + ttlMs, scope: write ? ['read', 'write'] : ['read'] });
       return token;
     },
