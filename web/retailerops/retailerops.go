@@ -24,6 +24,8 @@ type Store interface {
 	Retailer(ctx context.Context, id string) (web.Retailer, error)
 	AddOrigin(ctx context.Context, retailerID, origin string) error
 	RemoveOrigin(ctx context.Context, retailerID, origin string) error
+	AddImageOrigin(ctx context.Context, retailerID, origin string) error
+	RemoveImageOrigin(ctx context.Context, retailerID, origin string) error
 	SetPlan(ctx context.Context, retailerID string, p web.Plan) error
 	SetTheme(ctx context.Context, retailerID string, t web.Theme) error
 	RotateSecret(ctx context.Context, retailerID string, secret []byte) (apiKey string, err error)
