@@ -192,18 +192,32 @@ func isColor(s string) bool {
 // index in the file as Parse's errors do, and the command that registers
 // the origin.
 func CheckImageOrigins(f File, origins []string) error {
+	if errs := ImageOriginErrors(f, origins, 1); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// ImageOriginErrors is CheckImageOrigins' errors for every product at
+// fault, at most limit of them, in file order.
+func ImageOriginErrors(f File, origins []string, limit int) []error {
+	var errs []error
 	for i, p := range f.Products {
+		if len(errs) >= limit {
+			break
+		}
 		if p.Image == "" {
 			continue
 		}
+		rec := fmt.Sprintf("products[%d]", i)
 		origin, err := web.ParseImageURL(p.Image)
-		if err != nil { // Parse has checked it; a File built by hand may not be
-			return recordError(fmt.Sprintf("products[%d]", i), p.ID, "image", "%v", err)
-		}
-		if !slices.Contains(origins, origin) {
-			return recordError(fmt.Sprintf("products[%d]", i), p.ID, "image",
-				"is on %s, which is not one of the retailer's image origins (register it with planner entity image-origin add, or on the console's Embedding page)", origin)
+		switch {
+		case err != nil: // Parse has checked it; a File built by hand may not be
+			errs = append(errs, recordError(rec, p.ID, "image", "%v", err))
+		case !slices.Contains(origins, origin):
+			errs = append(errs, recordError(rec, p.ID, "image",
+				"is on %s, which is not one of the retailer's image origins (register it with planner entity image-origin add, or on the console's Embedding page)", origin))
 		}
 	}
-	return nil
+	return errs
 }
