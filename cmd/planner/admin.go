@@ -96,7 +96,7 @@ func newEntity(name, plan string, origins []string, now time.Time) (web.Retailer
 	if err != nil {
 		return web.Retailer{}, web.Credential{}, "", err
 	}
-	r := web.Retailer{ID: web.NewID("le_"), Name: name, Plan: p, DistributionID: web.NewID("d_"), CreatedAt: now.UTC(), Origins: []string{}}
+	r := web.Retailer{ID: web.NewID("le_"), Name: name, Plan: p, DistributionID: web.NewID("d_"), CreatedAt: now.UTC(), Origins: []string{}, ImageOrigins: []string{}}
 	for _, o := range origins {
 		n, err := web.NormalizeOrigin(o)
 		if err != nil {
