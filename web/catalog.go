@@ -27,6 +27,11 @@ type Product struct {
 	// floor to its underside.
 	Mount       string `json:"mount,omitempty"`
 	MountHeight int    `json:"mountHeight,omitempty"`
+	// Image is the product's picture (a photo or a top-down view), an
+	// absolute URL checked by ParseImageURL whose origin is one of the
+	// retailer's ImageOrigins when it was imported; "" for none, and the
+	// planner draws the product's symbol.
+	Image string `json:"image,omitempty"`
 }
 
 // MountWall is Product.Mount of a product that hangs on a wall.

@@ -38,6 +38,11 @@ type Retailer struct {
 	// Theme is the retailer's look for its planner page (zero: the planner's
 	// own); SetUpSettings {theme} from the host overrides it in the browser.
 	Theme Theme `json:"theme,omitzero"`
+	// ImageOrigins are the origins its catalog's product images may come
+	// from (NormalizeImageOrigin, sorted): the planner page's CSP img-src
+	// lists exactly these beside 'self' and data:, so an image elsewhere
+	// never loads, and the catalog importer refuses it.
+	ImageOrigins []string `json:"imageOrigins"`
 }
 
 // Credential is a retailer's API key and (decrypted) API secret.

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"github.com/roomplanner/planner/cmd/internal/cli"
@@ -95,7 +96,7 @@ func newEntity(name, plan string, origins []string, now time.Time) (web.Retailer
 	if err != nil {
 		return web.Retailer{}, web.Credential{}, "", err
 	}
-	r := web.Retailer{ID: web.NewID("le_"), Name: name, Plan: p, DistributionID: web.NewID("d_"), CreatedAt: now.UTC(), Origins: []string{}}
+	r := web.Retailer{ID: web.NewID("le_"), Name: name, Plan: p, DistributionID: web.NewID("d_"), CreatedAt: now.UTC(), Origins: []string{}, ImageOrigins: []string{}}
 	for _, o := range origins {
 		n, err := web.NormalizeOrigin(o)
 		if err != nil {
@@ -159,6 +160,50 @@ func runEntityOrigins(ctx context.Context, args []string, getenv func(string) st
 			return err
 		}
 		return printJSON(stdout, r)
+	})
+}
+
+// runEntityImageOrigin lists, adds or removes the origins a retailer's
+// product images may come from (the planner page's CSP img-src).
+func runEntityImageOrigin(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
+	const use = "usage: planner entity image-origin add|remove ENTITY_ID ORIGIN | list ENTITY_ID"
+	fs, db := adminFlags("entity image-origin", getenv)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	switch {
+	case len(pos) == 2 && pos[0] == "list":
+	case len(pos) == 3 && pos[0] == "add":
+		if _, err := web.NormalizeImageOrigin(pos[2]); err != nil {
+			return fmt.Errorf("origin %w", err)
+		}
+	case len(pos) == 3 && pos[0] == "remove":
+	default:
+		return errors.New(use)
+	}
+	return withStore(ctx, *db, getenv, func(st service.Store) error {
+		ops := retailerops.New(st)
+		var (
+			r   web.Retailer
+			err error
+		)
+		switch pos[0] {
+		case "list":
+			r, err = st.Retailer(ctx, pos[1])
+		case "add":
+			r, err = ops.AddImageOrigin(ctx, pos[1], pos[2])
+		case "remove":
+			r, err = ops.RemoveImageOrigin(ctx, pos[1], pos[2])
+		}
+		if err != nil {
+			return err
+		}
+		return printJSON(stdout, struct {
+			ID           string   `json:"id"`
+			ImageOrigins []string `json:"imageOrigins"`
+			ImgSrc       string   `json:"imgSrc"` // the planner page's CSP directive
+		}{r.ID, r.ImageOrigins, retailerops.ImgSrc(r.ImageOrigins)})
 	})
 }
 

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -105,4 +107,74 @@ func equalJSON(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return bytes.Equal(x, y)
+}
+
+// TestEntityImageOrigin: "entity image-origin" adds, lists and removes a
+// retailer's image origins, printing the planner page's img-src; a catalog
+// whose image is on an origin not registered is refused, naming the
+// product, and imports once the origin is added.
+func TestEntityImageOrigin(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	db := filepath.Join(dir, "planner.db")
+	mustCLI(t, db, "migrate")
+	var e struct{ ID string }
+	if err := json.Unmarshal([]byte(mustCLI(t, db, "entity", "create", "--name", "Shop", "--origin", "https://shop.example")), &e); err != nil {
+		t.Fatal(err)
+	}
+	type shown struct {
+		ImageOrigins []string
+		ImgSrc       string
+	}
+	show := func(out string) shown {
+		t.Helper()
+		var s shown
+		if err := json.Unmarshal([]byte(out), &s); err != nil {
+			t.Fatalf("output %q: %v", out, err)
+		}
+		return s
+	}
+	if got := show(mustCLI(t, db, "entity", "image-origin", "list", e.ID)); len(got.ImageOrigins) != 0 || got.ImgSrc != "img-src 'self' data:" {
+		t.Errorf("a new retailer's image origins = %+v", got)
+	}
+	mustCLI(t, db, "entity", "image-origin", "add", e.ID, "https://IMG.shop.example/")
+	got := show(mustCLI(t, db, "entity", "image-origin", "add", "--db", db, e.ID, "http://127.0.0.1:9000"))
+	if want := "img-src 'self' data: http://127.0.0.1:9000 https://img.shop.example"; got.ImgSrc != want {
+		t.Errorf("imgSrc = %q, want %q", got.ImgSrc, want)
+	}
+	for _, bad := range [][]string{
+		{"add", e.ID, "http://img.shop.example"},
+		{"add", e.ID, "https://*.shop.example"},
+		{"remove", e.ID, "https://cdn.shop.example"},
+		{"add", e.ID},
+		{"list"},
+		{"clear", e.ID},
+	} {
+		if _, err := runCLI(t, db, append([]string{"entity", "image-origin"}, bad...)...); err == nil {
+			t.Errorf("entity image-origin %v = nil error", bad)
+		}
+	}
+
+	file := filepath.Join(dir, "catalog.json")
+	write := func(image string) {
+		t.Helper()
+		body := `{"currency":"EUR","categories":[{"id":"sofas","name":"Sofas"}],"products":[
+			{"id":"plain","name":"Plain","category":"sofas","width":100,"depth":80,"height":70,"price":100,"color":"#112233"},
+			{"id":"pictured","name":"Pictured","category":"sofas","width":100,"depth":80,"height":70,"price":100,"color":"#112233","image":"` + image + `"}]}`
+		if err := os.WriteFile(file, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("https://cdn.elsewhere.example/p.jpg")
+	_, err := runCLI(t, db, "catalog", "import", e.ID, file)
+	if err == nil || !strings.Contains(err.Error(), `products[1] ("pictured"): image is on https://cdn.elsewhere.example, which is not one of the retailer's image origins`) {
+		t.Errorf("import with an image elsewhere = %v, want a refusal naming the product", err)
+	}
+	write("http://127.0.0.1:9000/p.svg")
+	mustCLI(t, db, "catalog", "import", e.ID, file)
+
+	mustCLI(t, db, "entity", "image-origin", "remove", e.ID, "http://127.0.0.1:9000")
+	if got := show(mustCLI(t, db, "entity", "image-origin", "list", e.ID)); !slices.Equal(got.ImageOrigins, []string{"https://img.shop.example"}) {
+		t.Errorf("after remove: %v", got.ImageOrigins)
+	}
 }

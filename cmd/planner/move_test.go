@@ -66,6 +66,14 @@ func fill(t *testing.T, getenv func(string) string, db string) secrets {
 	}
 	got[rot.APIKey] = rot.APISecret
 	mustRun(t, getenv, "catalog", "seed", "--db", db, ids[0])
+	// An image origin and a product image move too.
+	mustRun(t, getenv, "entity", "image-origin", "add", "--db", db, ids[0], "https://img.a.example")
+	pictured := filepath.Join(t.TempDir(), "pictured.json")
+	if err := os.WriteFile(pictured, []byte(`{"currency":"EUR","categories":[{"id":"pictured","name":"Pictured"}],"products":[
+		{"id":"pictured-1","name":"Pictured","category":"pictured","width":50,"depth":50,"height":50,"price":100,"color":"#112233","image":"https://img.a.example/p.jpg"}]}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	mustRun(t, getenv, "catalog", "import", "--db", db, ids[0], pictured)
 	mustRun(t, getenv, "signing-key", "rotate", "--db", db)
 	mustRun(t, getenv, "signing-key", "rotate", "--db", db)
 

@@ -20,6 +20,7 @@ Usage:
   planner entity create --name NAME --origin ORIGIN [--origin ORIGIN]... [--plan free|premium]
   planner entity list
   planner entity origins add|remove ENTITY_ID ORIGIN
+  planner entity image-origin add|remove ENTITY_ID ORIGIN | list ENTITY_ID
   planner entity plan ENTITY_ID free|premium
   planner entity theme ENTITY_ID [--accent C] [--accent-text C] [--text C] [--muted C]
                 [--surface C] [--background C] [--border C] [--radius N] [--font NAME] | --clear
@@ -79,6 +80,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return runEntityList(ctx, rest[1:], getenv, stdout)
 	case cmd == "entity" && sub == "origins":
 		return runEntityOrigins(ctx, rest[1:], getenv, stdout)
+	case cmd == "entity" && sub == "image-origin":
+		return runEntityImageOrigin(ctx, rest[1:], getenv, stdout)
 	case cmd == "entity" && sub == "plan":
 		return runEntityPlan(ctx, rest[1:], getenv, stdout)
 	case cmd == "entity" && sub == "theme":

@@ -33,6 +33,7 @@
  * @property {string} color "#rrggbb"
  * @property {'wall'} [mount] present when the product hangs on a wall
  * @property {number} [mountHeight] cm from the floor to a wall-mounted product's underside
+ * @property {string} [image] the product's picture, on one of the retailer's image origins (the page's CSP img-src)
  * @typedef {{products: Product[], nextCursor: string}} ProductPage nextCursor is "" on the last page
  * @typedef {{category?: string, q?: string, limit?: number, cursor?: string}} ProductQuery limit 1..200, default 50
  * @typedef {object} Room cm; version 1 is width × depth (50..5000), version 2 adds a polygon (web/room.go)

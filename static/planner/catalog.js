@@ -25,6 +25,7 @@ import { formatPrice } from './format.js';
  * @property {string} color "#rrggbb", or "" when the API sent none usable
  * @property {number} width cm
  * @property {number} depth cm
+ * @property {string} image the product's picture (an http(s) URL), or "": the card shows the symbol
  */
 
 /**
@@ -51,6 +52,25 @@ import { formatPrice } from './format.js';
  */
 
 const COLOR_RE = /^#[0-9a-fA-F]{6}$/;
+
+/**
+ * imageURL is a product's image as the card may use it: an absolute http(s)
+ * URL of at most 2048 characters, written as the URL parser writes it, or ""
+ * (no image, or one the card must not load). The server checked it at import
+ * and the page's CSP img-src allows only the retailer's image origins; this
+ * keeps anything else (javascript:, data:, a relative path) off the card.
+ * @param {unknown} image
+ * @returns {string}
+ */
+export function imageURL(image) {
+  if (typeof image !== 'string' || image.length > 2048 || !/^https?:\/\//i.test(image)) return '';
+  try {
+    const u = new URL(image);
+    return (u.protocol === 'https:' || u.protocol === 'http:') && !u.username && !u.password ? u.href : '';
+  } catch {
+    return '';
+  }
+}
 
 /** SEARCH_PAGE is how many matches a search asks for at once (the API's most), so they rank together. */
 export const SEARCH_PAGE = 200;
@@ -201,6 +221,7 @@ export function createCatalog({ api, view, settings, status, safely, isDestroyed
       color: typeof p.color === 'string' && COLOR_RE.test(p.color) ? p.color : '',
       width: Number(p.width) || 0,
       depth: Number(p.depth) || 0,
+      image: imageURL(p.image),
     };
   }
 

@@ -107,3 +107,13 @@ test('a search asks for a whole ranked page at once', async () => {
   await app.setQuery('');
   assert.equal(lastProductsQuery(server).has('limit'), false);
 });
+
+test('imageURL keeps absolute http(s) images and drops anything else', async () => {
+  const { imageURL } = await import('./catalog.js');
+  assert.equal(imageURL('https://img.shop.example/p/sofa.jpg?w=320'), 'https://img.shop.example/p/sofa.jpg?w=320');
+  assert.equal(imageURL('http://127.0.0.1:9000/sofa.svg'), 'http://127.0.0.1:9000/sofa.svg');
+  for (const bad of [undefined, null, 7, '', '/static/sofa.png', '//img.shop.example/a.jpg', 'javascript:alert(1)',
+    'data:image/png;base64,AAAA', 'https://u:p@img.shop.example/a.jpg', 'https://img.shop.example/' + 'a'.repeat(2048), 'https://']) {
+    assert.equal(imageURL(bad), '', String(bad));
+  }
+});

@@ -319,8 +319,11 @@ export function createDomView(getApp) {
  * @returns {HTMLLIElement}
  */
 function productItem(p, tr) {
-  // The product's plan symbol, as it will lie on the plan.
-  const swatch = h('span', { class: 'swatch', 'aria-hidden': 'true' }, thumbnail(p, p.color));
+  // The product's picture when it has one that loads, else its plan symbol,
+  // as it will lie on the plan (the plan always draws the symbol).
+  const swatch = p.image && !brokenImages.has(p.image)
+    ? h('span', { class: 'swatch' }, productImage(p))
+    : h('span', { class: 'swatch', 'aria-hidden': 'true' }, thumbnail(p, p.color));
   const li = h('li', { class: 'product', 'data-testid': 'product', 'data-product-id': p.id },
     swatch,
     h('span', { class: 'product-main' },
@@ -332,6 +335,28 @@ function productItem(p, tr) {
   );
   if (p.description) li.title = p.description;
   return li;
+}
+
+/** brokenImages are the image URLs that failed to load (refused by the CSP, gone): later cards show the symbol at once. */
+const brokenImages = new Set();
+
+/**
+ * productImage is a card's picture: lazy, its box sized before it loads, the
+ * product's name as its text; on error it gives way to the plan symbol.
+ * @param {ProductView} p
+ * @returns {HTMLImageElement}
+ */
+function productImage(p) {
+  const img = h('img', { class: 'product-image', src: p.image, alt: p.name, width: '44', height: '44',
+    loading: 'lazy', decoding: 'async', 'data-testid': 'product-image' });
+  img.addEventListener('error', () => {
+    brokenImages.add(p.image);
+    const swatch = img.parentElement;
+    if (!swatch) return;
+    swatch.setAttribute('aria-hidden', 'true');
+    swatch.replaceChildren(thumbnail(p, p.color));
+  }, { once: true });
+  return img;
 }
 
 /**

@@ -11,11 +11,26 @@ import (
 	"github.com/roomplanner/planner/static"
 	"github.com/roomplanner/planner/templates"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/retailerops"
 )
 
-// plannerCSP is the planner page's policy; frame-ancestors is added per retailer.
-const plannerCSP = "default-src 'none'; script-src 'self'; style-src 'self'%s; img-src 'self' data:; " +
+// plannerCSP is the planner page's policy; the theme's style hash, img-src
+// (the retailer's image origins) and frame-ancestors are added per retailer.
+const plannerCSP = "default-src 'none'; script-src 'self'; style-src 'self'%s; %s; " +
 	"connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors "
+
+// imgSrc is the page's img-src for a retailer's image origins. Each is
+// checked again (a row written by hand never reaches the header as it is):
+// one that is not an image origin in canonical form is left out.
+func imgSrc(origins []string) string {
+	ok := make([]string, 0, len(origins))
+	for _, o := range origins {
+		if n, err := web.NormalizeImageOrigin(o); err == nil && n == o {
+			ok = append(ok, o)
+		}
+	}
+	return retailerops.ImgSrc(ok)
+}
 
 // styleHash is the CSP source that allows one inline style element whose
 // text is css, and nothing else inline.
@@ -45,7 +60,7 @@ func handlePlannerPage(retailers RetailerStore, publicURL string) echo.HandlerFu
 			themeSrc = styleHash(themeCSS)
 		}
 		h := c.Response().Header()
-		h.Set("Content-Security-Policy", fmt.Sprintf(plannerCSP, themeSrc)+ancestors)
+		h.Set("Content-Security-Policy", fmt.Sprintf(plannerCSP, themeSrc, imgSrc(r.ImageOrigins))+ancestors)
 		h.Set("Cache-Control", "no-store")
 		locale := c.QueryParam("locale")
 		if locale != "fr" {

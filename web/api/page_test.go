@@ -99,3 +99,80 @@ func TestPlannerPageTheme(t *testing.T) {
 		t.Errorf("page config lacks the theme")
 	}
 }
+
+// TestPlannerPageImgSrc: the planner page's img-src is 'self' data: plus
+// exactly the retailer's image origins, per retailer and per request (a
+// change shows on the next page), never a wildcard.
+func TestPlannerPageImgSrc(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	imgSrc := func(d string) string {
+		t.Helper()
+		res := h.api("GET", "/planner?d="+d, "", nil)
+		if res.status != 200 {
+			t.Fatalf("planner page: %d", res.status)
+		}
+		for _, dir := range strings.Split(res.header.Get("Content-Security-Policy"), ";") {
+			if dir = strings.TrimSpace(dir); strings.HasPrefix(dir, "img-src ") {
+				return dir
+			}
+		}
+		t.Fatalf("CSP %q has no img-src", res.header.Get("Content-Security-Policy"))
+		return ""
+	}
+	if got, want := imgSrc(h.a.DistributionID), "img-src 'self' data:"; got != want {
+		t.Errorf("no image origins: %q, want %q", got, want)
+	}
+	for _, o := range []string{"https://img.alpha.example", "http://127.0.0.1:9000"} {
+		if err := h.svc.Store.AddImageOrigin(ctx, h.a.ID, o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := h.svc.Store.AddImageOrigin(ctx, h.b.ID, "https://img.beta.example"); err != nil {
+		t.Fatal(err)
+	}
+	// A value no command writes (a wildcard, a path) never reaches the header.
+	if err := h.svc.Store.AddImageOrigin(ctx, h.b.ID, "https://*.beta.example"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := imgSrc(h.a.DistributionID), "img-src 'self' data: http://127.0.0.1:9000 https://img.alpha.example"; got != want {
+		t.Errorf("retailer a: %q, want %q", got, want)
+	}
+	if got, want := imgSrc(h.b.DistributionID), "img-src 'self' data: https://img.beta.example"; got != want {
+		t.Errorf("retailer b: %q, want %q", got, want)
+	}
+	if err := h.svc.Store.RemoveImageOrigin(ctx, h.a.ID, "https://img.alpha.example"); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := imgSrc(h.a.DistributionID), "img-src 'self' data: http://127.0.0.1:9000"; got != want {
+		t.Errorf("after a removal: %q, want %q", got, want)
+	}
+}
+
+// TestProductImage: a product's image reaches the planner with the product,
+// in the list and alone (both checked against openapi.json), and a product
+// without one has no image field.
+func TestProductImage(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t)
+	ctx := context.Background()
+	const url = "https://img.alpha.example/p/sofa-a.jpg?w=320"
+	p := web.Product{ID: "sofa-a", RetailerID: h.a.ID, Name: "Alpha Home sofa-a", Category: "living", Width: 200, Depth: 90,
+		Height: 80, Price: 49900, Currency: "EUR", Color: "#445566", Image: url}
+	if err := h.svc.Store.ImportCatalog(ctx, h.a.ID, []web.Category{{ID: "living", Name: "Living"}}, []web.Product{p}, false); err != nil {
+		t.Fatal(err)
+	}
+	tok := h.token(h.a, "legal-entity", "", "")
+	if res := h.api("GET", "/v1/catalog/products/sofa-a", tok, nil); res.status != 200 || res.body["image"] != url {
+		t.Errorf("product: %d, image %v; want %q", res.status, res.body["image"], url)
+	}
+	list := h.api("GET", "/v1/catalog/products", tok, nil)
+	for _, x := range list.body["products"].([]any) {
+		m := x.(map[string]any)
+		_, has := m["image"]
+		if want := m["id"] == "sofa-a"; has != want {
+			t.Errorf("product %v in the list has an image: %v, want %v", m["id"], has, want)
+		}
+	}
+}

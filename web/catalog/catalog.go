@@ -17,7 +17,12 @@
 // letters, given per product or once for the file; color is #rrggbb; mount is
 // optional, "floor" (the default) or "wall", and a wall product names its
 // mountHeight, 0-400 cm from the floor to its underside, with height plus
-// mountHeight at most 400 cm (a floor product has none). Unknown
+// mountHeight at most 400 cm (a floor product has none); image is optional,
+// the URL of the product's picture: absolute https (http only on a loopback
+// host), no user name or password, at most 2048 bytes (web.ParseImageURL has
+// every rule), and its origin one of the retailer's registered image origins,
+// which CheckImageOrigins checks at import as Parse does not know the
+// retailer. Unknown
 // fields, a second JSON value and files without products are rejected; a UTF-8
 // byte order mark is ignored. Parse validates a whole file before anything is
 // imported and names the first bad record and field in its error.
@@ -61,18 +66,19 @@ type rawCategory struct {
 }
 
 type rawProduct struct {
-	ID          string `json:"id"`
-	Name        string `json:"name"`
-	Category    string `json:"category"`
-	Description string `json:"description"`
-	Width       *int   `json:"width"`
-	Depth       *int   `json:"depth"`
-	Height      *int   `json:"height"`
-	Price       *int64 `json:"price"`
-	Currency    string `json:"currency"`
-	Color       string `json:"color"`
-	Mount       string `json:"mount"`
-	MountHeight *int   `json:"mountHeight"`
+	ID          string  `json:"id"`
+	Name        string  `json:"name"`
+	Category    string  `json:"category"`
+	Description string  `json:"description"`
+	Width       *int    `json:"width"`
+	Depth       *int    `json:"depth"`
+	Height      *int    `json:"height"`
+	Price       *int64  `json:"price"`
+	Currency    string  `json:"currency"`
+	Color       string  `json:"color"`
+	Mount       string  `json:"mount"`
+	MountHeight *int    `json:"mountHeight"`
+	Image       *string `json:"image"`
 }
 
 // The messages below are shared by parsing and validation.

@@ -254,6 +254,16 @@ func ruleCases() []ruleCase {
 		{"mountHeight negative", func(d doc) { d.product(1)["mount"] = "wall"; d.product(1)["mountHeight"] = -1 }, "products[1].mountHeight", chair + "mountHeight must be 0 or more, with height, at most 400 cm, got -1", ""},
 		{"mountHeight above the ceiling", func(d doc) { d.product(1)["mount"] = "wall"; d.product(1)["mountHeight"] = 390 }, "products[1].mountHeight", chair + "mountHeight must be 0 or more, with height, at most 400 cm, got 390", ""},
 		{"mountHeight fractional", func(d doc) { d.product(1)["mount"] = "wall"; d.product(1)["mountHeight"] = 90.5 }, "products[1].mountHeight", chair + "mountHeight must be a whole number", ""},
+		// Image.
+		{"image empty", setP("image", ""), "products[1].image", chair + "image must not be empty", ""},
+		{"image not a string", setP("image", 7), "products[1].image", chair + "image must be a string", ""},
+		{"image relative", setP("image", "/img/chair.jpg"), "products[1].image", chair + "image must be an absolute https:// URL", ""},
+		{"image on plain http", setP("image", "http://img.shop.example/chair.jpg"), "products[1].image", chair + "image must use https://", ""},
+		{"image data URL", setP("image", "data:image/png;base64,AAAA"), "products[1].image", chair + "image must be an absolute https:// URL", ""},
+		{"image with credentials", setP("image", "https://u:p@img.shop.example/chair.jpg"), "products[1].image", chair + "image must not carry a user name or password", ""},
+		{"image with a space", setP("image", "https://img.shop.example/saga chair.jpg"), "products[1].image", chair + "image must be a URL of printable ASCII", ""},
+		{"image too long", setP("image", "https://img.shop.example/"+strings.Repeat("a", 2048)), "products[1].image", chair + "image must be at most 2048 bytes", ""},
+		{"image on a numeric host", setP("image", "https://img.1/chair.jpg"), "products[1].image", chair + "image must have a host of letters", ""},
 	}
 }
 
@@ -315,6 +325,12 @@ func limitCases() []limitCase {
 			d.product(1)["mount"], d.product(1)["height"], d.product(1)["mountHeight"] = "wall", 100, 300
 		}},
 		{"mount floor said", func(d doc) { d.product(1)["mount"] = "floor" }},
+		{"image of 2048 bytes", func(d doc) {
+			d.product(1)["image"] = "https://img.shop.example/" + strings.Repeat("a", 2048-len("https://img.shop.example/"))
+		}},
+		{"image on loopback http", func(d doc) { d.product(1)["image"] = "http://127.0.0.1:9000/chair.png?v=1#top" }},
+		{"image on localhost with a port", func(d doc) { d.product(1)["image"] = "http://localhost:9000/a/b%20c.jpg" }},
+		{"image on https with a port", func(d doc) { d.product(1)["image"] = "https://IMG.shop.example:8443/Chair_1~x.jpg" }},
 		{"price maximum", func(d doc) { d.product(1)["price"] = MaxPrice }},
 		{"20000 products", func(d doc) { d["products"] = manyProducts(MaxProducts) }},
 		{"1000 categories", func(d doc) { d["categories"] = manyCategories(MaxCategories) }},
@@ -584,3 +600,43 @@ func (endless) Read(p []byte) (int, error) {
 type failing struct{ err error }
 
 func (f failing) Read([]byte) (int, error) { return 0, f.err }
+
+// TestCheckImageOrigins: an image is imported only from an origin the
+// retailer registered, compared exactly after Parse's normalisation, and the
+// refusal names the product and the origin to register.
+func TestCheckImageOrigins(t *testing.T) {
+	t.Parallel()
+	d := baseDoc(t)
+	d.product(0)["image"] = "https://IMG.shop.example:443/sofa.jpg"
+	d.product(2)["image"] = "http://127.0.0.1:9000/rug.png"
+	data, _ := json.Marshal(d)
+	f, err := Parse(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := f.Products[0].Image; got != "https://IMG.shop.example:443/sofa.jpg" {
+		t.Errorf("image = %q, want the URL as written", got)
+	}
+	if got := f.Products[1].Image; got != "" {
+		t.Errorf("image of a product without one = %q", got)
+	}
+	if err := CheckImageOrigins(f, []string{"http://127.0.0.1:9000", "https://img.shop.example"}); err != nil {
+		t.Errorf("both origins registered: %v", err)
+	}
+	for _, tc := range []struct {
+		name    string
+		origins []string
+		field   string
+		prefix  string
+	}{
+		{"none registered", nil, "products[0].image", `products[0] ("sofa-oslo-3"): image is on https://img.shop.example, which is not one of the retailer's image origins`},
+		{"another port", []string{"https://img.shop.example", "http://127.0.0.1:9001"}, "products[2].image", `products[2] ("rug-vag"): image is on http://127.0.0.1:9000, which is not`},
+		{"localhost is not 127.0.0.1", []string{"https://img.shop.example", "http://localhost:9000"}, "products[2].image", `products[2] ("rug-vag"): image is on http://127.0.0.1:9000`},
+		{"http is not https", []string{"http://127.0.0.1:9000", "http://img.shop.example"}, "products[0].image", `products[0] ("sofa-oslo-3"): image is on https://img.shop.example`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			wantErr(t, CheckImageOrigins(f, tc.origins), web.EValidation, tc.field, tc.prefix)
+		})
+	}
+}

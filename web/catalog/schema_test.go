@@ -110,6 +110,7 @@ var semanticOnly = map[string]string{
 	"categories missing":            "a reference from a product to a category of the same file",
 	"categories null":               "a reference from a product to a category of the same file",
 	"mountHeight above the ceiling": "a sum of two fields (height + mountHeight)",
+	"image on a numeric host":       "the WHATWG rule that a host ending in a number is an IPv4 address",
 }
 
 // TestSchemaRules checks the schema against every rule of the format

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -91,12 +92,19 @@ func validate(currency string, raws []rawCategory, prods []rawProduct) (File, er
 		if err != nil {
 			return File{}, err
 		}
+		var image string
+		if p.Image != nil {
+			image = *p.Image
+			if _, err := web.ParseImageURL(image); err != nil {
+				return File{}, recordError(rec, p.ID, "image", "%v", err)
+			}
+		}
 		f.Categories[ci].Count++
 		f.Products = append(f.Products, web.Product{
 			ID: p.ID, Name: p.Name, Category: p.Category, Description: p.Description,
 			Width: *p.Width, Depth: *p.Depth, Height: *p.Height,
 			Price: *p.Price, Currency: cur, Color: strings.ToLower(p.Color),
-			Mount: mount, MountHeight: mountHeight,
+			Mount: mount, MountHeight: mountHeight, Image: image,
 		})
 	}
 	return f, nil
@@ -175,4 +183,41 @@ func isCurrency(s string) bool {
 
 func isColor(s string) bool {
 	return len(s) == 7 && s[0] == '#' && strings.Trim(s[1:], "0123456789abcdefABCDEF") == ""
+}
+
+// CheckImageOrigins checks that every product image of f is served from one
+// of origins (a retailer's registered image origins, as
+// web.NormalizeImageOrigin writes them), so that the planner page's CSP
+// img-src lets it load. Its error names the first product at fault, by its
+// index in the file as Parse's errors do, and the command that registers
+// the origin.
+func CheckImageOrigins(f File, origins []string) error {
+	if errs := ImageOriginErrors(f, origins, 1); len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// ImageOriginErrors is CheckImageOrigins' errors for every product at
+// fault, at most limit of them, in file order.
+func ImageOriginErrors(f File, origins []string, limit int) []error {
+	var errs []error
+	for i, p := range f.Products {
+		if len(errs) >= limit {
+			break
+		}
+		if p.Image == "" {
+			continue
+		}
+		rec := fmt.Sprintf("products[%d]", i)
+		origin, err := web.ParseImageURL(p.Image)
+		switch {
+		case err != nil: // Parse has checked it; a File built by hand may not be
+			errs = append(errs, recordError(rec, p.ID, "image", "%v", err))
+		case !slices.Contains(origins, origin):
+			errs = append(errs, recordError(rec, p.ID, "image",
+				"is on %s, which is not one of the retailer's image origins (register it with planner entity image-origin add, or on the console's Embedding page)", origin))
+		}
+	}
+	return errs
 }

@@ -33,11 +33,24 @@ func (h *Handler) catalogImport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	file, problems := retailerops.CheckCatalog(data)
+	if len(problems) == 0 {
+		// Images on origins the retailer has not registered, each against its record.
+		ret, err := h.retailers.Retailer(r.Context(), s.user.RetailerID)
+		if err != nil {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"problems": []retailerops.CatalogProblem{{Message: "The import failed and nothing was imported; try again."}}})
+			return
+		}
+		problems = retailerops.ImageOriginProblems(file, ret.ImageOrigins)
+	}
 	if len(problems) > 0 {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"problems": problems})
 		return
 	}
 	done, err := h.ops.ImportCatalog(r.Context(), s.user.RetailerID, file, r.URL.Query().Get("replace") == "1")
+	if web.ErrorCode(err) == web.EValidation { // an image origin removed meanwhile
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"problems": []retailerops.CatalogProblem{{Message: web.ErrorMessage(err)}}})
+		return
+	}
 	if err != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"problems": []retailerops.CatalogProblem{{Message: "The import failed and nothing was imported; try again."}}})
 		return

@@ -118,6 +118,7 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer Token
 	mux.HandleFunc("POST /console/signout", h.signOut)
 	mux.HandleFunc("POST /console/token", h.token)
 	mux.HandleFunc("POST /console/origins", h.origins)
+	mux.HandleFunc("POST /console/image-origins", h.imageOrigins)
 	mux.HandleFunc("GET /console/series", h.series)
 	mux.HandleFunc("POST /console/catalog", h.catalogImport)
 	mux.HandleFunc("POST /console/secret", h.rotateSecret)
@@ -180,6 +181,7 @@ func (h *Handler) renderSessionWith(w http.ResponseWriter, r *http.Request, stat
 	p := templates.ConsolePageProps{
 		State: "home", Email: u.Email, Error: msg, RetailerName: ret.Name, DistributionID: ret.DistributionID,
 		Plan: string(ret.Plan), Origins: ret.Origins, FrameAncestors: retailerops.FrameAncestors(ret.Origins),
+		ImageOrigins: ret.ImageOrigins, ImgSrc: retailerops.ImgSrc(ret.ImageOrigins),
 		Snippet: retailerops.EmbedSnippet(h.cfg.PublicURL, ret.DistributionID),
 	}
 	if err := h.catalogProps(r, ret.ID, &p); err != nil {
@@ -404,6 +406,37 @@ func (h *Handler) origins(w http.ResponseWriter, r *http.Request) {
 		msg := web.ErrorMessage(err)
 		if web.ErrorCode(err) == web.EValidation {
 			msg = "Not an origin: use exactly scheme://host[:port], e.g. https://shop.example."
+		}
+		h.renderSession(w, r, http.StatusBadRequest, s.user, msg)
+		return
+	}
+	http.Redirect(w, r, "/console", http.StatusSeeOther)
+}
+
+// imageOrigins adds or removes (form field action) one origin the session's
+// retailer's product images may come from, validated as the CLI does, and
+// shows the page again with the resulting img-src.
+func (h *Handler) imageOrigins(w http.ResponseWriter, r *http.Request) {
+	_, s := h.current(r)
+	if s == nil || s.user.MustChange {
+		http.Redirect(w, r, "/console", http.StatusSeeOther)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
+	origin := r.PostFormValue("origin")
+	var err error
+	switch r.PostFormValue("action") {
+	case "add":
+		_, err = h.ops.AddImageOrigin(r.Context(), s.user.RetailerID, origin)
+	case "remove":
+		_, err = h.ops.RemoveImageOrigin(r.Context(), s.user.RetailerID, origin)
+	default:
+		err = web.FieldErrorf("action", "must be add or remove")
+	}
+	if err != nil {
+		msg := web.ErrorMessage(err)
+		if web.ErrorCode(err) == web.EValidation {
+			msg = "Not an image origin: use exactly https://host[:port] (http:// only on a loopback host), e.g. https://images.shop.example."
 		}
 		h.renderSession(w, r, http.StatusBadRequest, s.user, msg)
 		return

@@ -115,7 +115,8 @@ type (
 		DistributionID string     `json:"distributionId"`
 		Origins        []string   `json:"origins"`
 		CreatedAtMs    int64      `json:"createdAtMs"`
-		Theme          *web.Theme `json:"theme,omitempty"` // none: the planner's own look
+		Theme          *web.Theme `json:"theme,omitempty"`        // none: the planner's own look
+		ImageOrigins   []string   `json:"imageOrigins,omitempty"` // none: no product images load
 	}
 	credentialLine struct {
 		Type         string `json:"type"`
@@ -153,6 +154,7 @@ type (
 		Color       string `json:"color"`
 		Mount       string `json:"mount,omitempty"`
 		MountHeight int    `json:"mountHeight,omitempty"`
+		Image       string `json:"image,omitempty"`
 		UpdatedAtMs int64  `json:"updatedAtMs"`
 	}
 	projectLine struct {
@@ -221,7 +223,7 @@ func toLine(r web.DumpRecord) (line any, typ string, key []string, err error) {
 		if !x.Theme.IsZero() {
 			theme = &x.Theme
 		}
-		return retailerLine{"retailer", x.ID, x.Name, string(x.Plan), x.DistributionID, origins, ms(x.CreatedAt), theme},
+		return retailerLine{"retailer", x.ID, x.Name, string(x.Plan), x.DistributionID, origins, ms(x.CreatedAt), theme, x.ImageOrigins},
 			"retailer", []string{x.ID}, nil
 	case r.Credential != nil:
 		x := r.Credential
@@ -242,7 +244,7 @@ func toLine(r web.DumpRecord) (line any, typ string, key []string, err error) {
 	case r.Product != nil:
 		x := r.Product
 		return productLine{"product", x.RetailerID, x.ID, x.Name, x.Category, x.Description, x.Width, x.Depth, x.Height,
-			x.Price, x.Currency, x.Color, x.Mount, x.MountHeight, ms(x.UpdatedAt)}, "product", []string{x.RetailerID, x.ID}, nil
+			x.Price, x.Currency, x.Color, x.Mount, x.MountHeight, x.Image, ms(x.UpdatedAt)}, "product", []string{x.RetailerID, x.ID}, nil
 	case r.Project != nil:
 		x := r.Project
 		items := x.Items
@@ -579,6 +581,15 @@ func (r *Reader) parse(typ string, line []byte) (web.DumpRecord, any, error) {
 		if !slices.IsSorted(l.Origins) || len(slices.Compact(slices.Clone(l.Origins))) != len(l.Origins) {
 			return bad("origins must be sorted, without repeats")
 		}
+		if !slices.IsSorted(l.ImageOrigins) || len(slices.Compact(slices.Clone(l.ImageOrigins))) != len(l.ImageOrigins) {
+			return bad("imageOrigins must be sorted, without repeats")
+		}
+		for _, o := range l.ImageOrigins {
+			// Checked as the CLI checks them: they become the page's CSP.
+			if n, err := web.NormalizeImageOrigin(o); err != nil || n != o {
+				return bad("imageOrigins: %q is not an image origin in canonical form", o)
+			}
+		}
 		var theme web.Theme
 		if l.Theme != nil {
 			// Checked as the CLI checks it: a dump is never a way round the
@@ -593,7 +604,8 @@ func (r *Reader) parse(typ string, line []byte) (web.DumpRecord, any, error) {
 			theme = t
 		}
 		return web.DumpRecord{Retailer: &web.Retailer{ID: l.ID, Name: l.Name, Plan: web.Plan(l.Plan),
-			Origins: l.Origins, DistributionID: l.DistributionID, CreatedAt: fromMs(l.CreatedAtMs), Theme: theme}}, l, nil
+			Origins: l.Origins, DistributionID: l.DistributionID, CreatedAt: fromMs(l.CreatedAtMs), Theme: theme,
+			ImageOrigins: append([]string{}, l.ImageOrigins...)}}, l, nil
 	case "credential":
 		var l credentialLine
 		if err := decode(&l); err != nil {
@@ -643,10 +655,15 @@ func (r *Reader) parse(typ string, line []byte) (web.DumpRecord, any, error) {
 		if l.Mount != "" && l.Mount != web.MountWall {
 			return bad(`mount must be "" or "wall"`)
 		}
+		if l.Image != "" {
+			if _, err := web.ParseImageURL(l.Image); err != nil {
+				return bad("image %v", err)
+			}
+		}
 		return web.DumpRecord{Product: &web.DumpProduct{Product: web.Product{ID: l.ID, RetailerID: l.RetailerID,
 			Name: l.Name, Category: l.Category, Description: l.Description, Width: l.Width, Depth: l.Depth,
 			Height: l.Height, Price: l.Price, Currency: l.Currency, Color: l.Color,
-			Mount: l.Mount, MountHeight: l.MountHeight}, UpdatedAt: fromMs(l.UpdatedAtMs)}}, l, nil
+			Mount: l.Mount, MountHeight: l.MountHeight, Image: l.Image}, UpdatedAt: fromMs(l.UpdatedAtMs)}}, l, nil
 	case "project":
 		var l projectLine
 		if err := decode(&l); err != nil {

@@ -15,13 +15,15 @@ import (
 func sample() []web.DumpRecord {
 	at := time.UnixMilli(1_700_000_000_123).UTC()
 	return []web.DumpRecord{
-		{Retailer: &web.Retailer{ID: "le_a", Name: "Shop <&>", Plan: web.PlanPremium, Origins: []string{"https://a.example", "https://b.example"}, DistributionID: "d_a", CreatedAt: at}},
+		{Retailer: &web.Retailer{ID: "le_a", Name: "Shop <&>", Plan: web.PlanPremium, Origins: []string{"https://a.example", "https://b.example"}, DistributionID: "d_a", CreatedAt: at,
+			ImageOrigins: []string{"http://127.0.0.1:9000", "https://img.a.example"}}},
 		{Retailer: &web.Retailer{ID: "le_b", Name: "Zweiter Läden", Plan: web.PlanFree, Origins: []string{}, DistributionID: "d_b", CreatedAt: at}},
 		{Credential: &web.SealedCredential{APIKey: "pk_a", RetailerID: "le_a", SecretSealed: []byte{1, 2, 3, 0xff}, CreatedAt: at}},
 		{SigningKey: &web.SealedSigningKey{KID: "k1", PrivateSealed: []byte("sealed-1"), CreatedAt: at, RetiredAt: at.Add(time.Hour)}},
 		{SigningKey: &web.SealedSigningKey{KID: "k2", PrivateSealed: []byte("sealed-2"), CreatedAt: at.Add(time.Hour)}},
 		{Category: &web.DumpCategory{RetailerID: "le_a", ID: "sofas", Name: "Sofas", Position: 1}},
-		{Product: &web.DumpProduct{Product: web.Product{ID: "p1", RetailerID: "le_a", Name: "Sofa", Category: "sofas", Description: "line\nbreak", Width: 200, Depth: 90, Height: 80, Price: 49900, Currency: "EUR", Color: "#aabbcc"}, UpdatedAt: at}},
+		{Product: &web.DumpProduct{Product: web.Product{ID: "p1", RetailerID: "le_a", Name: "Sofa", Category: "sofas", Description: "line\nbreak", Width: 200, Depth: 90, Height: 80, Price: 49900, Currency: "EUR", Color: "#aabbcc",
+			Image: "https://img.a.example/p1.jpg"}, UpdatedAt: at}},
 		{Project: &web.Project{ProjectDoc: web.ProjectDoc{Name: "Living room", Room: web.Room{Width: 400, Depth: 300},
 			Items: []web.Item{{ID: "i1", ProductID: "p1", X: 12.5, Y: -3, Rotation: 90}}}, ID: "prj_1", RetailerID: "le_a", OwnerUID: "u1", Version: 3, CreatedAt: at, UpdatedAt: at.Add(time.Minute)}},
 		{Idempotency: &web.IdempotencyRecord{RetailerID: "le_a", OwnerUID: "u1", Key: "k", RequestHash: "h", ProjectID: "prj_gone", CreatedAt: at}},
@@ -139,6 +141,10 @@ func TestReaderRefuses(t *testing.T) {
 		{"spaces", replace(1, `"id":"le_a"`, `"id": "le_a"`), "dump line 2: not in the canonical form"},
 		{"unknown type", replace(1, `"type":"retailer"`, `"type":"shop"`), `dump line 2: unknown record type "shop"`},
 		{"bad plan", replace(1, `"plan":"premium"`, `"plan":"gold"`), "dump line 2: retailer: validation_failed: plan: must be free or premium"},
+		{"image origin not canonical", replace(1, `"https://img.a.example"`, `"https://IMG.a.example"`), `dump line 2: retailer: imageOrigins: "https://IMG.a.example" is not an image origin`},
+		{"image origin on plain http", replace(1, `"https://img.a.example"`, `"http://img.a.example"`), `dump line 2: retailer: imageOrigins: "http://img.a.example" is not an image origin`},
+		{"image origins unsorted", replace(1, `"http://127.0.0.1:9000","https://img.a.example"`, `"https://img.a.example","http://127.0.0.1:9000"`), "dump line 2: retailer: imageOrigins must be sorted"},
+		{"image with credentials", replace(7, `"https://img.a.example/p1.jpg"`, `"https://u:p@img.a.example/p1.jpg"`), "dump line 8: product: image must not carry a user name"},
 		{"edited value", replace(7, `"price":49900`, `"price":1`), "dump line 11: the end line says 1 product records"},
 		{"cut short", strings.Join(lines[:5], ""), "dump ends after line 5 without its end line"},
 		{"no final newline", strings.TrimSuffix(good, "\n"), "no newline at its end"},

@@ -41,7 +41,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 			SELECT r.id, r.name, r.plan, r.distribution_id, r.created_at,
 				coalesce((SELECT json_agg(origin ORDER BY origin)::text
 					FROM retailer_origins o WHERE o.retailer_id = r.id), '[]'),
-				r.theme
+				r.theme, r.image_origins
 			FROM retailers r ORDER BY r.id`,
 			func(scan func(...any) error) (web.DumpRecord, error) {
 				var (
@@ -51,7 +51,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 					origins string
 					theme   []byte
 				)
-				if err := scan(&r.ID, &r.Name, &plan, &r.DistributionID, &created, &origins, &theme); err != nil {
+				if err := scan(&r.ID, &r.Name, &plan, &r.DistributionID, &created, &origins, &theme, &r.ImageOrigins); err != nil {
 					return web.DumpRecord{}, err
 				}
 				if theme != nil {
@@ -67,6 +67,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 				}
 				// Byte order, as the dump wants, whatever the aggregate did.
 				slices.Sort(r.Origins)
+				slices.Sort(r.ImageOrigins)
 				return web.DumpRecord{Retailer: &r}, nil
 			}},
 		{"API credentials", `SELECT api_key, retailer_id, secret_sealed, created_at FROM api_credentials ORDER BY api_key`,
@@ -106,7 +107,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 				return web.DumpRecord{Category: &c}, nil
 			}},
 		{"products", `
-			SELECT retailer_id, id, name, category, description, width, depth, height, price, currency, color, mount, mount_height, updated_at
+			SELECT retailer_id, id, name, category, description, width, depth, height, price, currency, color, mount, mount_height, image, updated_at
 			FROM products ORDER BY retailer_id, id`,
 			func(scan func(...any) error) (web.DumpRecord, error) {
 				var (
@@ -114,7 +115,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 					updated int64
 				)
 				if err := scan(&p.RetailerID, &p.ID, &p.Name, &p.Category, &p.Description, &p.Width, &p.Depth,
-					&p.Height, &p.Price, &p.Currency, &p.Color, &p.Mount, &p.MountHeight, &updated); err != nil {
+					&p.Height, &p.Price, &p.Currency, &p.Color, &p.Mount, &p.MountHeight, &p.Image, &updated); err != nil {
 					return web.DumpRecord{}, err
 				}
 				p.UpdatedAt = fromMillis(updated)
@@ -240,8 +241,8 @@ func loadRecord(ctx context.Context, tx pgx.Tx, rec web.DumpRecord) error {
 	case rec.Retailer != nil:
 		r := rec.Retailer
 		what = fmt.Sprintf("retailer %q", r.ID)
-		exec(`INSERT INTO retailers (id, name, plan, distribution_id, created_at, theme) VALUES ($1, $2, $3, $4, $5, $6)`,
-			r.ID, r.Name, string(r.Plan), r.DistributionID, toMillis(r.CreatedAt), themeValue(r.Theme))
+		exec(`INSERT INTO retailers (id, name, plan, distribution_id, created_at, theme, image_origins) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+			r.ID, r.Name, string(r.Plan), r.DistributionID, toMillis(r.CreatedAt), themeValue(r.Theme), imageOriginsValue(r.ImageOrigins))
 		for _, o := range r.Origins {
 			if err != nil {
 				break
@@ -272,10 +273,10 @@ func loadRecord(ctx context.Context, tx pgx.Tx, rec web.DumpRecord) error {
 		what = fmt.Sprintf("product %q of retailer %q", p.ID, p.RetailerID)
 		exec(`
 			INSERT INTO products (retailer_id, id, name, category, description, width, depth, height,
-				price, currency, color, mount, mount_height, search, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`,
+				price, currency, color, mount, mount_height, image, search, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
 			p.RetailerID, p.ID, p.Name, p.Category, p.Description, p.Width, p.Depth, p.Height,
-			p.Price, p.Currency, p.Color, p.Mount, p.MountHeight, searchText(p.Product), toMillis(p.UpdatedAt))
+			p.Price, p.Currency, p.Color, p.Mount, p.MountHeight, p.Image, searchText(p.Product), toMillis(p.UpdatedAt))
 	case rec.Project != nil:
 		p := rec.Project
 		what = fmt.Sprintf("project %q", p.ID)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -31,8 +32,8 @@ func (s *Store) CreateRetailer(ctx context.Context, r web.Retailer, c web.Creden
 	r.CreatedAt, c.CreatedAt = nowIfZero(r.CreatedAt), nowIfZero(c.CreatedAt)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx,
-			`INSERT INTO retailers (id, name, plan, distribution_id, created_at) VALUES ($1, $2, $3, $4, $5)`,
-			r.ID, r.Name, string(r.Plan), r.DistributionID, toMillis(r.CreatedAt)); err != nil {
+			`INSERT INTO retailers (id, name, plan, distribution_id, created_at, image_origins) VALUES ($1, $2, $3, $4, $5, $6)`,
+			r.ID, r.Name, string(r.Plan), r.DistributionID, toMillis(r.CreatedAt), imageOriginsValue(r.ImageOrigins)); err != nil {
 			if isConstraint(err) {
 				return web.Errorf(web.EConflict, "retailer id %q or distribution id %q is already taken", r.ID, r.DistributionID)
 			}
@@ -98,7 +99,7 @@ func (s *Store) Retailers(ctx context.Context) ([]web.Retailer, error) {
 // that a concurrent origin change is seen whole or not at all.
 func (s *Store) retailers(ctx context.Context, where string, args ...any) ([]web.Retailer, error) {
 	rows, err := s.pool.Query(ctx, `
-		SELECT r.id, r.name, r.plan, r.distribution_id, r.created_at, r.theme, o.origin
+		SELECT r.id, r.name, r.plan, r.distribution_id, r.created_at, r.theme, r.image_origins, o.origin
 		FROM retailers r LEFT JOIN retailer_origins o ON o.retailer_id = r.id
 		`+where+`
 		ORDER BY r.created_at, r.id, o.origin`, args...)
@@ -113,9 +114,10 @@ func (s *Store) retailers(ctx context.Context, where string, args ...any) ([]web
 			plan    string
 			created int64
 			theme   []byte
+			images  []string
 			origin  *string
 		)
-		if err := rows.Scan(&r.ID, &r.Name, &plan, &r.DistributionID, &created, &theme, &origin); err != nil {
+		if err := rows.Scan(&r.ID, &r.Name, &plan, &r.DistributionID, &created, &theme, &images, &origin); err != nil {
 			return nil, err
 		}
 		if n := len(out); n == 0 || out[n-1].ID != r.ID {
@@ -129,6 +131,7 @@ func (s *Store) retailers(ctx context.Context, where string, args ...any) ([]web
 				}
 				r.Theme = t
 			}
+			r.ImageOrigins = append([]string{}, images...)
 			out = append(out, r)
 		}
 		if origin != nil {
@@ -177,6 +180,63 @@ func (s *Store) RemoveOrigin(ctx context.Context, retailerID, origin string) err
 		return wrap(err, "remove origin %q from retailer %q", origin, retailerID)
 	}
 	return nil
+}
+
+// AddImageOrigin registers an origin a retailer's product images may come
+// from. Adding one that is already registered does nothing. The caller
+// normalises the origin (web.NormalizeImageOrigin); origins are compared
+// exactly.
+func (s *Store) AddImageOrigin(ctx context.Context, retailerID, origin string) error {
+	err := s.editImageOrigins(ctx, retailerID, func(origins []string) ([]string, error) {
+		if i, found := slices.BinarySearch(origins, origin); !found {
+			origins = slices.Insert(origins, i, origin)
+		}
+		return origins, nil
+	})
+	if err != nil {
+		return wrap(err, "add image origin %q to retailer %q", origin, retailerID)
+	}
+	return nil
+}
+
+// RemoveImageOrigin unregisters an image origin. It is not_found if the
+// retailer does not exist or the origin was not registered. Products whose
+// images are on it keep them, but the planner page no longer loads them.
+func (s *Store) RemoveImageOrigin(ctx context.Context, retailerID, origin string) error {
+	err := s.editImageOrigins(ctx, retailerID, func(origins []string) ([]string, error) {
+		i, found := slices.BinarySearch(origins, origin)
+		if !found {
+			return nil, web.Errorf(web.ENotFound, "image origin %q is not registered for retailer %q", origin, retailerID)
+		}
+		return slices.Delete(origins, i, i+1), nil
+	})
+	if err != nil {
+		return wrap(err, "remove image origin %q from retailer %q", origin, retailerID)
+	}
+	return nil
+}
+
+// editImageOrigins rewrites a retailer's image origins with edit, which
+// gets them sorted, in one transaction; the row lock (FOR UPDATE) keeps two
+// instances' concurrent edits from losing one another.
+func (s *Store) editImageOrigins(ctx context.Context, retailerID string, edit func([]string) ([]string, error)) error {
+	return s.inTx(ctx, func(tx pgx.Tx) error {
+		var origins []string
+		err := tx.QueryRow(ctx, `SELECT image_origins FROM retailers WHERE id = $1 FOR UPDATE`, retailerID).Scan(&origins)
+		if errors.Is(err, pgx.ErrNoRows) {
+			return web.Errorf(web.ENotFound, "retailer %q not found", retailerID)
+		}
+		if err != nil {
+			return err
+		}
+		slices.Sort(origins)
+		origins, err = edit(slices.Compact(origins))
+		if err != nil {
+			return err
+		}
+		_, err = tx.Exec(ctx, `UPDATE retailers SET image_origins = $2 WHERE id = $1`, retailerID, imageOriginsValue(origins))
+		return err
+	})
 }
 
 // SetPlan changes a retailer's plan.
@@ -330,4 +390,10 @@ func (s *Store) RotateSecret(ctx context.Context, retailerID string, secret []by
 		return "", wrap(err, "rotate secret of retailer %q", retailerID)
 	}
 	return apiKey, nil
+}
+
+// imageOriginsValue is how image origins are stored: sorted, without
+// repeats, never NULL.
+func imageOriginsValue(origins []string) []string {
+	return append([]string{}, slices.Compact(slices.Sorted(slices.Values(origins)))...)
 }

@@ -28,6 +28,29 @@ const MaxCatalogProblems = 20
 
 var recordRef = regexp.MustCompile(`^(categories|products)\[(\d+)\]`)
 
+// ImageOriginProblems lists (at most MaxCatalogProblems) the products of a
+// checked file whose image is not on one of the retailer's image origins
+// (catalog.ImageOriginErrors), as CheckCatalog lists its problems.
+func ImageOriginProblems(f catalog.File, imageOrigins []string) []CatalogProblem {
+	var out []CatalogProblem
+	for _, err := range catalog.ImageOriginErrors(f, imageOrigins, MaxCatalogProblems) {
+		we, _ := err.(*web.Error)
+		if we == nil {
+			out = append(out, CatalogProblem{Message: err.Error()})
+			continue
+		}
+		p := CatalogProblem{Field: we.Field, Message: we.Message}
+		if m := recordRef.FindStringSubmatch(we.Field); m != nil {
+			p.Record = m[0]
+			if i, _ := strconv.Atoi(m[2]); i < len(f.Products) {
+				p.ID = f.Products[i].ID
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
 // CheckCatalog parses and validates an import file as catalog.Parse does
 // (the same rules, the same first error) and, when it is bad, goes on
 // looking: it sets each bad record aside and validates the rest again, so

@@ -1,6 +1,6 @@
 // Package retailerops holds the operations on one retailer that both the
 // admin CLI (cmd/planner) and the retailer console perform: its embedding
-// origins and plan, rotating its API secret, importing its catalog, and its
+// origins, image origins and plan, rotating its API secret, importing its catalog, and its
 // console users (the retailer's staff, with bcrypt passwords). Both faces
 // call the same functions, so they validate alike and cannot drift apart.
 package retailerops
@@ -24,6 +24,8 @@ type Store interface {
 	Retailer(ctx context.Context, id string) (web.Retailer, error)
 	AddOrigin(ctx context.Context, retailerID, origin string) error
 	RemoveOrigin(ctx context.Context, retailerID, origin string) error
+	AddImageOrigin(ctx context.Context, retailerID, origin string) error
+	RemoveImageOrigin(ctx context.Context, retailerID, origin string) error
 	SetPlan(ctx context.Context, retailerID string, p web.Plan) error
 	SetTheme(ctx context.Context, retailerID string, t web.Theme) error
 	RotateSecret(ctx context.Context, retailerID string, secret []byte) (apiKey string, err error)
@@ -97,6 +99,43 @@ func (o *Ops) RemoveOrigin(ctx context.Context, retailerID, origin string) (web.
 		return web.Retailer{}, err
 	}
 	return o.store.Retailer(ctx, retailerID)
+}
+
+// AddImageOrigin registers an origin retailerID's product images may come
+// from (https, or http on a loopback host: web.NormalizeImageOrigin) and
+// returns the retailer as it is now. Planner pages opened afterwards list it
+// in their CSP img-src.
+func (o *Ops) AddImageOrigin(ctx context.Context, retailerID, origin string) (web.Retailer, error) {
+	n, err := web.NormalizeImageOrigin(origin)
+	if err != nil {
+		return web.Retailer{}, web.FieldErrorf("origin", "%v", err)
+	}
+	if err := o.store.AddImageOrigin(ctx, retailerID, n); err != nil {
+		return web.Retailer{}, err
+	}
+	return o.store.Retailer(ctx, retailerID)
+}
+
+// RemoveImageOrigin removes an image origin of retailerID and returns the
+// retailer. Products whose images are on it keep their URLs, but planner
+// pages no longer load them (the catalog card shows the symbol), and the
+// next import refuses them.
+func (o *Ops) RemoveImageOrigin(ctx context.Context, retailerID, origin string) (web.Retailer, error) {
+	n, err := web.NormalizeOrigin(origin) // lenient: any registered origin can go
+	if err != nil {
+		return web.Retailer{}, err
+	}
+	if err := o.store.RemoveImageOrigin(ctx, retailerID, n); err != nil {
+		return web.Retailer{}, err
+	}
+	return o.store.Retailer(ctx, retailerID)
+}
+
+// ImgSrc is the Content-Security-Policy img-src directive the planner page
+// sends for a retailer with these image origins: its own images and data:
+// URLs, plus exactly those origins, never a wildcard.
+func ImgSrc(imageOrigins []string) string {
+	return strings.TrimSpace("img-src 'self' data: " + strings.Join(imageOrigins, " "))
 }
 
 // FrameAncestors is the Content-Security-Policy frame-ancestors directive
@@ -173,9 +212,15 @@ type Imported struct {
 }
 
 // ImportCatalog imports a parsed and validated catalog file (catalog.Parse)
-// for retailerID in one transaction: on any error nothing is imported.
+// for retailerID in one transaction: on any error nothing is imported. A
+// product image whose origin is not one of the retailer's image origins is
+// refused (catalog.CheckImageOrigins), naming the product.
 func (o *Ops) ImportCatalog(ctx context.Context, retailerID string, file catalog.File, replace bool) (Imported, error) {
-	if _, err := o.store.Retailer(ctx, retailerID); err != nil {
+	r, err := o.store.Retailer(ctx, retailerID)
+	if err != nil {
+		return Imported{}, err
+	}
+	if err := catalog.CheckImageOrigins(file, r.ImageOrigins); err != nil {
 		return Imported{}, err
 	}
 	for i := range file.Products {

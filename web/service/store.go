@@ -31,6 +31,8 @@ type Store interface {
 	Retailers(ctx context.Context) ([]web.Retailer, error)
 	AddOrigin(ctx context.Context, retailerID, origin string) error
 	RemoveOrigin(ctx context.Context, retailerID, origin string) error
+	AddImageOrigin(ctx context.Context, retailerID, origin string) error
+	RemoveImageOrigin(ctx context.Context, retailerID, origin string) error
 	SetPlan(ctx context.Context, retailerID string, p web.Plan) error
 	SetTheme(ctx context.Context, retailerID string, t web.Theme) error
 

@@ -60,17 +60,17 @@ func (s *Store) ImportCatalog(ctx context.Context, retailerID string, cats []web
 		// what an import changed.
 		prodStmt, err := tx.PrepareContext(ctx, `
 			INSERT INTO products (retailer_id, id, name, category, description, width, depth, height,
-				price, currency, color, mount, mount_height, search, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+				price, currency, color, mount, mount_height, image, search, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (retailer_id, id) DO UPDATE SET
 				name = excluded.name, category = excluded.category, description = excluded.description,
 				width = excluded.width, depth = excluded.depth, height = excluded.height,
 				price = excluded.price, currency = excluded.currency, color = excluded.color,
-				mount = excluded.mount, mount_height = excluded.mount_height, search = excluded.search, updated_at = excluded.updated_at
+				mount = excluded.mount, mount_height = excluded.mount_height, image = excluded.image, search = excluded.search, updated_at = excluded.updated_at
 			WHERE (products.name, products.category, products.description, products.width, products.depth,
-				products.height, products.price, products.currency, products.color, products.mount, products.mount_height)
+				products.height, products.price, products.currency, products.color, products.mount, products.mount_height, products.image)
 			   IS NOT (excluded.name, excluded.category, excluded.description, excluded.width, excluded.depth,
-				excluded.height, excluded.price, excluded.currency, excluded.color, excluded.mount, excluded.mount_height)`)
+				excluded.height, excluded.price, excluded.currency, excluded.color, excluded.mount, excluded.mount_height, excluded.image)`)
 		if err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (s *Store) ImportCatalog(ctx context.Context, retailerID string, cats []web
 				return web.Errorf(web.EValidation, "product %q is in category %q, which is not in the catalog", p.ID, p.Category)
 			}
 			res, err := prodStmt.ExecContext(ctx, retailerID, p.ID, p.Name, p.Category, p.Description,
-				p.Width, p.Depth, p.Height, p.Price, p.Currency, p.Color, p.Mount, p.MountHeight, searchText(p), now)
+				p.Width, p.Depth, p.Height, p.Price, p.Currency, p.Color, p.Mount, p.MountHeight, p.Image, searchText(p), now)
 			if err != nil {
 				if isConstraint(err) {
 					return web.Errorf(web.EValidation, "product %q: %v", p.ID, err)
@@ -227,12 +227,12 @@ func (s *Store) Categories(ctx context.Context, retailerID string) ([]web.Catego
 	return cats, nil
 }
 
-const productColumns = `id, retailer_id, name, category, description, width, depth, height, price, currency, color, mount, mount_height`
+const productColumns = `id, retailer_id, name, category, description, width, depth, height, price, currency, color, mount, mount_height, image`
 
 func scanProduct(row interface{ Scan(...any) error }) (web.Product, error) {
 	var p web.Product
 	err := row.Scan(&p.ID, &p.RetailerID, &p.Name, &p.Category, &p.Description,
-		&p.Width, &p.Depth, &p.Height, &p.Price, &p.Currency, &p.Color, &p.Mount, &p.MountHeight)
+		&p.Width, &p.Depth, &p.Height, &p.Price, &p.Currency, &p.Color, &p.Mount, &p.MountHeight, &p.Image)
 	return p, err
 }
 

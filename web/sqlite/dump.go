@@ -35,7 +35,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 			SELECT r.id, r.name, r.plan, r.distribution_id, r.created_at,
 				coalesce((SELECT json_group_array(origin) FROM
 					(SELECT origin FROM retailer_origins o WHERE o.retailer_id = r.id ORDER BY origin)), '[]'),
-				r.theme
+				r.theme, r.image_origins
 			FROM retailers r ORDER BY r.id`,
 			func(scan func(...any) error) (web.DumpRecord, error) {
 				var (
@@ -43,8 +43,9 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 					created int64
 					origins string
 					theme   []byte
+					images  string
 				)
-				if err := scan(&r.ID, &r.Name, &r.Plan, &r.DistributionID, &created, &origins, &theme); err != nil {
+				if err := scan(&r.ID, &r.Name, &r.Plan, &r.DistributionID, &created, &origins, &theme, &images); err != nil {
 					return web.DumpRecord{}, err
 				}
 				if theme != nil {
@@ -58,8 +59,12 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 				if err := json.Unmarshal([]byte(origins), &r.Origins); err != nil {
 					return web.DumpRecord{}, fmt.Errorf("origins of retailer %q: %w", r.ID, err)
 				}
+				if err := json.Unmarshal([]byte(images), &r.ImageOrigins); err != nil {
+					return web.DumpRecord{}, fmt.Errorf("image origins of retailer %q: %w", r.ID, err)
+				}
 				// Byte order, as the dump wants, whatever the aggregate did.
 				slices.Sort(r.Origins)
+				slices.Sort(r.ImageOrigins)
 				return web.DumpRecord{Retailer: &r}, nil
 			}},
 		{"API credentials", `SELECT api_key, retailer_id, secret_sealed, created_at FROM api_credentials ORDER BY api_key`,
@@ -99,7 +104,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 				return web.DumpRecord{Category: &c}, nil
 			}},
 		{"products", `
-			SELECT retailer_id, id, name, category, description, width, depth, height, price, currency, color, mount, mount_height, updated_at
+			SELECT retailer_id, id, name, category, description, width, depth, height, price, currency, color, mount, mount_height, image, updated_at
 			FROM products ORDER BY retailer_id, id`,
 			func(scan func(...any) error) (web.DumpRecord, error) {
 				var (
@@ -107,7 +112,7 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 					updated int64
 				)
 				if err := scan(&p.RetailerID, &p.ID, &p.Name, &p.Category, &p.Description, &p.Width, &p.Depth,
-					&p.Height, &p.Price, &p.Currency, &p.Color, &p.Mount, &p.MountHeight, &updated); err != nil {
+					&p.Height, &p.Price, &p.Currency, &p.Color, &p.Mount, &p.MountHeight, &p.Image, &updated); err != nil {
 					return web.DumpRecord{}, err
 				}
 				p.UpdatedAt = fromMillis(updated)
@@ -223,8 +228,8 @@ func loadRecord(ctx context.Context, tx *sql.Tx, rec web.DumpRecord) error {
 	case rec.Retailer != nil:
 		r := rec.Retailer
 		what = fmt.Sprintf("retailer %q", r.ID)
-		exec(`INSERT INTO retailers (id, name, plan, distribution_id, created_at, theme) VALUES (?, ?, ?, ?, ?, ?)`,
-			r.ID, r.Name, string(r.Plan), r.DistributionID, toMillis(r.CreatedAt), themeValue(r.Theme))
+		exec(`INSERT INTO retailers (id, name, plan, distribution_id, created_at, theme, image_origins) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.Name, string(r.Plan), r.DistributionID, toMillis(r.CreatedAt), themeValue(r.Theme), imageOriginsValue(r.ImageOrigins))
 		for _, o := range r.Origins {
 			if err != nil {
 				break
@@ -254,10 +259,10 @@ func loadRecord(ctx context.Context, tx *sql.Tx, rec web.DumpRecord) error {
 		what = fmt.Sprintf("product %q of retailer %q", p.ID, p.RetailerID)
 		exec(`
 			INSERT INTO products (retailer_id, id, name, category, description, width, depth, height,
-				price, currency, color, mount, mount_height, search, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				price, currency, color, mount, mount_height, image, search, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			p.RetailerID, p.ID, p.Name, p.Category, p.Description, p.Width, p.Depth, p.Height,
-			p.Price, p.Currency, p.Color, p.Mount, p.MountHeight, searchText(p.Product), toMillis(p.UpdatedAt))
+			p.Price, p.Currency, p.Color, p.Mount, p.MountHeight, p.Image, searchText(p.Product), toMillis(p.UpdatedAt))
 	case rec.Project != nil:
 		p := rec.Project
 		what = fmt.Sprintf("project %q", p.ID)

@@ -59,6 +59,8 @@ func seedCatalog(t *testing.T, s Store, retailerID string) catalog {
 	}
 	// One hangs on a wall, so its mount is stored and read back too.
 	ps[4].Mount, ps[4].MountHeight = web.MountWall, 120
+	// One has an image, so its URL is stored and read back too.
+	ps[1].Image = "https://img.shop.example/p/" + ps[1].ID + ".jpg?v=2"
 	mustNot(t, s.ImportCatalog(t.Context(), retailerID, cats, ps, false), "ImportCatalog")
 	return catalog{
 		Categories: []web.Category{

@@ -16,7 +16,7 @@ import (
 func newRetailer(name string, created time.Time, origins ...string) (web.Retailer, web.Credential) {
 	r := web.Retailer{
 		ID: web.NewID("le_"), Name: name, Plan: web.PlanFree, Origins: origins,
-		DistributionID: web.NewID("d_"), CreatedAt: created,
+		DistributionID: web.NewID("d_"), CreatedAt: created, ImageOrigins: []string{},
 	}
 	if r.Origins == nil {
 		r.Origins = []string{}
@@ -132,6 +132,50 @@ func testOrigins(t *testing.T, s Store) {
 	wantCode(t, s.RemoveOrigin(ctx, r.ID, "https://A.example"), web.ENotFound) // exact comparison
 	wantCode(t, s.AddOrigin(ctx, "le_missing", "https://a.example"), web.ENotFound)
 	wantCode(t, s.RemoveOrigin(ctx, "le_missing", "https://a.example"), web.ENotFound)
+}
+
+func testImageOrigins(t *testing.T, s Store) {
+	ctx := t.Context()
+	r, _ := addRetailer(t, s, "Shop", "https://shop.example")
+	other, _ := addRetailer(t, s, "Other")
+	images := func(id string) []string {
+		t.Helper()
+		got, err := s.Retailer(ctx, id)
+		mustNot(t, err, "Retailer")
+		return got.ImageOrigins
+	}
+	if got := images(r.ID); got == nil || len(got) != 0 {
+		t.Errorf("ImageOrigins of a new retailer = %#v, want an empty non-nil slice", got)
+	}
+	mustNot(t, s.AddImageOrigin(ctx, r.ID, "https://img.shop.example"), "AddImageOrigin")
+	mustNot(t, s.AddImageOrigin(ctx, r.ID, "http://127.0.0.1:9000"), "AddImageOrigin loopback")
+	mustNot(t, s.AddImageOrigin(ctx, r.ID, "https://img.shop.example"), "AddImageOrigin again (idempotent)")
+	if diff := cmp.Diff([]string{"http://127.0.0.1:9000", "https://img.shop.example"}, images(r.ID)); diff != "" {
+		t.Errorf("image origins after adding (-want +got):\n%s", diff)
+	}
+	got, err := s.Retailer(ctx, r.ID)
+	mustNot(t, err, "Retailer")
+	if diff := cmp.Diff([]string{"https://shop.example"}, got.Origins); diff != "" {
+		t.Errorf("embedding origins changed with the image origins (-want +got):\n%s", diff)
+	}
+	if got := images(other.ID); len(got) != 0 {
+		t.Errorf("another retailer's image origins = %v, want none", got)
+	}
+	mustNot(t, s.RemoveImageOrigin(ctx, r.ID, "https://img.shop.example"), "RemoveImageOrigin")
+	if diff := cmp.Diff([]string{"http://127.0.0.1:9000"}, images(r.ID)); diff != "" {
+		t.Errorf("image origins after removing (-want +got):\n%s", diff)
+	}
+	wantCode(t, s.RemoveImageOrigin(ctx, r.ID, "https://img.shop.example"), web.ENotFound)
+	wantCode(t, s.RemoveImageOrigin(ctx, r.ID, "http://localhost:9000"), web.ENotFound) // exact comparison
+	wantCode(t, s.AddImageOrigin(ctx, "le_missing", "https://a.example"), web.ENotFound)
+	wantCode(t, s.RemoveImageOrigin(ctx, "le_missing", "https://a.example"), web.ENotFound)
+	all, err := s.Retailers(ctx)
+	mustNot(t, err, "Retailers")
+	for _, x := range all {
+		if x.ID == r.ID && !slices.Equal(x.ImageOrigins, []string{"http://127.0.0.1:9000"}) {
+			t.Errorf("Retailers lists image origins %v, want [http://127.0.0.1:9000]", x.ImageOrigins)
+		}
+	}
 }
 
 func testSetPlan(t *testing.T, s Store) {

@@ -28,6 +28,9 @@ type Store interface {
 	Retailers(ctx context.Context) ([]web.Retailer, error)
 	AddOrigin(ctx context.Context, retailerID, origin string) error
 	RemoveOrigin(ctx context.Context, retailerID, origin string) error
+	// Origins product images may come from (ImageOrigins sorted).
+	AddImageOrigin(ctx context.Context, retailerID, origin string) error
+	RemoveImageOrigin(ctx context.Context, retailerID, origin string) error
 	SetPlan(ctx context.Context, retailerID string, p web.Plan) error
 	SetTheme(ctx context.Context, retailerID string, t web.Theme) error
 
@@ -96,6 +99,7 @@ func Run(t *testing.T, open func(t *testing.T) Store) {
 		{"RetailerCreateAndRead", testRetailerCreateAndRead},
 		{"RetailerCreateIsAtomic", testRetailerCreateIsAtomic},
 		{"Origins", testOrigins},
+		{"ImageOrigins", testImageOrigins},
 		{"SetPlan", testSetPlan},
 		{"SetTheme", testSetTheme},
 		{"Credential", testCredential},
