@@ -47,7 +47,19 @@ func TestGaugeChildInstance(t *testing.T) {
 		t.Fatal(err)
 	}
 	u := "http://" + ln.Addr().String()
-	svc, err := service.Open(context.Background(), service.Config{
+	svc, err := service.Open(context.Background(), gaugeConfig(db, u))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Println(u)
+	// Serves until the parent kills the process; nothing is closed cleanly.
+	t.Fatal(http.Serve(ln, svc.Handler()))
+}
+
+// gaugeConfig is an instance on db at public URL u with the real clock and
+// the short gauge timing.
+func gaugeConfig(db, u string) service.Config {
+	return service.Config{
 		DB: db, PublicURL: u, GaugeHeartbeat: testHeartbeat, GaugeTTL: testGaugeTTL,
 		Getenv: func(k string) string {
 			if k == "PLANNER_MASTER_KEY" {
@@ -55,13 +67,7 @@ func TestGaugeChildInstance(t *testing.T) {
 			}
 			return ""
 		},
-	})
-	if err != nil {
-		t.Fatal(err)
 	}
-	fmt.Println(u)
-	// Serves until the parent kills the process; nothing is closed cleanly.
-	t.Fatal(http.Serve(ln, svc.Handler()))
 }
 
 // startChild runs a planner instance on db in a process of its own and
@@ -218,15 +224,9 @@ func newGaugeInstance(t *testing.T, db string) *gaugeInstance {
 		t.Fatal(err)
 	}
 	u := "http://" + ln.Addr().String()
-	svc, err := service.Open(context.Background(), service.Config{
-		DB: db, Migrate: true, PublicURL: u, GaugeHeartbeat: testHeartbeat, GaugeTTL: testGaugeTTL,
-		Getenv: func(k string) string {
-			if k == "PLANNER_MASTER_KEY" {
-				return testMasterKey
-			}
-			return ""
-		},
-	})
+	cfg := gaugeConfig(db, u)
+	cfg.Migrate = true
+	svc, err := service.Open(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
