@@ -12,10 +12,7 @@ package console
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/base64"
 	"encoding/json"
-
 	"net"
 	"net/http"
 	"sync"
@@ -23,8 +20,8 @@ import (
 
 	"github.com/roomplanner/planner/templates"
 	"github.com/roomplanner/planner/web"
-	"github.com/roomplanner/planner/web/ratelimit"
 	"github.com/roomplanner/planner/web/retailerops"
+	"github.com/roomplanner/planner/web/signin"
 	"github.com/roomplanner/planner/web/token"
 )
 
@@ -59,9 +56,10 @@ type Config struct {
 	SessionTTL time.Duration
 	// Clock is the time source (default time.Now).
 	Clock func() time.Time
-	// FailRate and FailBurst limit failed sign-ins per email and per
-	// client address (default 5 a minute, burst 5): past them sign-in
-	// answers "too many attempts" without checking the password.
+	// FailRate and FailBurst limit failed sign-ins per email, and four
+	// times that per client address (default 5 a minute, burst 5): past
+	// them sign-in answers "too many attempts" without checking the
+	// password. A right password never counts (see signin.Throttle).
 	FailRate  float64
 	FailBurst int
 	// LiveURL is the live channel's URL (ws://.../ws) the dashboard opens.
@@ -87,8 +85,8 @@ type Handler struct {
 	retailers RetailerStore
 	issuer    TokenIssuer
 	mux       http.Handler
-	failEmail *ratelimit.Keyed
-	failIP    *ratelimit.Keyed
+	throttle  *signin.Throttle
+	cookie    signin.Cookie
 
 	mu       sync.Mutex
 	sessions map[string]*session
@@ -109,8 +107,11 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer Token
 		cfg.FailBurst = 5
 	}
 	h := &Handler{cfg: cfg, ops: ops, retailers: retailers, issuer: issuer, sessions: map[string]*session{},
-		failEmail: ratelimit.New(cfg.FailRate, cfg.FailBurst, cfg.Clock),
-		failIP:    ratelimit.New(cfg.FailRate*4, cfg.FailBurst*4, cfg.Clock)}
+		throttle: signin.NewThrottle(signin.Limits{
+			AddrPerSecond: cfg.FailRate * 4, AddrBurst: cfg.FailBurst * 4,
+			AccountPerSecond: cfg.FailRate, AccountBurst: cfg.FailBurst,
+		}, cfg.Clock),
+		cookie: signin.Cookie{Name: CookieName, Path: "/console", Secure: cfg.Secure, SameSite: http.SameSiteStrictMode, TTL: cfg.SessionTTL}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /console", h.page)
 	mux.HandleFunc("POST /console/signin", h.signIn)
@@ -205,40 +206,34 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, status int, p t
 func (h *Handler) signIn(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
 	email, password := r.PostFormValue("email"), r.PostFormValue("password")
-	ip := clientIP(r)
-	okIP, _, refundIP := h.failIP.Take(ip)
 	norm, _ := web.NormalizeEmail(email)
-	okEmail, _, refundEmail := h.failEmail.Take(norm)
-	if !okIP || !okEmail {
-		refundIP()
-		refundEmail()
+	attempt, _ := h.throttle.Begin(r.Context(), clientIP(r), norm)
+	if attempt == nil {
 		h.render(w, r, http.StatusTooManyRequests, templates.ConsolePageProps{State: "signin", Email: email,
 			Error: "Too many failed sign-ins: wait a minute and try again."})
 		return
 	}
 	u, err := h.ops.CheckConsolePassword(r.Context(), email, password)
+	// Only a wrong password (or an unknown email) counts; a store that
+	// could not check is not the visitor's failure.
+	attempt.Done(err != nil && web.ErrorCode(err) == web.EInvalidClient)
 	if err != nil {
 		status, msg := http.StatusUnauthorized, "Unknown email or wrong password."
 		if web.ErrorCode(err) != web.EInvalidClient {
-			refundIP()
-			refundEmail()
 			status, msg = http.StatusServiceUnavailable, "The console cannot check passwords right now; try again."
 		}
 		h.render(w, r, status, templates.ConsolePageProps{State: "signin", Email: email, Error: msg})
 		return
 	}
-	refundIP()
-	refundEmail()
 	// A fresh id at every sign-in: one set before (fixation) is never reused.
 	if old, _ := h.current(r); old != "" {
 		h.drop(old)
 	}
-	id := newSessionID()
+	id := signin.NewSessionValue()
 	h.mu.Lock()
 	h.sessions[id] = &session{user: u, expires: h.cfg.Clock().Add(h.cfg.SessionTTL)}
 	h.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: id, Path: "/console", HttpOnly: true, Secure: h.cfg.Secure,
-		SameSite: http.SameSiteStrictMode, MaxAge: int(h.cfg.SessionTTL / time.Second)})
+	http.SetCookie(w, h.cookie.New(id))
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
 }
 
@@ -270,8 +265,7 @@ func (h *Handler) signOut(w http.ResponseWriter, r *http.Request) {
 	if id, _ := h.current(r); id != "" {
 		h.drop(id)
 	}
-	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/console", HttpOnly: true, Secure: h.cfg.Secure,
-		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+	http.SetCookie(w, h.cookie.Expired())
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
 }
 
@@ -279,12 +273,6 @@ func (h *Handler) drop(id string) {
 	h.mu.Lock()
 	delete(h.sessions, id)
 	h.mu.Unlock()
-}
-
-func newSessionID() string {
-	var b [32]byte
-	_, _ = rand.Read(b[:])
-	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
 // clientIP is the direct peer's address (the API's trusted-proxy handling

@@ -29,7 +29,7 @@ type feedSub struct{ send func(payload []byte) }
 type Now struct {
 	PlannersOpen int `json:"plannersOpen"` // iframes that reported within the open window
 	SignedIn     int `json:"signedIn"`     // of those, with a signed-in user
-	Sockets      int `json:"sockets"`      // live sockets open on this instance
+	Sockets      int `json:"sockets"`      // live sockets open (on every instance, with a Cluster)
 }
 
 // Minute is one minute's counts, by metric name.
@@ -127,7 +127,8 @@ func mergeCount(m map[string]int64, name string, v int64) {
 }
 
 // now returns retailerID's live state without sampling (the last Tick's
-// presence is not needed: presence is read directly).
+// presence is not needed: presence is read directly), the other instances'
+// last heartbeats added.
 func (r *Recorder) now(retailerID string) Now {
 	n := Now{}
 	at := r.cfg.Clock()
@@ -144,12 +145,13 @@ func (r *Recorder) now(retailerID string) Now {
 	if r.cfg.Sockets != nil {
 		n.Sockets = r.cfg.Sockets()[retailerID]
 	}
-	return n
+	return n.add(r.others(at)[retailerID])
 }
 
 // Tick samples the gauges (planners open, signed in, sockets) of every
-// retailer into the current minute and sends each followed retailer's update
-// when it differs from the last one sent. Run calls it every second, after
+// retailer into the current minute, with the other instances' last
+// heartbeats added, and sends each followed retailer's update when it
+// differs from the last one sent. Run calls it every second, after
 // flushing a minute that has ended, so the update that follows a minute's
 // end carries that minute as stored (every instance's counts).
 func (r *Recorder) Tick() {
@@ -163,12 +165,24 @@ func (r *Recorder) Tick() {
 	if r.cfg.Sockets != nil {
 		sockets = r.cfg.Sockets()
 	}
+	others := r.others(now)
 	for id, v := range open {
-		r.gauge(id, GaugePlannersOpen, int64(v[0]))
-		r.gauge(id, GaugeSignedIn, int64(v[1]))
+		o := others[id]
+		r.gauge(id, GaugePlannersOpen, int64(v[0]+o.PlannersOpen))
+		r.gauge(id, GaugeSignedIn, int64(v[1]+o.SignedIn))
 	}
 	for id, n := range sockets {
-		r.gauge(id, GaugeSockets, int64(n))
+		r.gauge(id, GaugeSockets, int64(n+others[id].Sockets))
+	}
+	// Retailers open on other instances only.
+	for id, o := range others {
+		if _, ok := open[id]; !ok {
+			r.gauge(id, GaugePlannersOpen, int64(o.PlannersOpen))
+			r.gauge(id, GaugeSignedIn, int64(o.SignedIn))
+		}
+		if _, ok := sockets[id]; !ok && o.Sockets != 0 {
+			r.gauge(id, GaugeSockets, int64(o.Sockets))
+		}
 	}
 
 	r.feed.mu.Lock()
@@ -190,7 +204,8 @@ func (r *Recorder) Tick() {
 	r.feed.mu.Unlock()
 
 	for _, t := range targets {
-		p := Payload{Kind: "update", At: now.UTC(), Now: Now{PlannersOpen: open[t.id][0], SignedIn: open[t.id][1], Sockets: sockets[t.id]}}
+		local := Now{PlannersOpen: open[t.id][0], SignedIn: open[t.id][1], Sockets: sockets[t.id]}
+		p := Payload{Kind: "update", At: now.UTC(), Now: local.add(others[t.id])}
 		if ended && prev < m {
 			p.Minutes = append(p.Minutes, r.storedMinute(t.id, prev))
 		}

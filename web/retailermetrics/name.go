@@ -118,7 +118,7 @@ func holdCounter(d time.Duration) Counter {
 const (
 	GaugePlannersOpen = web.MetricMaxPrefix + "planners_open" // iframes open now (seen within OpenWindow)
 	GaugeSignedIn     = web.MetricMaxPrefix + "signed_in"     // of those, with a signed-in user
-	GaugeSockets      = web.MetricMaxPrefix + "sockets"       // live sockets open on this instance
+	GaugeSockets      = web.MetricMaxPrefix + "sockets"       // live sockets open (every instance's, with a Cluster)
 )
 
 // basketValuePrefix names the basket value of one currency, in minor units

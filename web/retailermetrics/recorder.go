@@ -11,7 +11,10 @@
 // aggregates; RunMaintenance purges them after web.MetricRetention. Gauges
 // (planners open, signed in, sockets) are sampled by Tick each second and
 // stored as each minute's maximum. Nothing names a visitor: the planner's
-// per-iframe-load id lives in memory only, to count open planners.
+// per-iframe-load id lives in memory only, to count open planners. With a
+// Cluster (several instances on PostgreSQL) the gauges are the sums over the
+// instances: each writes its own in a heartbeat and reads the others' (see
+// Cluster).
 //
 // The Feed half (feed.go) serves the live channel's metrics topic: a snapshot
 // of the last hour and updates each second while anything changes.
@@ -48,9 +51,27 @@ type Config struct {
 	// report (default 2 min; the planner reports at least once a minute
 	// while open).
 	OpenWindow time.Duration
-	// Sockets returns the open live sockets per retailer, sampled by Tick.
-	// Default nil: the sockets gauge is not recorded.
+	// Sockets returns this instance's open live sockets per retailer,
+	// sampled by Tick. Default nil: the sockets gauge is not recorded.
 	Sockets func() map[string]int
+	// Cluster, if set, shares the gauges with the other instances on the
+	// same database: the metrics topic's "now" and the stored per-minute
+	// gauges are then the sums over every instance that wrote a heartbeat
+	// within GaugeTTL. Default nil: this instance's own (one instance, as on
+	// SQLite).
+	Cluster Cluster
+	// Instance names this instance in Cluster (default: a random id, new at
+	// each start).
+	Instance string
+	// HeartbeatInterval is how often this instance writes its gauges to
+	// Cluster and reads the others' (default 3 s): how long a change on
+	// another instance takes to show here, at most.
+	HeartbeatInterval time.Duration
+	// GaugeTTL is how long an instance's heartbeat counts (default 10 s, and
+	// at least twice HeartbeatInterval): an instance killed without a clean
+	// shutdown drops out of the totals within this long. A clean shutdown
+	// deletes its rows at once.
+	GaugeTTL time.Duration
 	// Limits bound what POST /v1/events accepts (see Limits).
 	Limits Limits
 	// Log receives store failures (default: discard).
@@ -75,6 +96,7 @@ type Recorder struct {
 	presence presence
 	limits   *limiter
 	feed     feed
+	cluster  cluster
 }
 
 // bucket is one retailer's counts of one minute.
@@ -98,6 +120,17 @@ func New(store Store, cfg Config) *Recorder {
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.HeartbeatInterval <= 0 {
+		cfg.HeartbeatInterval = DefaultHeartbeatInterval
+	}
+	if cfg.GaugeTTL <= 0 {
+		cfg.GaugeTTL = DefaultGaugeTTL
+	}
+	// One lost heartbeat must not drop a live instance out of the totals.
+	cfg.GaugeTTL = max(cfg.GaugeTTL, 2*cfg.HeartbeatInterval)
+	if cfg.Instance == "" {
+		cfg.Instance = newInstanceID()
 	}
 	r := &Recorder{cfg: cfg, store: store, log: cfg.Log, cur: map[string]*bucket{}}
 	r.presence.loads = map[string]map[string]*load{}
@@ -273,18 +306,33 @@ func (b *bucket) counts() map[string]int64 {
 }
 
 // Purge deletes the stored minutes older than web.MetricRetention (90
-// days); the service's maintenance calls it hourly.
+// days), and the Cluster's heartbeats older than an hour (instances gone);
+// the service's maintenance calls it hourly.
 func (r *Recorder) Purge(ctx context.Context) error {
 	if r == nil {
 		return nil
 	}
-	return r.store.PurgeMetrics(ctx, r.cfg.Clock().Add(-web.MetricRetention))
+	now := r.cfg.Clock()
+	if err := r.store.PurgeMetrics(ctx, now.Add(-web.MetricRetention)); err != nil {
+		return err
+	}
+	if r.cfg.Cluster != nil {
+		return r.cfg.Cluster.PurgeInstanceGauges(ctx, now.Add(-gaugePurgeAge))
+	}
+	return nil
 }
 
 // Run flushes finished minutes and samples the gauges until ctx ends, then
 // flushes everything it holds. Each second it flushes the minute that has
-// ended, if one has, then calls Tick.
+// ended, if one has, then calls Tick. With a Cluster it also calls Heartbeat
+// every HeartbeatInterval (on its own, so a slow database does not delay
+// Tick) and, at the end, deletes this instance's heartbeat.
 func (r *Recorder) Run(ctx context.Context) {
+	if r.cfg.Cluster != nil {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		wg.Go(func() { r.runHeartbeat(ctx) })
+	}
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	last := web.MetricMinute(r.cfg.Clock())

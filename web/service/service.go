@@ -89,6 +89,13 @@ type Config struct {
 	// EventLimits bound POST /v1/events per iframe load, token and retailer
 	// (see retailermetrics.Limits for the defaults).
 	EventLimits retailermetrics.Limits
+	// GaugeHeartbeat and GaugeTTL time the live gauges' sharing between
+	// instances on PostgreSQL (see retailermetrics.Config: default 3 s and
+	// 10 s): each instance writes its planners open, signed in and sockets
+	// per retailer every GaugeHeartbeat, and the metrics topic sums those
+	// written within GaugeTTL, so a killed instance drops out after that
+	// long. Unused on SQLite, where the one instance's gauges are the whole.
+	GaugeHeartbeat, GaugeTTL time.Duration
 }
 
 // Service is an assembled planner service. Close it when done.
@@ -201,10 +208,17 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 	// The recorder learns the sockets per retailer from the live handler,
 	// made just below; lh is set before the recorder's first Tick.
 	var lh *live.Handler
-	business := retailermetrics.New(st, retailermetrics.Config{
+	rcfg := retailermetrics.Config{
 		Clock: cfg.Clock, Limits: cfg.EventLimits, Log: cfg.Logger,
-		Sockets: func() map[string]int { return lh.SocketsByRetailer() },
-	})
+		Sockets:           func() map[string]int { return lh.SocketsByRetailer() },
+		HeartbeatInterval: cfg.GaugeHeartbeat, GaugeTTL: cfg.GaugeTTL,
+	}
+	// Instances on one PostgreSQL database share their gauges there, so each
+	// one's metrics topic counts every instance's planners and sockets.
+	if pst, ok := st.(*postgres.Store); ok {
+		rcfg.Cluster = pst
+	}
+	business := retailermetrics.New(st, rcfg)
 	if lcfg.Metrics == nil {
 		lcfg.Metrics = business
 	}

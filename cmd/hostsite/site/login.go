@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/templates"
 	"github.com/roomplanner/planner/web/ratelimit"
+	"github.com/roomplanner/planner/web/signin"
 )
 
 func (s *Site) handleLoginPage(c echo.Context) error {
@@ -37,18 +38,14 @@ func (s *Site) handleLogin(c echo.Context) error {
 	}
 	username := c.FormValue("username")
 	// Refused before the password is checked (a bcrypt comparison each), by
-	// the name asked for whether or not such a user exists.
-	// The budgets are taken before the comparison, so parallel guesses
-	// cannot all pass a check made before any of them failed; a sign-in
-	// that does not fail gives them back.
-	wait, ok, refund := s.logins.take(c.RealIP(), username)
-	if !ok {
+	// the name asked for whether or not such a user exists; only a wrong
+	// password counts (signin.Throttle).
+	attempt, wait := s.logins.Begin(c.Request().Context(), c.RealIP(), account(username))
+	if attempt == nil {
 		return s.tooManyLogins(c, sess, wait)
 	}
 	u, err := s.store.Authenticate(c.Request().Context(), username, c.FormValue("password"))
-	if !errors.Is(err, ErrBadLogin) {
-		refund()
-	}
+	attempt.Done(errors.Is(err, ErrBadLogin))
 	if errors.Is(err, ErrBadLogin) {
 		if wantsJSON(c) {
 			return c.JSON(http.StatusUnauthorized, map[string]string{"error": ErrBadLogin.Error()})
@@ -110,37 +107,15 @@ func (s *Site) tooManyLogins(c echo.Context, sess Session, wait time.Duration) e
 	return templates.Render(c.Response(), c.Request(), http.StatusTooManyRequests, templates.LoginPage(templates.LoginPageProps{Layout: s.layout(c, sess, "Sign in"), Error: msg, Next: safeNext(c.FormValue("next"))}))
 }
 
-// loginThrottle limits failed sign-ins per client address and per account
-// name. Only failures count; past either budget a sign-in is refused before
-// its password is checked.
-type loginThrottle struct {
-	byIP, byName *ratelimit.Keyed
-}
-
-// Sign-in failure budgets: an address may fail 10 times in a row, then once
-// every 6 s; an account name 5 times, then once every 30 s (from any
-// address, so spreading guesses over many addresses does not help).
-func newLoginThrottle(clock func() time.Time) loginThrottle {
-	return loginThrottle{byIP: ratelimit.New(1.0/6, 10, clock), byName: ratelimit.New(1.0/30, 5, clock)}
-}
+// loginLimits are the sign-in failure budgets: an address may fail 10 times
+// in a row, then once every 6 s; an account name 5 times, then once every
+// 30 s (from any address, so spreading guesses over many addresses does not
+// help).
+var loginLimits = signin.Limits{AddrPerSecond: 1.0 / 6, AddrBurst: 10, AccountPerSecond: 1.0 / 30, AccountBurst: 5}
 
 // account is the throttle's key for a user name: the store matches names
 // exactly, but case and surrounding space must not buy fresh budgets.
 func account(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
-
-// take takes one attempt from both budgets; refund gives both back (the
-// attempt did not fail). When either is spent it takes nothing and reports
-// the wait.
-func (l loginThrottle) take(ip, username string) (wait time.Duration, ok bool, refund func()) {
-	ok1, w1, r1 := l.byIP.Take(ip)
-	ok2, w2, r2 := l.byName.Take(account(username))
-	if ok1 && ok2 {
-		return 0, true, func() { r1(); r2() }
-	}
-	r1() // whichever was taken (a refund of nothing does nothing)
-	r2()
-	return max(w1, w2), false, nil
-}
 
 // safeNext keeps redirects on this site: next must parse as a bare path on
 // this host. Browsers drop tabs and newlines from URLs and read "\\" as

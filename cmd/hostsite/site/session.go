@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/templates"
+	"github.com/roomplanner/planner/web/signin"
 )
 
 const sessionTTL = 7 * 24 * time.Hour
@@ -38,10 +39,7 @@ func (s *Site) startSession(c echo.Context, u User) (Session, error) {
 	if err != nil {
 		return Session{}, err
 	}
-	c.SetCookie(&http.Cookie{
-		Name: s.cookie, Value: value, Path: "/", HttpOnly: true, Secure: s.cfg.Secure,
-		SameSite: http.SameSiteLaxMode, MaxAge: int(sessionTTL / time.Second),
-	})
+	c.SetCookie(signin.Cookie{Name: s.cookie, Secure: s.cfg.Secure, SameSite: http.SameSiteLaxMode, TTL: sessionTTL}.New(value))
 	return sess, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/roomplanner/planner/static"
 	"github.com/roomplanner/planner/web"
+	"github.com/roomplanner/planner/web/signin"
 )
 
 // Config configures the host site.
@@ -66,7 +67,7 @@ type Site struct {
 	log    *slog.Logger
 	cookie string
 	e      *echo.Echo
-	logins loginThrottle
+	logins *signin.Throttle
 }
 
 // New builds the site on an opened store.
@@ -87,7 +88,7 @@ func New(cfg Config, store *Store) (*Site, error) {
 	if err := static.Load(); err != nil {
 		return nil, err
 	}
-	s := &Site{cfg: cfg, store: store, log: cfg.Logger, cookie: SessionCookieName(cfg.Secure), logins: newLoginThrottle(cfg.Clock)}
+	s := &Site{cfg: cfg, store: store, log: cfg.Logger, cookie: SessionCookieName(cfg.Secure), logins: signin.NewThrottle(loginLimits, cfg.Clock)}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = web.IPExtractor(cfg.TrustedProxies)

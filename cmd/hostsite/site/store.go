@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"github.com/roomplanner/planner/web/signin"
 	"golang.org/x/crypto/bcrypt"
 	_ "modernc.org/sqlite" // the pure-Go SQLite driver
 )
@@ -125,7 +126,7 @@ type Session struct {
 
 // NewSession starts a session and returns it with the cookie value to set.
 func (s *Store) NewSession(ctx context.Context, user User, ttl time.Duration) (Session, string, error) {
-	value := randomString(32)
+	value := signin.NewSessionValue()
 	sess := Session{ID: hashValue(value), User: user, CSRF: randomString(24)}
 	var uid any
 	if user.ID != "" {
