@@ -76,13 +76,17 @@ async function summarize(p: Profile, top: number) {
   return { totalMs: +(busy / 1000).toFixed(1), hot };
 }
 
-type TraceEvent = { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; args?: { name?: string; data?: { frames?: { url?: string; processId?: number }[] } } };
+type TraceEvent = { name: string; ph: string; pid: number; tid: number; ts: number; dur?: number; tdur?: number;
+  args?: { name?: string; elementCount?: number; beginData?: { totalObjects?: number }; data?: { frames?: { url?: string; processId?: number }[] } } };
 
 /**
  * startTrace records a Chromium trace (the DevTools timeline categories) and
- * returns stop(), which sums the main-thread time of the renderer that shows
- * urlPrefix per event name (UpdateLayoutTree is style, Layout, Paint, …):
- * what the CPU profile calls "(program)".
+ * returns stop(), which sums the main-thread CPU time (the events' thread
+ * duration, so time spent waiting for a core on a loaded machine is left
+ * out) of the renderer that shows urlPrefix per event name: RunTask is all
+ * of it, UpdateLayoutTree is style, then Layout, PrePaint, Paint, Layerize;
+ * FunctionCall is script. Together they are what the CPU profile calls
+ * "(program)".
  */
 export async function startTrace(page: Page, urlPrefix: string) {
   const browser = page.context().browser()!;
@@ -97,10 +101,17 @@ export async function startTrace(page: Page, urlPrefix: string) {
     const pids = new Set<number>();
     for (const e of evs) for (const f of e.args?.data?.frames ?? []) if (f.url?.startsWith(urlPrefix) && f.processId) pids.add(f.processId);
     const sum: Record<string, number> = {};
+    // Work done, whatever the machine's load: elements whose style was
+    // computed, and the most layout objects a layout walked.
+    let styled = 0, objects = 0;
     for (const e of evs) {
-      if (e.ph !== 'X' || !pids.has(e.pid) || main.get(e.pid) !== e.tid || !e.dur) continue;
-      sum[e.name] = (sum[e.name] ?? 0) + e.dur / 1000;
+      if (!pids.has(e.pid) || main.get(e.pid) !== e.tid) continue;
+      if (e.name === 'UpdateLayoutTree') styled += e.args?.elementCount ?? 0;
+      if (e.name === 'Layout') objects = Math.max(objects, e.args?.beginData?.totalObjects ?? 0);
+      if (e.ph !== 'X' || !(e.tdur ?? e.dur)) continue;
+      sum[e.name] = (sum[e.name] ?? 0) + (e.tdur ?? e.dur ?? 0) / 1000;
     }
-    return Object.fromEntries(Object.entries(sum).sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => [k, +v.toFixed(1)]));
+    const top = Object.entries(sum).sort((a, b) => b[1] - a[1]).slice(0, 30).map(([k, v]) => [k, +v.toFixed(1)]);
+    return { styledElements: styled, layoutObjects: objects, ...Object.fromEntries(top) };
   };
 }
