@@ -93,18 +93,11 @@ func (r *Room) validate() error {
 		}
 		return nil
 	}
-	if err := validatePolygon(r.Polygon); err != nil {
+	if _, err := checkPolygon(r.Polygon); err != nil {
 		return err
 	}
 	minX, minY, maxX, maxY := bounds(r.Polygon)
-	w, d := maxX-minX, maxY-minY
-	if w < MinRoomCm || w > MaxRoomCm || d < MinRoomCm || d > MaxRoomCm {
-		return FieldErrorf("room.polygon", "must span %d to %d cm each way, spans %.1f × %.1f cm", MinRoomCm, MaxRoomCm, w, d)
-	}
-	if a := polygonArea(r.Polygon); a < MinRoomCm*MinRoomCm {
-		return FieldErrorf("room.polygon", "must enclose at least %d cm², encloses %.0f cm²", MinRoomCm*MinRoomCm, a)
-	}
-	r.Width, r.Depth = int(math.Round(w)), int(math.Round(d))
+	r.Width, r.Depth = int(math.Round(maxX-minX)), int(math.Round(maxY-minY))
 	if notFinite(r.WallThickness) || r.WallThickness < MinWallThickness || r.WallThickness > MaxWallThickness {
 		return FieldErrorf("room.wallThickness", "must be between %d and %d cm", MinWallThickness, MaxWallThickness)
 	}
@@ -116,31 +109,55 @@ func (r *Room) validate() error {
 
 func notFinite(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
 
-// validatePolygon checks corner count and range, wall lengths, winding and
-// simplicity: no two walls meet except neighbours at their shared corner.
-func validatePolygon(p []Point) error {
+// Problems of a room outline, as checkPolygon names them, in the order it
+// checks them. The editor's polygonProblem (static/planner/editor/geometry.js)
+// uses the same names, and web/testdata/rooms/polygons.json holds outlines
+// with the problem both must find.
+const (
+	PolygonCorners          = "corners"           // fewer than 3 or more than MaxRoomCorners
+	PolygonCoordinate       = "coordinate"        // not finite, or beyond ±MaxRoomCoord
+	PolygonShortWall        = "short_wall"        // a wall shorter than MinWallCm (a corner repeated)
+	PolygonWinding          = "winding"           // not clockwise on the plan
+	PolygonSelfIntersection = "self_intersection" // two walls meet other than neighbours at their corner
+	PolygonSpan             = "span"              // narrower or wider than MinRoomCm..MaxRoomCm
+	PolygonArea             = "area"              // less than MinRoomCm² of floor
+)
+
+// checkPolygon checks corner count and range, wall lengths, winding,
+// simplicity (no two walls meet except neighbours at their shared corner),
+// span and area; it returns the first problem found and its validation
+// error, or "" and nil.
+func checkPolygon(p []Point) (string, error) {
 	n := len(p)
 	if n < 3 || n > MaxRoomCorners {
-		return FieldErrorf("room.polygon", "must have 3 to %d corners, has %d", MaxRoomCorners, n)
+		return PolygonCorners, FieldErrorf("room.polygon", "must have 3 to %d corners, has %d", MaxRoomCorners, n)
 	}
 	for i, c := range p {
 		if notFinite(c.X) || notFinite(c.Y) || math.Abs(c.X) > MaxRoomCoord || math.Abs(c.Y) > MaxRoomCoord {
-			return FieldErrorf(fmt.Sprintf("room.polygon[%d]", i), "must be between -%d and %d cm", MaxRoomCoord, MaxRoomCoord)
+			return PolygonCoordinate, FieldErrorf(fmt.Sprintf("room.polygon[%d]", i), "must be between -%d and %d cm", MaxRoomCoord, MaxRoomCoord)
 		}
 	}
 	for i := range p {
 		a, b := p[i], p[(i+1)%n]
 		if l := math.Hypot(b.X-a.X, b.Y-a.Y); l < MinWallCm {
-			return FieldErrorf(fmt.Sprintf("room.polygon[%d]", i), "wall %d is %.1f cm long, at least %d cm is needed", i, l, MinWallCm)
+			return PolygonShortWall, FieldErrorf(fmt.Sprintf("room.polygon[%d]", i), "wall %d is %.1f cm long, at least %d cm is needed", i, l, MinWallCm)
 		}
 	}
 	if signedArea(p) <= 0 {
-		return FieldErrorf("room.polygon", "must run clockwise (on the plan, y pointing down)")
+		return PolygonWinding, FieldErrorf("room.polygon", "must run clockwise (on the plan, y pointing down)")
 	}
 	if i, j, ok := SelfIntersection(p); ok {
-		return FieldErrorf("room.polygon", "walls %d and %d cross; the room must be a simple polygon", i, j)
+		return PolygonSelfIntersection, FieldErrorf("room.polygon", "walls %d and %d cross; the room must be a simple polygon", i, j)
 	}
-	return nil
+	minX, minY, maxX, maxY := bounds(p)
+	w, d := maxX-minX, maxY-minY
+	if w < MinRoomCm || w > MaxRoomCm || d < MinRoomCm || d > MaxRoomCm {
+		return PolygonSpan, FieldErrorf("room.polygon", "must span %d to %d cm each way, spans %.1f × %.1f cm", MinRoomCm, MaxRoomCm, w, d)
+	}
+	if a := polygonArea(p); a < MinRoomCm*MinRoomCm {
+		return PolygonArea, FieldErrorf("room.polygon", "must enclose at least %d cm², encloses %.0f cm²", MinRoomCm*MinRoomCm, a)
+	}
+	return "", nil
 }
 
 // SelfIntersection returns two walls of polygon p that meet other than at a
@@ -173,10 +190,17 @@ func SelfIntersection(p []Point) (int, int, bool) {
 
 // foldsBack reports whether walls a→b and b→c are collinear with c back on a→b.
 func foldsBack(a, b, c Point) bool {
-	return cross(a, b, c) == 0 && (b.X-a.X)*(c.X-b.X)+(b.Y-a.Y)*(c.Y-b.Y) < 0
+	return cross(a, b, c) == 0 && float64((b.X-a.X)*(c.X-b.X))+float64((b.Y-a.Y)*(c.Y-b.Y)) < 0
 }
 
-func cross(o, a, b Point) float64 { return (a.X-o.X)*(b.Y-o.Y) - (a.Y-o.Y)*(b.X-o.X) }
+// cross is the z of (a-o) × (b-o). The conversions round each product
+// before the subtraction: Go may otherwise fuse them into one multiply-add
+// (it does on arm64), which leaves a rounding error where JavaScript, and
+// amd64, get exactly 0, so the collinear checks would differ from the
+// editor's (polygons.json's "diagonal collinear spike").
+func cross(o, a, b Point) float64 {
+	return float64((a.X-o.X)*(b.Y-o.Y)) - float64((a.Y-o.Y)*(b.X-o.X))
+}
 
 func sign(v float64) int {
 	switch {
@@ -208,7 +232,7 @@ func signedArea(p []Point) float64 {
 	var s float64
 	for i := range p {
 		a, b := p[i], p[(i+1)%len(p)]
-		s += a.X*b.Y - b.X*a.Y
+		s += float64(a.X*b.Y) - float64(b.X*a.Y) // unfused, as in cross
 	}
 	return s / 2
 }

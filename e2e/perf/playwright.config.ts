@@ -12,4 +12,7 @@ export default defineConfig({
   globalSetup: '../global-setup.ts',
   timeout: 180_000,
   reporter: [['list']],
+  // No Playwright trace or screenshots: the trace snapshots the whole DOM
+  // around every action, inside the page, which the figures would include.
+  use: { ...base.use, trace: 'off', screenshot: 'off' },
 });

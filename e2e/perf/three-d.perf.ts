@@ -7,7 +7,8 @@ import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken } from
 // Chromium on SwiftShader (a software renderer: the figures are a floor for
 // real GPUs):
 // - first frame: from the click on "3D" (module import included, loopback)
-//   to the end of the first drawn frame;
+//   to the end of the first drawn frame, under 300 ms; the module's size as
+//   sent (brotli) and as run;
 // - orbiting: the work of each frame (camera turned, scene drawn, gl.finish()).
 // Run with: npx playwright test -c e2e/perf/playwright.config.ts three-d
 
@@ -46,7 +47,10 @@ test('3D with 300 items: first frame after the toggle, orbit frame time', async 
   const frame = planner(page);
   await frame.locator(`[data-testid="project-open"][data-project-id="${id}"]`).click();
   await expect(frame.getByTestId('plan-item')).toHaveCount(N);
+  // The 3D toggle is among the room tools, loaded on "Edit room".
+  await frame.getByTestId('room-tools-open').click();
   await expect(frame.getByTestId('corner-handle')).toHaveCount(12);
+  await expect(frame.getByTestId('toggle-3d')).toBeVisible();
   await expect(frame.locator('.ed-it.unk, .ed-it.wait')).toHaveCount(0);
 
   const first = await frame.locator('html').evaluate(async () => {
@@ -57,7 +61,10 @@ test('3D with 300 items: first frame after the toggle, orbit frame time', async 
       check();
     });
     const mark = performance.getEntriesByName('view3d:first-frame')[0];
-    const mod = performance.getEntriesByType('resource').filter((r) => r.name.includes('/three-d/')).map((r) => r.name.split('/').pop());
+    // What the toggle fetched: the 3D module (and any chunk it needs), as sent
+    // (brotli; encodedBodySize) and as run (decodedBodySize).
+    const mod = (performance.getEntriesByType('resource') as PerformanceResourceTiming[]).filter((r) => r.startTime >= t0 && /\.js$/.test(r.name))
+      .map((r) => ({ file: r.name.split('/').pop(), wireBytes: r.encodedBodySize, bytes: r.decodedBodySize, ms: +r.duration.toFixed(1) }));
     return { ms: mark.startTime - t0, modules: mod };
   });
 
@@ -75,8 +82,11 @@ test('3D with 300 items: first frame after the toggle, orbit frame time', async 
     }
     return { times, size: `${canvas.width}×${canvas.height}` };
   });
-  const report = { items: N, corners: 12, firstFrameMs: +first.ms.toFixed(1), modules: first.modules, canvas: orbit.size, orbitFrameMs: stats(orbit.times) };
+  const wire = first.modules.reduce((a, m) => a + m.wireBytes, 0);
+  const report = { items: N, corners: 12, firstFrameMs: +first.ms.toFixed(1), modules: first.modules, moduleWireKiB: +(wire / 1024).toFixed(1),
+    canvas: orbit.size, orbitFrameMs: stats(orbit.times) };
   console.log(JSON.stringify(report, null, 2));
   test.info().attach('three-d-perf.json', { body: JSON.stringify(report, null, 2), contentType: 'application/json' });
-  expect(report.firstFrameMs).toBeLessThan(1000);
+  expect(first.modules.length).toBeGreaterThan(0); // the 3D view is loaded on use, not with the page
+  expect(report.firstFrameMs).toBeLessThan(300);
 });

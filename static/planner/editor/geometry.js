@@ -97,20 +97,34 @@ export function selfIntersection(p) {
   return null;
 }
 
-/** validatePolygon says why p is not a room outline, or null. @param {Pt[]} p @returns {string | null} */
-export function validatePolygon(p) {
+/**
+ * @typedef {'corners' | 'coordinate' | 'short_wall' | 'winding' | 'self_intersection' | 'span' | 'area'} PolygonCode
+ *   why an outline is refused, the names web/room.go's checkPolygon gives them (web/testdata/rooms/polygons.json)
+ */
+
+/**
+ * polygonProblem is the first problem of p as a room outline, checked in
+ * web/room.go's order, with the visitor's sentence for it; null for a valid one.
+ * @param {Pt[]} p @returns {{code: PolygonCode, message: string} | null}
+ */
+export function polygonProblem(p) {
   const n = p.length;
-  if (n < 3 || n > MAX_CORNERS) return `a room has 3 to ${MAX_CORNERS} corners`;
-  for (const c of p) if (!Number.isFinite(c.x) || !Number.isFinite(c.y) || Math.abs(c.x) > ROOM_MAX || Math.abs(c.y) > ROOM_MAX) return 'a corner is too far out';
-  for (let i = 0; i < n; i++) if (Math.hypot(p[(i + 1) % n].x - p[i].x, p[(i + 1) % n].y - p[i].y) < MIN_WALL) return `walls must be at least ${MIN_WALL} cm long`;
-  if (signedArea(p) <= 0) return 'the walls would turn inside out';
-  if (selfIntersection(p)) return 'walls would cross';
+  /** @param {PolygonCode} code @param {string} message */
+  const no = (code, message) => ({ code, message });
+  if (n < 3 || n > MAX_CORNERS) return no('corners', `a room has 3 to ${MAX_CORNERS} corners`);
+  for (const c of p) if (!Number.isFinite(c.x) || !Number.isFinite(c.y) || Math.abs(c.x) > ROOM_MAX || Math.abs(c.y) > ROOM_MAX) return no('coordinate', 'a corner is too far out');
+  for (let i = 0; i < n; i++) if (Math.hypot(p[(i + 1) % n].x - p[i].x, p[(i + 1) % n].y - p[i].y) < MIN_WALL) return no('short_wall', `walls must be at least ${MIN_WALL} cm long`);
+  if (signedArea(p) <= 0) return no('winding', 'the walls would turn inside out');
+  if (selfIntersection(p)) return no('self_intersection', 'walls would cross');
   const b = bounds(p), w = b.x1 - b.x0, d = b.y1 - b.y0;
-  if (w < ROOM_MIN || d < ROOM_MIN) return `the room must be at least ${ROOM_MIN} cm each way`;
-  if (w > ROOM_MAX || d > ROOM_MAX) return `the room must be at most ${ROOM_MAX} cm each way`;
-  if (area(p) < MIN_AREA) return 'the room would be too small';
+  if (w < ROOM_MIN || d < ROOM_MIN) return no('span', `the room must be at least ${ROOM_MIN} cm each way`);
+  if (w > ROOM_MAX || d > ROOM_MAX) return no('span', `the room must be at most ${ROOM_MAX} cm each way`);
+  if (area(p) < MIN_AREA) return no('area', 'the room would be too small');
   return null;
 }
+
+/** validatePolygon says why p is not a room outline, or null. @param {Pt[]} p @returns {string | null} */
+export const validatePolygon = (p) => polygonProblem(p)?.message ?? null;
 
 /** validateShape mirrors web/room.go's checks. @param {Shape} s @returns {string | null} */
 export function validateShape(s) {

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import * as g from './geometry.js';
 
@@ -29,6 +30,23 @@ test('validatePolygon refuses what the API refuses, saying why', () => {
   assert.match(String(g.validatePolygon(pts([[0, 0], [400, 0], [400, 300], [5, 300], [0, 300]]))), /10 cm/);
   assert.match(String(g.validatePolygon(pts([[0, 0], [400, 0], [400, 40], [0, 40]]))), /at least 50 cm/);
   assert.equal(g.validatePolygon(pts([[0, 0], [200, 0], [400, 0], [400, 300], [0, 300]])), null, 'a corner on a straight wall is fine');
+});
+
+// The outlines web/room_test.go checks too (TestPolygonCorpus): both
+// validators must give each the same verdict and problem.
+const corpus = JSON.parse(readFileSync(new URL('../../../web/testdata/rooms/polygons.json', import.meta.url), 'utf8'));
+/** @param {number | string} v "NaN", "Infinity" and "-Infinity" stand for what JSON has no number for */
+const num = (v) => (typeof v === 'number' ? v : v === 'NaN' ? NaN : v === 'Infinity' ? Infinity : v === '-Infinity' ? -Infinity : assert.fail(`corpus number ${v}`));
+
+test('the shared polygon corpus: the verdict and problem web/room.go gives', () => {
+  assert.ok(corpus.cases.length >= 40);
+  for (const c of corpus.cases) {
+    const p = c.polygon.map((/** @type {{x: number | string, y: number | string}} */ q) => ({ x: num(q.x), y: num(q.y) }));
+    const got = g.polygonProblem(p);
+    assert.equal(got?.code ?? null, c.valid ? null : c.code, c.name);
+    assert.equal(g.validatePolygon(p), got?.message ?? null, c.name);
+    if (c.valid) assert.equal(g.validateShape({ polygon: p, wallThickness: 10, openings: [] }), null, c.name);
+  }
 });
 
 test('moveCorner keeps right angles by default and refuses a crossing', () => {
