@@ -31,9 +31,9 @@ import (
 // CookieName is the session cookie.
 const CookieName = "planner_console"
 
-// csp is the console page's policy: its own scripts, forms and sockets,
-// nothing else.
-const csp = "default-src 'none'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// csp is the console page's policy: its own scripts, stylesheet, icon,
+// forms and sockets, nothing else (no inline style or script).
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // RetailerStore reads the signed-in user's retailer and its stored metrics.
 type RetailerStore interface {
