@@ -6,6 +6,7 @@
 
 import { merge, totals, holdPercentile, conversion, values, sparkPath, money } from './metrics.js';
 import { startCatalog } from './catalog.js';
+import { startOrigins } from './origins.js';
 import { startCopy } from './copy.js';
 
 /** @typedef {import('./metrics.js').Bucket} Bucket */
@@ -15,6 +16,8 @@ if (root) start(/** @type {HTMLElement} */ (root));
 // The page's one bundle (static/build.go) starts here, so the other parts start with it.
 const catalogRoot = document.querySelector('[data-testid="catalog"]');
 if (catalogRoot) startCatalog(/** @type {HTMLElement} */ (catalogRoot));
+const embeddingRoot = document.querySelector('[data-testid="embedding"]');
+if (embeddingRoot) startOrigins(/** @type {HTMLElement} */ (embeddingRoot));
 startCopy(document);
 
 /** @param {HTMLElement} root */

@@ -15,9 +15,10 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
-
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -118,6 +119,7 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer Token
 	mux.HandleFunc("POST /console/signout", h.signOut)
 	mux.HandleFunc("POST /console/token", h.token)
 	mux.HandleFunc("POST /console/origins", h.origins)
+	mux.HandleFunc("GET /console/origins/preview", h.originPreview)
 	mux.HandleFunc("GET /console/series", h.series)
 	mux.HandleFunc("POST /console/catalog", h.catalogImport)
 	mux.HandleFunc("POST /console/secret", h.rotateSecret)
@@ -401,12 +403,52 @@ func (h *Handler) origins(w http.ResponseWriter, r *http.Request) {
 		err = web.FieldErrorf("action", "must be add or remove")
 	}
 	if err != nil {
-		msg := web.ErrorMessage(err)
-		if web.ErrorCode(err) == web.EValidation {
-			msg = "Not an origin: use exactly scheme://host[:port], e.g. https://shop.example."
-		}
-		h.renderSession(w, r, http.StatusBadRequest, s.user, msg)
+		h.renderSession(w, r, http.StatusBadRequest, s.user, originProblem(err))
 		return
 	}
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
+}
+
+// originProblem is what the console says of an origin it refused: the same
+// words for the live preview and for the submitted form.
+func originProblem(err error) string {
+	if web.ErrorCode(err) != web.EValidation {
+		return web.ErrorMessage(err)
+	}
+	return "Not an origin: " + strings.TrimPrefix(web.ErrorMessage(err), "origin: ") + "."
+}
+
+// originPreview answers GET /console/origins/preview?origin=... with what
+// adding that origin would make of the planner page's policy, checked by the
+// very function the add uses (web.NormalizeOrigin), so the page's preview as
+// the staff member types never disagrees with the answer to the form:
+// {"origin": normalised, "registered": already there, "frameAncestors": ...}
+// or 422 {"error": {"code": "validation_failed", "message": ...}}. It changes
+// nothing, so a GET; it reads the retailer's origins, so it needs a session.
+func (h *Handler) originPreview(w http.ResponseWriter, r *http.Request) {
+	s := h.signedIn(w, r)
+	if s == nil {
+		return
+	}
+	origin := r.URL.Query().Get("origin")
+	if len(origin) > 2048 {
+		origin = origin[:2048] // a URL longer than any browser sends: refused below all the same
+	}
+	n, err := web.NormalizeOrigin(origin)
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]string{"code": web.EValidation, "field": "origin", "message": originProblem(err)}})
+		return
+	}
+	ret, err := h.retailers.Retailer(r.Context(), s.user.RetailerID)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": web.EUnavailable, "message": "try again"}})
+		return
+	}
+	origins, registered := ret.Origins, slices.Contains(ret.Origins, n)
+	if !registered {
+		// As the store lists them after the add: sorted.
+		origins = append(slices.Clone(origins), n)
+		slices.Sort(origins)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"origin": n, "registered": registered, "frameAncestors": retailerops.FrameAncestors(origins)})
 }
