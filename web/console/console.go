@@ -65,6 +65,11 @@ type Config struct {
 	// answers "too many attempts" without checking the password.
 	FailRate  float64
 	FailBurst int
+	// TokenTTL is the life of the retailer token the dashboard follows the
+	// live metrics with (default 10 min); the dashboard asks for a new one
+	// when its socket says tokenExpired, so a short life costs one request
+	// per expiry and shortens what a stolen token is good for.
+	TokenTTL time.Duration
 	// LiveURL is the live channel's URL (ws://.../ws) the dashboard opens.
 	LiveURL string
 	// PublicURL is the planner service's base URL, for the embed snippet.
@@ -102,6 +107,9 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer Token
 	}
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
+	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = defaultTokenTTL
 	}
 	if cfg.FailRate == 0 {
 		cfg.FailRate = 5.0 / 60
@@ -308,9 +316,9 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) *session {
 	return s
 }
 
-// tokenTTL is the life of the dashboard's retailer token; it asks again
-// when the socket says tokenExpired.
-const tokenTTL = 10 * time.Minute
+// defaultTokenTTL is the default life of the dashboard's retailer token; it
+// asks again when the socket says tokenExpired.
+const defaultTokenTTL = 10 * time.Minute
 
 // token mints a retailer token of the session's retailer for the
 // dashboard's live socket. A POST, so a cross-origin page cannot ask.
@@ -324,7 +332,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": web.EUnavailable, "message": "try again"}})
 		return
 	}
-	t, err := h.issuer.Issue(token.IssueRequest{Kind: web.KindRetailer, RetailerID: ret.ID, Scopes: []string{web.ScopeRead}, TTL: tokenTTL})
+	t, err := h.issuer.Issue(token.IssueRequest{Kind: web.KindRetailer, RetailerID: ret.ID, Scopes: []string{web.ScopeRead}, TTL: h.cfg.TokenTTL})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": map[string]string{"code": web.EInternal, "message": "internal error"}})
 		return

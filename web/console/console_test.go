@@ -221,11 +221,16 @@ func TestDashboardTokenAndSeries(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("token: %d %s", code, body)
 	}
-	var tok struct{ Token, DistributionID, LiveURL string }
+	var tok struct {
+		Token, DistributionID, LiveURL string
+		ExpiresAt                      time.Time
+	}
 	if err := json.Unmarshal([]byte(body), &tok); err != nil {
 		t.Fatal(err)
 	}
-
+	if want := e.clock.Now().Add(10 * time.Minute); !tok.ExpiresAt.Equal(want) {
+		t.Errorf("dashboard token expires at %s, want %s (the default 10 min)", tok.ExpiresAt, want)
+	}
 	p, err := e.svc.Verifier().Verify(t.Context(), tok.Token)
 	if err != nil || p.Kind != web.KindRetailer || p.RetailerID != e.a.ID || tok.DistributionID != e.a.DistributionID {
 		t.Errorf("dashboard token speaks for %+v (%v), want alpha's retailer token", p, err)
