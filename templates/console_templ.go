@@ -512,7 +512,7 @@ func consoleEmbedding(p ConsolePageProps) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = consoleCopyBlock("console-snippet", "Embed snippet", p.Snippet).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = consoleCopyBlock("console-snippet", "HTML for a page of your site", p.Snippet).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
