@@ -438,11 +438,9 @@ func (h *Handler) originPreview(w http.ResponseWriter, r *http.Request) {
 	if s == nil {
 		return
 	}
-	origin := r.URL.Query().Get("origin")
-	if len(origin) > 2048 {
-		origin = origin[:2048] // a URL longer than any browser sends: refused below all the same
-	}
-	n, err := web.NormalizeOrigin(origin)
+	// Not shortened: the preview judges exactly what the form would send
+	// (the request line's size is bounded by the server's header limit).
+	n, err := web.NormalizeOrigin(r.URL.Query().Get("origin"))
 	if err != nil {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]string{"code": web.EValidation, "field": "origin", "message": originProblem(err)}})
 		return
