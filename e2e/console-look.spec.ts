@@ -117,6 +117,12 @@ test('every console view is styled, fits phone, laptop and desktop, and passes a
   const outline = await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle);
   expect(outline).toBe('solid');
 
+  // Copy puts the snippet, exactly as shown, on the clipboard.
+  await page.context().grantPermissions(['clipboard-read', 'clipboard-write'], { origin: demo.plannerURL });
+  await page.getByTestId('console-snippet-copy').click();
+  await expect(page.getByTestId('console-snippet-copy')).toHaveText('Copied');
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(await page.getByTestId('console-snippet').textContent());
+
   // The one-time secret after a rotation.
   await page.getByTestId('rotate-confirm').check();
   await page.getByTestId('rotate-secret').click();
