@@ -1,9 +1,10 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readFileSync } from 'node:fs';
-import { test, expect, openPlan, planner, findIn, secretForms, signIn as hostSignIn, waitForEvent, type Demo } from './fixtures';
-import type { Page } from '@playwright/test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import { test, expect, openPlan, planner, findIn, secretForms, signIn as hostSignIn, waitForEvent, countEvents, type Demo } from './fixtures';
+import type { Page, WebSocket } from '@playwright/test';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
@@ -119,18 +120,39 @@ test('staff import a bad catalog and see each problem against its record, then a
   await visitor.close();
 });
 
-/** The BFF's upstream mint (bff package): POST /v1/tokens with the API key and secret. */
-async function bffMint(demo: Demo, secret: string) {
-  const res = await fetch(demo.plannerURL + '/v1/tokens', { method: 'POST', body: new URLSearchParams({ api_key: demo.apiKey, api_secret: secret }) });
-  return { status: res.status, body: await res.json() };
+/** A host site (cmd/hostsite) running on its own with the given API credentials, for its BFF. */
+type HostSite = { url: string; out: () => string; stop: () => Promise<void> };
+
+/** startHostSite starts cmd/hostsite against the demo's planner and waits for its credentials check. */
+async function startHostSite(demo: Demo, apiKey: string, secret: string): Promise<HostSite> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'planner-e2e-hostsite-'));
+  const child = spawn(path.join(here, '.bin', 'hostsite'),
+    ['--addr', '127.0.0.1:0', '--planner-url', demo.plannerURL, '--distribution', demo.distribution, '--db', path.join(dir, 'hostsite.db')],
+    { env: { ...process.env, PLANNER_API_KEY: apiKey, PLANNER_API_SECRET: secret }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => { out += d; });
+  child.stderr!.on('data', (d) => { out += d; });
+  const stop = async () => {
+    if (child.exitCode === null) {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  };
+  await expect.poll(() => /credentials accepted|refused|not reachable/.test(out) || child.exitCode !== null,
+    { timeout: 20_000, message: 'the host site checks its credentials at start-up' }).toBe(true);
+  const url = /listening on (http:\/\/\S+)/.exec(out)?.[1];
+  if (!url) { await stop(); throw new Error(`hostsite did not start: ${out}`); }
+  return { url, out: () => out, stop };
 }
 
-test('staff rotate the secret: shown once, the old one stops minting, the new one mints, no visitor response has it', async ({ page, demo, context, seen }) => {
+test('staff rotate the secret in the console: the running BFF with the old one fails clearly, a BFF given the new one works', async ({ page, demo, context, seen }) => {
+  test.setTimeout(90_000);
   const staff = admin(demo, 'console', 'user', 'add', '--entity', demo.retailerId, '--email', 'keys@demo.example');
   await signIn(page, demo, 'keys@demo.example', staff.oneTimePassword);
   await expect(page.getByTestId('console-api-key')).toHaveText(demo.apiKey);
   await expect(page.getByTestId('new-secret')).toHaveCount(0);
-  expect((await bffMint(demo, demo.secret)).status).toBe(200);
 
   await page.getByTestId('rotate-confirm').check();
   await page.getByTestId('rotate-secret').click();
@@ -138,12 +160,50 @@ test('staff rotate the secret: shown once, the old one stops minting, the new on
   expect(fresh).toMatch(/^sk_/);
   expect(fresh).not.toBe(demo.secret);
 
-  const old = await bffMint(demo, demo.secret);
-  expect(old.status).toBe(401);
-  expect(old.body.error.code).toBe('invalid_client');
-  const next = await bffMint(demo, fresh);
-  expect(next.status).toBe(200);
-  expect(next.body.token).toBeTruthy();
+  // The demo's host site has been running all along with the old secret, and
+  // has minted nothing yet: its BFF's first mint is refused. The visitor is
+  // told the planner service is unavailable (never the API's answer); the
+  // planner waits for a token and says so.
+  const visitor = await context.newPage();
+  const refused = visitor.waitForResponse((r) => r.url() === demo.hostURL + '/bff/token');
+  await visitor.goto(demo.hostURL + '/plan');
+  const res = await refused;
+  expect(res.status()).toBe(503);
+  expect((await res.json()).error.code).toBe('upstream_unavailable');
+  await waitForEvent(visitor, 'AuthenticationRequired');
+  expect(await countEvents(visitor, 'AuthenticationSucceeded')).toBe(0);
+  // Its operator sees why: the BFF's metrics count the planner API's 4xx.
+  await expect.poll(async () => (await (await fetch(demo.hostURL + '/internal/metrics')).text())
+    .match(/planner_bff_upstream_errors_total\{reason="status_4xx"\} (\d+)/)?.[1]).not.toBe('0');
+
+  // A host site started with the old secret says so at once and is not ready.
+  const stale = await startHostSite(demo, demo.apiKey, demo.secret);
+  try {
+    expect(stale.out()).toContain('the planner API refused PLANNER_API_KEY and PLANNER_API_SECRET');
+    const ready = await fetch(stale.url + '/readyz');
+    expect(ready.status).toBe(503);
+    expect(await ready.text()).toMatch(/^not ready: .*refused/);
+  } finally {
+    await stale.stop();
+  }
+
+  // The host site given the new secret is ready, and once its origin is
+  // registered (in the console too) a visitor of it gets the planner.
+  const next = await startHostSite(demo, demo.apiKey, fresh);
+  try {
+    expect(next.out()).toContain('planner API credentials accepted');
+    expect((await fetch(next.url + '/readyz')).status).toBe(200);
+    await page.goto(demo.plannerURL + '/console');
+    await page.getByTestId('origin-input').fill(next.url);
+    await expect(page.getByTestId('origin-preview')).toContainText(next.url);
+    await page.getByTestId('origin-add').click();
+    await expect(page.getByTestId('console-origins')).toContainText(next.url);
+    const shop = await context.newPage();
+    await openPlan(shop, { ...demo, hostURL: next.url });
+    await expect(planner(shop).getByTestId('product').first()).toBeVisible();
+  } finally {
+    await next.stop();
+  }
 
   // Shown once: the console's next page has no secret.
   await page.goto(demo.plannerURL + '/console');
@@ -151,12 +211,53 @@ test('staff rotate the secret: shown once, the old one stops minting, the new on
   await expect(page.getByTestId('new-secret')).toHaveCount(0);
 
   // The planner page, its code and the SDK, loaded in this same browser, never carry it.
-  const visitor = await context.newPage();
-  await visitor.goto(`${demo.plannerURL}/planner?d=${demo.distribution}`);
-  await visitor.goto(`${demo.plannerURL}/static/embed/planner-embed.js`);
+  const other = await context.newPage();
+  await other.goto(`${demo.plannerURL}/planner?d=${demo.distribution}`);
+  await other.goto(`${demo.plannerURL}/static/embed/planner-embed.js`);
   await expect.poll(() => seen.filter((s) => s.url.startsWith(demo.plannerURL + '/static/planner/') && s.bodyRead).length).toBeGreaterThanOrEqual(1);
   await expect.poll(() => seen.filter((s) => s.url.endsWith('/static/embed/planner-embed.js') && s.bodyRead).length).toBe(1);
   await expect.poll(() => findIn(seen, secretForms(fresh)).map((s) => s.url)).toEqual([demo.plannerURL + '/console/secret']);
+});
+
+test.describe('with 10 s tokens', () => {
+  test.use({ demoOptions: { tokenTtl: '10s' } });
+
+  test('the dashboard\'s live socket outlives its token: told tokenExpired, it re-authenticates on the same socket and keeps counting', async ({ page, demo, browser }) => {
+    test.setTimeout(90_000);
+    /** Every live socket the console page opened, with the frames each way. */
+    const sockets: { ws: WebSocket; sent: any[]; received: any[] }[] = [];
+    page.on('websocket', (ws) => {
+      const s = { ws, sent: [] as any[], received: [] as any[] };
+      sockets.push(s);
+      ws.on('framesent', ({ payload }) => s.sent.push(JSON.parse(String(payload))));
+      ws.on('framereceived', ({ payload }) => s.received.push(JSON.parse(String(payload))));
+    });
+    const staff = admin(demo, 'console', 'user', 'add', '--entity', demo.retailerId, '--email', 'expiry@demo.example');
+    await signIn(page, demo, 'expiry@demo.example', staff.oneTimePassword);
+    expect(sockets).toHaveLength(1);
+    const live = sockets[0];
+    const types = (list: any[]) => list.map((m) => m.type);
+
+    // The token runs out (10 s): the server says so and the dashboard answers with a new token.
+    await expect.poll(() => types(live.received), { timeout: 25_000, message: 'the server says tokenExpired' }).toContain('tokenExpired');
+    await expect.poll(() => types(live.received).filter((t) => t === 'authenticated').length).toBe(2);
+    const auths = live.sent.filter((m) => m.type === 'authenticate').map((m) => m.payload.token);
+    expect(auths).toHaveLength(2);
+    expect(auths[1]).not.toBe(auths[0]);
+    expect(types(live.received).lastIndexOf('authenticated')).toBeGreaterThan(types(live.received).indexOf('tokenExpired'));
+    await expect(page.getByTestId('dash-state')).toHaveText('Live');
+
+    // Still the one socket, still fed: a visitor opening the planner now shows up.
+    const visitor = await browser.newContext();
+    await openPlan(await visitor.newPage(), demo);
+    await expect(page.getByTestId('dash-sockets')).toHaveText('2'); // the dashboard's and the visitor's planner's
+    // The planner reports in batches (at most one every 20 s).
+    await expect(page.getByTestId('dash-opened')).toHaveText('1', { timeout: 30_000 });
+    await expect(page.getByTestId('dash-open')).toHaveText('1', { timeout: 30_000 });
+    expect(sockets).toHaveLength(1);
+    expect(live.ws.isClosed()).toBe(false);
+    await visitor.close();
+  });
 });
 
 test('an origin added in the console frames the planner at once', async ({ page, demo }) => {

@@ -23,12 +23,12 @@ type Page struct {
 // pages are the bundles both servers serve: the planner iframe app, the
 // host SDK on its own (what integrators import), the reference host
 // site's page script, which bundles its copy of the SDK so the host page
-// loads one script, and the retailer console's dashboard.
+// loads one script, and the retailer console's scripts and stylesheet.
 var pages = []Page{
 	{Entries: []string{"planner/main.js", "planner/planner.css"}},
 	{Entries: []string{"embed/planner-embed.js"}},
 	{Entries: []string{"host/plan.js", "host/site.css"}},
-	{Entries: []string{"console/dashboard.js"}},
+	{Entries: []string{"console/dashboard.js", "console/console.css"}},
 }
 
 // rawFiles are served as they are, beside the bundles.

@@ -1,6 +1,6 @@
 // Package static embeds the browser code, the planner iframe app (planner/),
 // the host SDK (embed/), the reference host site's page script (host/) and
-// the retailer console's dashboard (console/),
+// the retailer console's scripts and stylesheet (console/),
 // and serves it bundled: at start-up esbuild bundles and minifies each page's
 // entry points (Build), and every output is precompressed with brotli and
 // gzip. Both servers serve it from here, so a clean clone runs with no build

@@ -12,19 +12,24 @@ import (
 // under, and no step in between opens them.
 //
 // A dump holds what a deployment cannot rebuild: retailers with their
-// origins, API credentials, signing keys, catalogs, projects and
-// idempotency records. It leaves out the two change logs (catalog changes,
-// credential rotations): they tell running servers what changed since they
-// last looked, and a moved deployment's servers start from the new
-// database's (empty) logs.
+// origins, API credentials, the console users of retailers' staff (with
+// their bcrypt password hashes, so that staff sign in after a move as
+// before), signing keys, catalogs, projects, idempotency records and the
+// retailers' per-minute metric aggregates (the console's 24 h and 30 d
+// charts). It leaves out the two change logs (catalog changes, credential
+// rotations): they tell running servers what changed since they last
+// looked, and a moved deployment's servers start from the new database's
+// (empty) logs. Console sessions live in a server's memory, not in a store.
 type DumpRecord struct {
 	Retailer    *Retailer
 	Credential  *SealedCredential
+	ConsoleUser *ConsoleUser
 	SigningKey  *SealedSigningKey
 	Category    *DumpCategory
 	Product     *DumpProduct
 	Project     *Project
 	Idempotency *IdempotencyRecord
+	Metric      *MetricCount
 }
 
 // SealedCredential is an API credential as stored: its secret sealed under

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/roomplanner/planner/cmd/internal/serve"
 	"github.com/roomplanner/planner/web/service"
@@ -28,7 +29,7 @@ type instance struct {
 // public URL (the tokens' issuer and the live channel's origin), so that any
 // of them verifies what another issued. It returns them with a function that
 // closes them all.
-func openInstances(ctx context.Context, n int, db, publicURL string, getenv func(string) string, log *slog.Logger) ([]instance, func(), error) {
+func openInstances(ctx context.Context, n int, db, publicURL string, consoleTokenTTL time.Duration, getenv func(string) string, log *slog.Logger) ([]instance, func(), error) {
 	var insts []instance
 	closeAll := func() {
 		for _, in := range insts {
@@ -40,7 +41,7 @@ func openInstances(ctx context.Context, n int, db, publicURL string, getenv func
 	}
 	for i := range n {
 		svc, err := service.Open(ctx, service.Config{DB: db, Migrate: true, PublicURL: publicURL, Getenv: getenv,
-			Logger: log.With("instance", i+1)})
+			ConsoleTokenTTL: consoleTokenTTL, Logger: log.With("instance", i+1)})
 		if err != nil {
 			closeAll()
 			return nil, nil, err

@@ -51,7 +51,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.plannerAddr, "planner-addr", "localhost:8090", "planner service address; its origin is http://ADDR (port 0 picks a free one)")
 	fs.StringVar(&o.hostAddr, "host-addr", "127.0.0.1:8080", "host site address; its origin is http://ADDR, a different site from the planner's")
 	fs.StringVar(&o.dataDir, "data", "demo-data", "directory for the demo's SQLite files and state")
-	fs.DurationVar(&o.tokenTTL, "token-ttl", 15*time.Minute, "lifetime of the tokens the BFF mints (10s to 1h); e.g. 30s to watch TokenExpired happen")
+	fs.DurationVar(&o.tokenTTL, "token-ttl", 15*time.Minute, "lifetime of the tokens the BFF mints and of the console dashboard's (10s to 1h); e.g. 30s to watch TokenExpired happen")
 	fs.StringVar(&o.tokenMode, "token-mode", "remote", "how the BFF mints tokens: remote (POST /v1/tokens) or partner-signed (HS256, no network hop)")
 	fs.StringVar(&o.bffAPIURL, "bff-api-url", "", "planner API URL the host site's BFF mints through; default the planner service's own URL\n"+
 		"(e2e/soak points it at a loopback forwarder it can cut)")
@@ -109,7 +109,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if db == "" {
 		db = filepath.Join(o.dataDir, "planner.db")
 	}
-	insts, closeInstances, err := openInstances(ctx, o.instances, db, plannerURL, getenv, log)
+	insts, closeInstances, err := openInstances(ctx, o.instances, db, plannerURL, o.tokenTTL, getenv, log)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/roomplanner/planner/web"
 	"github.com/roomplanner/planner/web/service"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // moveEnv is the environment of a move: one master key for both databases.
@@ -42,8 +43,15 @@ func mustRun(t *testing.T, getenv func(string) string, args ...string) string {
 	return out
 }
 
-// secrets are what a filled database's credentials must still open to.
-type secrets map[string]string // API key -> secret
+// secrets are what a filled database's credentials must still open to, and
+// the password its console user must still sign in with.
+type secrets map[string]string // API key -> secret, or consolePrefix+email -> password
+
+const consolePrefix = "console:"
+
+// metricMinute is the minute of the metrics fill adds (recent, so no purge
+// of old aggregates would drop them).
+var metricMinute = time.Now().UTC().Truncate(time.Minute).Add(-time.Hour)
 
 // fill gives a migrated database something of every kind a dump holds.
 func fill(t *testing.T, getenv func(string) string, db string) secrets {
@@ -74,6 +82,11 @@ func fill(t *testing.T, getenv func(string) string, db string) secrets {
 		t.Fatal(err)
 	}
 	mustRun(t, getenv, "catalog", "import", "--db", db, ids[0], pictured)
+	var staff struct{ OneTimePassword string }
+	if err := json.Unmarshal([]byte(mustRun(t, getenv, "console", "user", "add", "--db", db, "--entity", ids[0], "--email", "staff@first.example")), &staff); err != nil {
+		t.Fatal(err)
+	}
+	got[consolePrefix+"staff@first.example"] = staff.OneTimePassword
 	mustRun(t, getenv, "signing-key", "rotate", "--db", db)
 	mustRun(t, getenv, "signing-key", "rotate", "--db", db)
 
@@ -100,6 +113,13 @@ func fill(t *testing.T, getenv func(string) string, db string) secrets {
 		t.Fatal(err)
 	}
 	if err := st.DeleteProject(ctx, ids[0], "user-1", "prj_gone", 1); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.AddMetrics(ctx, []web.MetricCount{
+		{RetailerID: ids[0], Minute: metricMinute, Name: "planner.opened", Value: 7},
+		{RetailerID: ids[0], Minute: metricMinute, Name: "max.planners_open", Value: 3},
+		{RetailerID: ids[1], Minute: metricMinute.Add(time.Minute), Name: "basket.sent", Value: 2},
+	}); err != nil {
 		t.Fatal(err)
 	}
 	return got
@@ -151,15 +171,15 @@ func move(t *testing.T, getenv func(string) string, from, to string, want secret
 	if !strings.Contains(out, `"verified": true`) {
 		t.Errorf("import printed %s, want verified", out)
 	}
-	if a, b := statLines(exportStats), statLines(importStats); len(a) != 7 || strings.Join(a, "\n") != strings.Join(b, "\n") {
-		t.Errorf("export stats\n%s\nimport stats\n%s\nwant 7 equal lines", exportStats, importStats)
+	if a, b := statLines(exportStats), statLines(importStats); len(a) != 9 || strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Errorf("export stats\n%s\nimport stats\n%s\nwant 9 equal lines", exportStats, importStats)
 	}
 	again, _ := export(t, getenv, to)
 	if again != dump {
 		t.Errorf("export after the move differs:\n%s\nwant:\n%s", again, dump)
 	}
-	for _, kind := range []string{`"type":"retailer"`, `"type":"credential"`, `"type":"signing_key"`, `"type":"category"`,
-		`"type":"product"`, `"type":"project"`, `"type":"idempotency"`} {
+	for _, kind := range []string{`"type":"retailer"`, `"type":"credential"`, `"type":"console_user"`, `"type":"signing_key"`, `"type":"category"`,
+		`"type":"product"`, `"type":"project"`, `"type":"idempotency"`, `"type":"metric"`} {
 		if !strings.Contains(dump, kind) {
 			t.Errorf("the dump has no %s line", kind)
 		}
@@ -172,6 +192,14 @@ func move(t *testing.T, getenv func(string) string, from, to string, want secret
 	}
 	defer st.Close()
 	for key, secret := range want {
+		if email, ok := strings.CutPrefix(key, consolePrefix); ok {
+			// The staff member signs in after the move with the password of before.
+			u, err := st.ConsoleUser(ctx, email)
+			if err != nil || bcrypt.CompareHashAndPassword(u.PasswordHash, []byte(secret)) != nil || !u.MustChange {
+				t.Errorf("console user %s after the move: %+v, %v; want its password, still to be changed", email, u, err)
+			}
+			continue
+		}
 		c, err := st.Credential(ctx, key)
 		if err != nil || string(c.Secret) != secret {
 			t.Errorf("credential %s after the move: %q, %v; want its secret", key, c.Secret, err)
@@ -184,6 +212,16 @@ func move(t *testing.T, getenv func(string) string, from, to string, want secret
 	rs, err := st.Retailers(ctx)
 	if err != nil || len(rs) != 2 {
 		t.Fatalf("retailers after the move: %v, %v", rs, err)
+	}
+	// The console's charts show the same counts as before.
+	series, err := st.MetricSeries(ctx, rs[0].ID, metricMinute, metricMinute.Add(time.Hour), time.Hour)
+	if err != nil || len(series) != 2 {
+		t.Errorf("metrics of %s after the move: %+v, %v; want its two", rs[0].ID, series, err)
+	}
+	for _, m := range series {
+		if want := map[string]int64{"planner.opened": 7, "max.planners_open": 3}[m.Name]; m.Value != want {
+			t.Errorf("metric %s after the move = %d, want %d", m.Name, m.Value, want)
+		}
 	}
 	_, _, err = st.CreateProject(ctx, web.Project{ID: "prj_new", RetailerID: rs[0].ID, OwnerUID: "user-1"}, "idem-prj_gone", "hash-prj_gone")
 	if web.ErrorCode(err) != web.ENotFound {

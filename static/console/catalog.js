@@ -1,8 +1,9 @@
 // catalog.js: the console's catalog import. It sends the chosen file to
 // POST /console/catalog with an upload progress bar (XMLHttpRequest, the
 // one browser API that reports upload progress), then lists the problems the
-// console found, each against its record as the file has it (index, id and
-// name), or refreshes the product list after an import. Nothing is imported
+// console found in a table, each against its record as the file has it
+// (index, id and name) with the field at fault, or refreshes the product
+// list after an import. Nothing is imported
 // while any problem remains.
 
 /** @typedef {{record?: string, id?: string, field?: string, message: string}} Problem */
@@ -32,7 +33,13 @@ export function startCatalog(root) {
   const progress = /** @type {HTMLProgressElement | null} */ (root.querySelector('[data-testid="catalog-progress"]'));
   const status = root.querySelector('[data-testid="catalog-status"]');
   const list = root.querySelector('[data-testid="catalog-problems"]');
-  if (!form || !input || !progress || !status || !list) return;
+  const listBox = /** @type {HTMLElement | null} */ (root.querySelector('[data-testid="catalog-problems-box"]'));
+  if (!form || !input || !progress || !status || !list || !listBox) return;
+  const say = (/** @type {string} */ text, /** @type {'ok' | 'bad' | ''} */ kind) => {
+    status.textContent = text;
+    status.classList.toggle('ok', kind === 'ok');
+    status.classList.toggle('bad', kind === 'bad');
+  };
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
@@ -43,7 +50,8 @@ export function startCatalog(root) {
     let parsed;
     try { parsed = JSON.parse(text.replace(/^\uFEFF/, '')); } catch { parsed = undefined; }
     list.replaceChildren();
-    status.textContent = 'Uploading…';
+    listBox.hidden = true;
+    say('Uploading…', '');
     progress.hidden = false;
     progress.value = 0;
     const replace = /** @type {HTMLInputElement | null} */ (form.querySelector('[name="replace"]'))?.checked;
@@ -51,41 +59,55 @@ export function startCatalog(root) {
     xhr.open('POST', `/console/catalog${replace ? '?replace=1' : ''}`);
     xhr.setRequestHeader('Content-Type', 'application/json');
     xhr.upload.onprogress = (e) => { if (e.lengthComputable) progress.value = e.loaded / e.total; };
-    xhr.onerror = () => { status.textContent = 'The upload failed; nothing was imported.'; };
+    xhr.onerror = () => say('The upload failed; nothing was imported.', 'bad');
     xhr.onload = () => {
       progress.value = 1;
       /** @type {{imported?: {categories: number, products: number}, problems?: Problem[]}} */
       let body = {};
       try { body = JSON.parse(xhr.responseText); } catch { /* shown as a failure below */ }
       if (xhr.status === 200 && body.imported) {
-        status.textContent = `Imported ${body.imported.products} products in ${body.imported.categories} categories.`;
+        say(`Imported ${body.imported.products} products in ${body.imported.categories} categories.`, 'ok');
         void refresh(root);
         return;
       }
       const problems = body.problems ?? [{ message: `The console answered ${xhr.status}.` }];
-      status.textContent = `Nothing was imported: ${problems.length} problem${problems.length === 1 ? '' : 's'} (fix them all and import again).`;
-      for (const p of problems) list.append(problemItem(p, recordOf(parsed, p.record)));
+      say(`Nothing was imported: ${problems.length} problem${problems.length === 1 ? '' : 's'} (fix them all and import again).`, 'bad');
+      for (const p of problems) list.append(problemRow(p, recordOf(parsed, p.record)));
+      listBox.hidden = false;
     };
     xhr.send(text);
   });
 }
 
 /**
+ * problemRow is one row of the problems table: the record (e.g.
+ * products[1]), its id and name as the file has them, the field and the
+ * message; a problem of the whole file has only its message.
  * @param {Problem} p
  * @param {{id?: string, name?: string} | null} rec
  */
-function problemItem(p, rec) {
-  const li = document.createElement('li');
-  li.dataset.testid = 'catalog-problem';
-  if (p.record) {
-    li.dataset.record = p.record;
-    const code = document.createElement('code');
-    code.textContent = p.record;
-    const who = [rec?.id ?? p.id, rec?.name && `“${rec.name}”`].filter(Boolean).join(' ');
-    li.append(code, who ? ` ${who}: ` : ': ');
-  }
-  li.append(p.message);
-  return li;
+function problemRow(p, rec) {
+  const tr = document.createElement('tr');
+  tr.dataset.testid = 'catalog-problem';
+  const cell = (/** @type {string | Node} */ content) => {
+    const td = document.createElement('td');
+    td.append(content);
+    tr.append(td);
+    return td;
+  };
+  const code = (/** @type {string} */ text) => {
+    const c = document.createElement('code');
+    c.textContent = text;
+    return c;
+  };
+  if (p.record) tr.dataset.record = p.record;
+  cell(p.record ? code(p.record) : 'the file');
+  cell([rec?.id ?? p.id, rec?.name && `“${rec.name}”`].filter(Boolean).join(' ') || '—');
+  // The field as named inside its record ("width" of products[1].width).
+  const field = p.field && p.record && p.field.startsWith(`${p.record}.`) ? p.field.slice(p.record.length + 1) : p.field;
+  cell(field ? code(field) : '—');
+  cell(p.message);
+  return tr;
 }
 
 /** refresh swaps in the catalog's lists as the console now shows them. */

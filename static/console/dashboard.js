@@ -6,6 +6,8 @@
 
 import { merge, totals, holdPercentile, conversion, values, sparkPath, money } from './metrics.js';
 import { startCatalog } from './catalog.js';
+import { startOrigins } from './origins.js';
+import { startCopy } from './copy.js';
 
 /** @typedef {import('./metrics.js').Bucket} Bucket */
 
@@ -14,6 +16,9 @@ if (root) start(/** @type {HTMLElement} */ (root));
 // The page's one bundle (static/build.go) starts here, so the other parts start with it.
 const catalogRoot = document.querySelector('[data-testid="catalog"]');
 if (catalogRoot) startCatalog(/** @type {HTMLElement} */ (catalogRoot));
+const embeddingRoot = document.querySelector('[data-testid="embedding"]');
+if (embeddingRoot) startOrigins(/** @type {HTMLElement} */ (embeddingRoot));
+startCopy(document);
 
 /** @param {HTMLElement} root */
 function start(root) {
@@ -32,6 +37,13 @@ function start(root) {
     const el = root.querySelector(`[data-testid="${id}"]`);
     if (el) el.textContent = text;
   };
+  /** state shows the connection's state, coloured as live, trying or broken. */
+  const state = (/** @type {string} */ text, /** @type {'live' | 'wait' | 'bad'} */ kind) => {
+    set('dash-state', text);
+    const el = root.querySelector('[data-testid="dash-state"]');
+    el?.classList.toggle('live', kind === 'live');
+    el?.classList.toggle('bad', kind === 'bad');
+  };
 
   async function token() {
     const res = await fetch('/console/token', { method: 'POST' });
@@ -44,14 +56,14 @@ function start(root) {
     try {
       t = await token();
     } catch {
-      set('dash-state', 'Not connected: sign in again.');
+      state('Not connected: sign in again.', 'bad');
       return;
     }
     ws = new WebSocket(`${t.liveUrl}?d=${encodeURIComponent(t.distributionId)}`);
     ws.onopen = () => ws?.send(JSON.stringify({ type: 'authenticate', payload: { token: t.token } }));
     ws.onmessage = (ev) => onMessage(JSON.parse(String(ev.data)));
     ws.onclose = () => {
-      set('dash-state', 'Reconnecting…');
+      state('Reconnecting…', 'wait');
       setTimeout(connect, backoff);
       backoff = Math.min(backoff * 2, 30000);
     };
@@ -65,14 +77,14 @@ function start(root) {
         ws?.send(JSON.stringify({ type: 'subscribe', payload: { topic: 'metrics' } }));
         return;
       case 'subscribed':
-        set('dash-state', 'Live');
+        state('Live', 'live');
         return;
       case 'tokenExpired':
         try {
           const t = await token();
           ws?.send(JSON.stringify({ type: 'authenticate', payload: { token: t.token } }));
         } catch {
-          set('dash-state', 'Not connected: sign in again.');
+          state('Not connected: sign in again.', 'bad');
         }
         return;
       case 'metrics':
@@ -81,7 +93,7 @@ function start(root) {
         render();
         return;
       case 'error':
-        set('dash-state', `Error: ${m.payload?.code ?? 'unknown'}`);
+        state(`Error: ${m.payload?.code ?? 'unknown'}`, 'bad');
     }
   }
 

@@ -15,6 +15,8 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,9 +30,9 @@ import (
 // CookieName is the session cookie.
 const CookieName = "planner_console"
 
-// csp is the console page's policy: its own scripts, forms and sockets,
-// nothing else.
-const csp = "default-src 'none'; script-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+// csp is the console page's policy: its own scripts, stylesheet, icon,
+// forms and sockets, nothing else (no inline style or script).
+const csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
 // RetailerStore reads the signed-in user's retailer and its stored metrics.
 type RetailerStore interface {
@@ -62,6 +64,11 @@ type Config struct {
 	// password. A right password never counts (see signin.Throttle).
 	FailRate  float64
 	FailBurst int
+	// TokenTTL is the life of the retailer token the dashboard follows the
+	// live metrics with (default 10 min); the dashboard asks for a new one
+	// when its socket says tokenExpired, so a short life costs one request
+	// per expiry and shortens what a stolen token is good for.
+	TokenTTL time.Duration
 	// LiveURL is the live channel's URL (ws://.../ws) the dashboard opens.
 	LiveURL string
 	// PublicURL is the planner service's base URL, for the embed snippet.
@@ -100,6 +107,9 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer Token
 	if cfg.Clock == nil {
 		cfg.Clock = time.Now
 	}
+	if cfg.TokenTTL <= 0 {
+		cfg.TokenTTL = defaultTokenTTL
+	}
 	if cfg.FailRate == 0 {
 		cfg.FailRate = 5.0 / 60
 	}
@@ -120,6 +130,7 @@ func New(cfg Config, ops *retailerops.Ops, retailers RetailerStore, issuer Token
 	mux.HandleFunc("POST /console/token", h.token)
 	mux.HandleFunc("POST /console/origins", h.origins)
 	mux.HandleFunc("POST /console/image-origins", h.imageOrigins)
+	mux.HandleFunc("GET /console/origins/preview", h.originPreview)
 	mux.HandleFunc("GET /console/series", h.series)
 	mux.HandleFunc("POST /console/catalog", h.catalogImport)
 	mux.HandleFunc("POST /console/secret", h.rotateSecret)
@@ -296,9 +307,9 @@ func (h *Handler) signedIn(w http.ResponseWriter, r *http.Request) *session {
 	return s
 }
 
-// tokenTTL is the life of the dashboard's retailer token; it asks again
-// when the socket says tokenExpired.
-const tokenTTL = 10 * time.Minute
+// defaultTokenTTL is the default life of the dashboard's retailer token; it
+// asks again when the socket says tokenExpired.
+const defaultTokenTTL = 10 * time.Minute
 
 // token mints a retailer token of the session's retailer for the
 // dashboard's live socket. A POST, so a cross-origin page cannot ask.
@@ -312,7 +323,7 @@ func (h *Handler) token(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": web.EUnavailable, "message": "try again"}})
 		return
 	}
-	t, err := h.issuer.Issue(token.IssueRequest{Kind: web.KindRetailer, RetailerID: ret.ID, Scopes: []string{web.ScopeRead}, TTL: tokenTTL})
+	t, err := h.issuer.Issue(token.IssueRequest{Kind: web.KindRetailer, RetailerID: ret.ID, Scopes: []string{web.ScopeRead}, TTL: h.cfg.TokenTTL})
 	if err != nil {
 		writeJSON(w, http.StatusInternalServerError, map[string]any{"error": map[string]string{"code": web.EInternal, "message": "internal error"}})
 		return
@@ -391,11 +402,7 @@ func (h *Handler) origins(w http.ResponseWriter, r *http.Request) {
 		err = web.FieldErrorf("action", "must be add or remove")
 	}
 	if err != nil {
-		msg := web.ErrorMessage(err)
-		if web.ErrorCode(err) == web.EValidation {
-			msg = "Not an origin: use exactly scheme://host[:port], e.g. https://shop.example."
-		}
-		h.renderSession(w, r, http.StatusBadRequest, s.user, msg)
+		h.renderSession(w, r, http.StatusBadRequest, s.user, originProblem(err))
 		return
 	}
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
@@ -430,4 +437,46 @@ func (h *Handler) imageOrigins(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
+}
+
+// originProblem is what the console says of an origin it refused: the same
+// words for the live preview and for the submitted form.
+func originProblem(err error) string {
+	if web.ErrorCode(err) != web.EValidation {
+		return web.ErrorMessage(err)
+	}
+	return "Not an origin: " + strings.TrimPrefix(web.ErrorMessage(err), "origin: ") + "."
+}
+
+// originPreview answers GET /console/origins/preview?origin=... with what
+// adding that origin would make of the planner page's policy, checked by the
+// very function the add uses (web.NormalizeOrigin), so the page's preview as
+// the staff member types never disagrees with the answer to the form:
+// {"origin": normalised, "registered": already there, "frameAncestors": ...}
+// or 422 {"error": {"code": "validation_failed", "message": ...}}. It changes
+// nothing, so a GET; it reads the retailer's origins, so it needs a session.
+func (h *Handler) originPreview(w http.ResponseWriter, r *http.Request) {
+	s := h.signedIn(w, r)
+	if s == nil {
+		return
+	}
+	// Not shortened: the preview judges exactly what the form would send
+	// (the request line's size is bounded by the server's header limit).
+	n, err := web.NormalizeOrigin(r.URL.Query().Get("origin"))
+	if err != nil {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": map[string]string{"code": web.EValidation, "field": "origin", "message": originProblem(err)}})
+		return
+	}
+	ret, err := h.retailers.Retailer(r.Context(), s.user.RetailerID)
+	if err != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": map[string]string{"code": web.EUnavailable, "message": "try again"}})
+		return
+	}
+	origins, registered := ret.Origins, slices.Contains(ret.Origins, n)
+	if !registered {
+		// As the store lists them after the add: sorted.
+		origins = append(slices.Clone(origins), n)
+		slices.Sort(origins)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"origin": n, "registered": registered, "frameAncestors": retailerops.FrameAncestors(origins)})
 }

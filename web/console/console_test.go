@@ -3,6 +3,7 @@ package console_test
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -220,9 +221,15 @@ func TestDashboardTokenAndSeries(t *testing.T) {
 	if code != http.StatusOK {
 		t.Fatalf("token: %d %s", code, body)
 	}
-	var tok struct{ Token, DistributionID, LiveURL string }
+	var tok struct {
+		Token, DistributionID, LiveURL string
+		ExpiresAt                      time.Time
+	}
 	if err := json.Unmarshal([]byte(body), &tok); err != nil {
 		t.Fatal(err)
+	}
+	if want := e.clock.Now().Add(10 * time.Minute); !tok.ExpiresAt.Equal(want) {
+		t.Errorf("dashboard token expires at %s, want %s (the default 10 min)", tok.ExpiresAt, want)
 	}
 	p, err := e.svc.Verifier().Verify(t.Context(), tok.Token)
 	if err != nil || p.Kind != web.KindRetailer || p.RetailerID != e.a.ID || tok.DistributionID != e.a.DistributionID {
@@ -303,5 +310,91 @@ func TestOrigins(t *testing.T) {
 	}
 	if r, _ := e.svc.Store.Retailer(t.Context(), e.b.ID); len(r.Origins) != 1 || r.Origins[0] != "https://beta.example" {
 		t.Errorf("beta's origins changed: %v", r.Origins)
+	}
+}
+
+// TestOriginPreviewAgreesWithTheForm: for every kind of input the live
+// preview's verdict and policy are the ones the add form then produces, so
+// what the staff member sees while typing is what submitting does.
+func TestOriginPreviewAgreesWithTheForm(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	c := e.browser()
+	preview := func(c *http.Client, origin string) (int, map[string]any) {
+		t.Helper()
+		code, body := e.do(c, mustReq(http.MethodGet, e.srv.URL+"/console/origins/preview?origin="+url.QueryEscape(origin)))
+		var v map[string]any
+		if err := json.Unmarshal([]byte(body), &v); err != nil {
+			t.Fatalf("preview %q: %d %q: %v", origin, code, body, err)
+		}
+		return code, v
+	}
+	if code, _ := preview(c, "https://new.example"); code != http.StatusUnauthorized {
+		t.Errorf("preview signed out: %d, want 401", code)
+	}
+	e.post(c, "/console/signin", url.Values{"email": {"staff@alpha.example"}, "password": {e.pa}})
+	if code, _ := preview(c, "https://new.example"); code != http.StatusUnauthorized {
+		t.Errorf("preview before the password change: %d, want 401", code)
+	}
+	e.post(c, "/console/password", url.Values{"current": {e.pa}, "next": {"a long enough passphrase"}})
+
+	for _, tc := range []struct {
+		name, in, want string // want: the normalised origin, or "" for a refusal
+		registered     bool
+	}{
+		{name: "plain", in: "https://new.example", want: "https://new.example"},
+		{name: "upper case and slash", in: "https://New.Example/", want: "https://new.example"},
+		{name: "default port", in: "https://shop.example:443", want: "https://shop.example"},
+		{name: "loopback with port", in: "http://127.0.0.1:8080", want: "http://127.0.0.1:8080"},
+		{name: "spaces around", in: "  https://pad.example  ", want: "https://pad.example"},
+		{name: "already registered", in: "https://alpha.example", want: "https://alpha.example", registered: true},
+		{name: "sorted before", in: "https://aaa.example", want: "https://aaa.example"},
+		{name: "wildcard", in: "https://*.example"},
+		{name: "no scheme", in: "shop.example"},
+		{name: "a path", in: "https://shop.example/plan"},
+		{name: "a query", in: "https://shop.example/?a=1"},
+		{name: "other scheme", in: "ftp://shop.example"},
+		{name: "user info", in: "https://me@shop.example"},
+		{name: "empty", in: ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			// Not parallel: each case adds to and removes from alpha's origins.
+			code, v := preview(c, tc.in)
+			if tc.want == "" {
+				msg, _ := v["error"].(map[string]any)["message"].(string)
+				if code != http.StatusUnprocessableEntity || !strings.HasPrefix(msg, "Not an origin: ") {
+					t.Fatalf("preview %q = %d %v, want 422 Not an origin", tc.in, code, v)
+				}
+				fcode, body := e.post(c, "/console/origins", url.Values{"action": {"add"}, "origin": {tc.in}})
+				if fcode != http.StatusBadRequest || !strings.Contains(body, html.EscapeString(msg)) {
+					t.Errorf("the form refused %q with %d, want 400 saying the preview's %q", tc.in, fcode, msg)
+				}
+				return
+			}
+			if code != http.StatusOK || v["origin"] != tc.want || v["registered"] != tc.registered {
+				t.Fatalf("preview %q = %d %v, want %s (registered %v)", tc.in, code, v, tc.want, tc.registered)
+			}
+			if fcode, _ := e.post(c, "/console/origins", url.Values{"action": {"add"}, "origin": {tc.in}}); fcode != http.StatusSeeOther {
+				t.Fatalf("the form refused %q (%d) that the preview took", tc.in, fcode)
+			}
+			r, err := e.svc.Store.Retailer(t.Context(), e.a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := retailerops.FrameAncestors(r.Origins); got != v["frameAncestors"] {
+				t.Errorf("after the add the policy is %q, the preview said %q", got, v["frameAncestors"])
+			}
+			if !tc.registered {
+				e.post(c, "/console/origins", url.Values{"action": {"remove"}, "origin": {tc.want}})
+			}
+		})
+	}
+
+	// Another retailer's staff preview against their own origins only.
+	cb := e.browser()
+	e.post(cb, "/console/signin", url.Values{"email": {"staff@beta.example"}, "password": {e.pb}})
+	e.post(cb, "/console/password", url.Values{"current": {e.pb}, "next": {"a long enough passphrase"}})
+	if _, v := preview(cb, "https://new.example"); v["frameAncestors"] != "frame-ancestors https://beta.example https://new.example" {
+		t.Errorf("beta's preview = %v, want beta's origins and the new one", v)
 	}
 }

@@ -4,9 +4,10 @@
 //
 // A dump is one JSON object per line, each with a "type":
 //
-//	{"type":"header","format":"planner-dump","version":1}
+//	{"type":"header","format":"planner-dump","version":2}
 //	{"type":"retailer","id":"le_...","name":"Shop","plan":"free",...}
-//	... credential, signing_key, category, product, project, idempotency ...
+//	... credential, console_user, signing_key, category, product, project,
+//	    idempotency, metric ...
 //	{"type":"end","counts":{...},"sha256":{...}}
 //
 // The record types come in that order (parents before the rows that refer to
@@ -21,12 +22,15 @@
 // without its end line or whose end line does not match what came before, so
 // a cut-short or edited dump is never loaded in part. Its errors name the
 // line.
+//
+// Version 2 added console users and metric aggregates. A Reader still reads
+// version 1 dumps (made by a planner before them): they hold neither, and
+// their end line names only version 1's types.
 package dump
 
 import (
 	"bufio"
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -40,13 +44,15 @@ import (
 	"time"
 
 	"github.com/roomplanner/planner/web"
+	"golang.org/x/crypto/bcrypt"
 )
 
-// Format and Version identify the dump format in its header line. A reader
-// refuses any other format and a version other than its own.
+// Format and Version identify the dump format in its header line. A Writer
+// writes Version; a Reader refuses any other format and reads Version and
+// the versions before it that Types lists.
 const (
 	Format  = "planner-dump"
-	Version = 1
+	Version = 2
 )
 
 // MaxLine is the longest line a Reader accepts, newline included. A project
@@ -54,7 +60,13 @@ const (
 const MaxLine = 4 << 20
 
 // Types are the record types in the order a dump holds them.
-var Types = []string{"retailer", "credential", "signing_key", "category", "product", "project", "idempotency"}
+var Types = []string{"retailer", "credential", "console_user", "signing_key", "category", "product", "project", "idempotency", "metric"}
+
+// versionTypes are the record types of each version a Reader reads.
+var versionTypes = map[int][]string{
+	1:       {"retailer", "credential", "signing_key", "category", "product", "project", "idempotency"},
+	Version: Types,
+}
 
 // TypeStats is the count and checksum of one record type's lines.
 type TypeStats struct {
@@ -63,15 +75,16 @@ type TypeStats struct {
 	SHA256 string // hex SHA-256 of the type's lines, each with its "\n"
 }
 
-// stats accumulates TypeStats for every type.
+// stats accumulates TypeStats for every type of a version.
 type stats struct {
+	types  []string
 	counts map[string]int64
 	sums   map[string]hash.Hash
 }
 
-func newStats() *stats {
-	s := &stats{counts: map[string]int64{}, sums: map[string]hash.Hash{}}
-	for _, t := range Types {
+func newStats(types []string) *stats {
+	s := &stats{types: types, counts: map[string]int64{}, sums: map[string]hash.Hash{}}
+	for _, t := range types {
 		s.sums[t] = sha256.New()
 	}
 	return s
@@ -85,8 +98,8 @@ func (s *stats) add(typ string, line []byte) {
 }
 
 func (s *stats) list() []TypeStats {
-	out := make([]TypeStats, 0, len(Types))
-	for _, t := range Types {
+	out := make([]TypeStats, 0, len(s.types))
+	for _, t := range s.types {
 		out = append(out, TypeStats{Type: t, Count: s.counts[t], SHA256: hex.EncodeToString(s.sums[t].Sum(nil))})
 	}
 	return out
@@ -123,6 +136,19 @@ type (
 		APIKey       string `json:"apiKey"`
 		RetailerID   string `json:"retailerId"`
 		SecretSealed []byte `json:"secretSealed"`
+		CreatedAtMs  int64  `json:"createdAtMs"`
+	}
+	// consoleUserLine carries the bcrypt hash as its text ("$2a$..."): like
+	// the sealed secrets it is useless without what it protects, and
+	// without it every staff member would need a new one-time password
+	// after a move.
+	consoleUserLine struct {
+		Type         string `json:"type"`
+		ID           string `json:"id"`
+		RetailerID   string `json:"retailerId"`
+		Email        string `json:"email"`
+		PasswordHash string `json:"passwordHash"`
+		MustChange   bool   `json:"mustChange"`
 		CreatedAtMs  int64  `json:"createdAtMs"`
 	}
 	signingKeyLine struct {
@@ -178,6 +204,13 @@ type (
 		ProjectID   string `json:"projectId"`
 		CreatedAtMs int64  `json:"createdAtMs"`
 	}
+	metricLine struct {
+		Type       string `json:"type"`
+		RetailerID string `json:"retailerId"`
+		MinuteMs   int64  `json:"minuteMs"` // the minute's start
+		Name       string `json:"name"`
+		Value      int64  `json:"value"`
+	}
 	endLine struct {
 		Type   string            `json:"type"`
 		Counts map[string]int64  `json:"counts"`
@@ -203,8 +236,8 @@ func fromMs(v int64) time.Time { return time.UnixMilli(v).UTC() }
 // toLine turns a record into its line type, its type name and its sort key.
 func toLine(r web.DumpRecord) (line any, typ string, key []string, err error) {
 	n := 0
-	for _, set := range []bool{r.Retailer != nil, r.Credential != nil, r.SigningKey != nil, r.Category != nil,
-		r.Product != nil, r.Project != nil, r.Idempotency != nil} {
+	for _, set := range []bool{r.Retailer != nil, r.Credential != nil, r.ConsoleUser != nil, r.SigningKey != nil, r.Category != nil,
+		r.Product != nil, r.Project != nil, r.Idempotency != nil, r.Metric != nil} {
 		if set {
 			n++
 		}
@@ -229,6 +262,10 @@ func toLine(r web.DumpRecord) (line any, typ string, key []string, err error) {
 		x := r.Credential
 		return credentialLine{"credential", x.APIKey, x.RetailerID, x.SecretSealed, ms(x.CreatedAt)},
 			"credential", []string{x.APIKey}, nil
+	case r.ConsoleUser != nil:
+		x := r.ConsoleUser
+		return consoleUserLine{"console_user", x.ID, x.RetailerID, x.Email, string(x.PasswordHash), x.MustChange, ms(x.CreatedAt)},
+			"console_user", []string{x.ID}, nil
 	case r.SigningKey != nil:
 		x := r.SigningKey
 		l := signingKeyLine{Type: "signing_key", KID: x.KID, PrivateSealed: x.PrivateSealed, CreatedAtMs: ms(x.CreatedAt)}
@@ -253,10 +290,15 @@ func toLine(r web.DumpRecord) (line any, typ string, key []string, err error) {
 		}
 		return projectLine{"project", x.ID, x.RetailerID, x.OwnerUID, x.Name, x.Room, items, x.Version,
 			ms(x.CreatedAt), ms(x.UpdatedAt)}, "project", []string{x.ID}, nil
-	default:
+	case r.Idempotency != nil:
 		x := r.Idempotency
 		return idempotencyLine{"idempotency", x.RetailerID, x.OwnerUID, x.Key, x.RequestHash, x.ProjectID, ms(x.CreatedAt)},
 			"idempotency", []string{x.RetailerID, x.OwnerUID, x.Key}, nil
+	default:
+		x := r.Metric
+		// The minute sorts as a number: zero-padded (minutes are after 1970).
+		return metricLine{"metric", x.RetailerID, ms(x.Minute), x.Name, x.Value},
+			"metric", []string{x.RetailerID, fmt.Sprintf("%020d", ms(x.Minute)), x.Name}, nil
 	}
 }
 
@@ -264,16 +306,19 @@ func toLine(r web.DumpRecord) (line any, typ string, key []string, err error) {
 // sorted by its key without repeats. A dump loads in one pass only if
 // parents come first; sorting makes two dumps of the same data identical.
 type order struct {
+	types   []string // the version's
 	typeIdx int
 	key     []string
 	started bool
 }
 
 func (o *order) next(typ string, key []string) error {
-	i := slices.Index(Types, typ)
+	i := slices.Index(o.types, typ)
 	switch {
+	case i < 0:
+		return fmt.Errorf("a %s record in a dump whose version has none (its types are %v)", typ, o.types)
 	case i < o.typeIdx:
-		return fmt.Errorf("a %s record after the %s records (the order is %v)", typ, Types[o.typeIdx], Types)
+		return fmt.Errorf("a %s record after the %s records (the order is %v)", typ, o.types[o.typeIdx], o.types)
 	case i > o.typeIdx || !o.started:
 		o.typeIdx, o.key, o.started = i, key, true
 		return nil
@@ -300,7 +345,7 @@ type Writer struct {
 // NewWriter writes the header line to w and returns a Writer for the rest.
 // The caller buffers w if it wants to.
 func NewWriter(w io.Writer) (*Writer, error) {
-	dw := &Writer{w: w, stats: newStats()}
+	dw := &Writer{w: w, stats: newStats(Types), order: order{types: Types}}
 	line, err := encode(headerLine{"header", Format, Version})
 	if err != nil {
 		return nil, err
@@ -353,18 +398,19 @@ func (w *Writer) Stats() []TypeStats { return w.stats.list() }
 // Reader reads a dump. Next returns the records one by one, then io.EOF once
 // the end line has been read and matched; any other error is final.
 type Reader struct {
-	br    *bufio.Reader
-	buf   []byte
-	line  int // number of the last line read, from 1
-	stats *stats
-	order order
-	done  bool
-	err   error
+	version int
+	br      *bufio.Reader
+	buf     []byte
+	line    int // number of the last line read, from 1
+	stats   *stats
+	order   order
+	done    bool
+	err     error
 }
 
 // NewReader reads and checks the header line of the dump in r.
 func NewReader(r io.Reader) (*Reader, error) {
-	dr := &Reader{br: bufio.NewReaderSize(r, 64<<10), stats: newStats()}
+	dr := &Reader{br: bufio.NewReaderSize(r, 64<<10)}
 	line, err := dr.readLine()
 	if errors.Is(err, io.EOF) {
 		return nil, errors.New("dump is empty: it has no header line")
@@ -379,9 +425,11 @@ func NewReader(r io.Reader) (*Reader, error) {
 	if h.Format != Format {
 		return nil, dr.errorf("format %q is not %q", h.Format, Format)
 	}
-	if h.Version != Version {
-		return nil, dr.errorf("dump format version %d; this planner reads version %d", h.Version, Version)
+	types, ok := versionTypes[h.Version]
+	if !ok {
+		return nil, dr.errorf("dump format version %d; this planner reads versions 1 to %d", h.Version, Version)
 	}
+	dr.version, dr.stats, dr.order = h.Version, newStats(types), order{types: types}
 	if err := dr.canonical(line, h); err != nil {
 		return nil, err
 	}
@@ -531,14 +579,14 @@ func (r *Reader) end(line []byte) error {
 		return err
 	}
 	got := r.stats.end()
-	for _, t := range Types {
+	for _, t := range r.stats.types {
 		if e.Counts[t] != got.Counts[t] || e.SHA256[t] != got.SHA256[t] {
 			return r.errorf("the end line says %d %s records with SHA-256 %.12s..., the dump has %d with %.12s...: it was changed or damaged",
 				e.Counts[t], t, e.SHA256[t], got.Counts[t], got.SHA256[t])
 		}
 	}
-	if len(e.Counts) != len(Types) || len(e.SHA256) != len(Types) {
-		return r.errorf("the end line names types this planner does not know (it knows %v)", Types)
+	if len(e.Counts) != len(r.stats.types) || len(e.SHA256) != len(r.stats.types) {
+		return r.errorf("the end line names types a version %d dump does not have (it has %v)", r.version, r.stats.types)
 	}
 	if _, err := r.readLine(); !errors.Is(err, io.EOF) {
 		if err == nil {
@@ -616,6 +664,23 @@ func (r *Reader) parse(typ string, line []byte) (web.DumpRecord, any, error) {
 		}
 		return web.DumpRecord{Credential: &web.SealedCredential{APIKey: l.APIKey, RetailerID: l.RetailerID,
 			SecretSealed: l.SecretSealed, CreatedAt: fromMs(l.CreatedAtMs)}}, l, nil
+	case "console_user":
+		var l consoleUserLine
+		if err := decode(&l); err != nil {
+			return web.DumpRecord{}, nil, err
+		}
+		if l.ID == "" || l.RetailerID == "" {
+			return bad("needs an id and a retailerId")
+		}
+		if e, err := web.NormalizeEmail(l.Email); err != nil || e != l.Email {
+			return bad("email %q is not a normalised email address", l.Email)
+		}
+		// A bcrypt hash, never a password: the console compares with bcrypt.
+		if _, err := bcrypt.Cost([]byte(l.PasswordHash)); err != nil {
+			return bad("passwordHash is not a bcrypt hash")
+		}
+		return web.DumpRecord{ConsoleUser: &web.ConsoleUser{ID: l.ID, RetailerID: l.RetailerID, Email: l.Email,
+			PasswordHash: []byte(l.PasswordHash), MustChange: l.MustChange, CreatedAt: fromMs(l.CreatedAtMs)}}, l, nil
 	case "signing_key":
 		var l signingKeyLine
 		if err := decode(&l); err != nil {
@@ -691,6 +756,21 @@ func (r *Reader) parse(typ string, line []byte) (web.DumpRecord, any, error) {
 		}
 		return web.DumpRecord{Idempotency: &web.IdempotencyRecord{RetailerID: l.RetailerID, OwnerUID: l.OwnerUID,
 			Key: l.Key, RequestHash: l.RequestHash, ProjectID: l.ProjectID, CreatedAt: fromMs(l.CreatedAtMs)}}, l, nil
+	case "metric":
+		var l metricLine
+		if err := decode(&l); err != nil {
+			return web.DumpRecord{}, nil, err
+		}
+		if l.RetailerID == "" || l.Name == "" || len(l.Name) > maxMetricName {
+			return bad("needs a retailerId and a name of at most %d bytes", maxMetricName)
+		}
+		if l.MinuteMs < 0 || l.MinuteMs%60_000 != 0 {
+			return bad("minuteMs %d is not the start of a minute", l.MinuteMs)
+		}
+		if l.Value < 0 {
+			return bad("value must not be negative, got %d", l.Value)
+		}
+		return web.DumpRecord{Metric: &web.MetricCount{RetailerID: l.RetailerID, Minute: fromMs(l.MinuteMs), Name: l.Name, Value: l.Value}}, l, nil
 	case "header":
 		return web.DumpRecord{}, nil, r.errorf("a second header line")
 	case "":
@@ -699,20 +779,34 @@ func (r *Reader) parse(typ string, line []byte) (web.DumpRecord, any, error) {
 	return web.DumpRecord{}, nil, r.errorf("unknown record type %q (this planner knows %v)", typ, Types)
 }
 
+// maxMetricName bounds a metric name (web/retailermetrics' are far shorter).
+const maxMetricName = 64
+
 // Compare reports the first type whose count or checksum differs between a
-// and b, or "" if they agree.
+// and b, or "" if they agree. A type one side does not list (a version 1
+// dump has no console users) counts as none of it.
 func Compare(a, b []TypeStats) string {
-	for i := range max(len(a), len(b)) {
-		if i >= len(a) || i >= len(b) || a[i] != b[i] {
-			return cmp.Or(typeAt(a, i), typeAt(b, i))
+	empty := hex.EncodeToString(sha256.New().Sum(nil))
+	get := func(s []TypeStats, t string) TypeStats {
+		for _, ts := range s {
+			if ts.Type == t {
+				return ts
+			}
+		}
+		return TypeStats{Type: t, SHA256: empty}
+	}
+	var names []string
+	for _, s := range [][]TypeStats{a, b} {
+		for _, ts := range s {
+			if !slices.Contains(names, ts.Type) {
+				names = append(names, ts.Type)
+			}
 		}
 	}
-	return ""
-}
-
-func typeAt(s []TypeStats, i int) string {
-	if i < len(s) {
-		return s[i].Type
+	for _, t := range names {
+		if get(a, t) != get(b, t) {
+			return t
+		}
 	}
 	return ""
 }

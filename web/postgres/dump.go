@@ -7,6 +7,7 @@ import (
 	"iter"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/roomplanner/planner/web"
@@ -14,8 +15,8 @@ import (
 
 // dumpTables are the tables a dump holds, in load order (parents first).
 // The two change logs are not among them: see web.DumpRecord.
-var dumpTables = []string{"retailers", "retailer_origins", "api_credentials", "signing_keys",
-	"categories", "products", "projects", "idempotency"}
+var dumpTables = []string{"retailers", "retailer_origins", "api_credentials", "console_users", "signing_keys",
+	"categories", "products", "projects", "idempotency", "retailer_metrics"}
 
 // Dump calls emit with every row a dump holds, in dump order (web/dump): type
 // by type, each sorted by its key, from one read transaction so that the rows
@@ -81,6 +82,18 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 				}
 				c.CreatedAt = fromMillis(created)
 				return web.DumpRecord{Credential: &c}, nil
+			}},
+		{"console users", `SELECT id, retailer_id, email, password_hash, must_change, created_at FROM console_users ORDER BY id`,
+			func(scan func(...any) error) (web.DumpRecord, error) {
+				var (
+					u       web.ConsoleUser
+					created int64
+				)
+				if err := scan(&u.ID, &u.RetailerID, &u.Email, &u.PasswordHash, &u.MustChange, &created); err != nil {
+					return web.DumpRecord{}, err
+				}
+				u.CreatedAt = fromMillis(created)
+				return web.DumpRecord{ConsoleUser: &u}, nil
 			}},
 		{"signing keys", `SELECT kid, private_sealed, created_at, retired_at FROM signing_keys ORDER BY kid`,
 			func(scan func(...any) error) (web.DumpRecord, error) {
@@ -157,6 +170,18 @@ func (s *Store) Dump(ctx context.Context, emit func(web.DumpRecord) error) error
 				}
 				r.CreatedAt = fromMillis(created)
 				return web.DumpRecord{Idempotency: &r}, nil
+			}},
+		{"retailer metrics", `SELECT retailer_id, minute, name, value FROM retailer_metrics ORDER BY retailer_id, minute, name`,
+			func(scan func(...any) error) (web.DumpRecord, error) {
+				var (
+					m      web.MetricCount
+					minute int64
+				)
+				if err := scan(&m.RetailerID, &minute, &m.Name, &m.Value); err != nil {
+					return web.DumpRecord{}, err
+				}
+				m.Minute = time.Unix(minute*60, 0).UTC() // stored in Unix minutes
+				return web.DumpRecord{Metric: &m}, nil
 			}},
 	} {
 		if err := dumpQuery(ctx, tx, d.query, d.row, emit); err != nil {
@@ -254,6 +279,11 @@ func loadRecord(ctx context.Context, tx pgx.Tx, rec web.DumpRecord) error {
 		what = fmt.Sprintf("API credential %q", c.APIKey)
 		exec(`INSERT INTO api_credentials (api_key, retailer_id, secret_sealed, created_at) VALUES ($1, $2, $3, $4)`,
 			c.APIKey, c.RetailerID, c.SecretSealed, toMillis(c.CreatedAt))
+	case rec.ConsoleUser != nil:
+		u := rec.ConsoleUser
+		what = fmt.Sprintf("console user %q", u.Email)
+		exec(`INSERT INTO console_users (id, retailer_id, email, password_hash, must_change, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+			u.ID, u.RetailerID, u.Email, u.PasswordHash, u.MustChange, toMillis(u.CreatedAt))
 	case rec.SigningKey != nil:
 		k := rec.SigningKey
 		what = fmt.Sprintf("signing key %q", k.KID)
@@ -294,6 +324,11 @@ func loadRecord(ctx context.Context, tx pgx.Tx, rec web.DumpRecord) error {
 		exec(`
 			INSERT INTO idempotency (retailer_id, owner_uid, key, request_hash, project_id, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`, r.RetailerID, r.OwnerUID, r.Key, r.RequestHash, r.ProjectID, toMillis(r.CreatedAt))
+	case rec.Metric != nil:
+		m := rec.Metric
+		what = fmt.Sprintf("metric %s of retailer %q at %s", m.Name, m.RetailerID, m.Minute.UTC().Format(time.RFC3339))
+		exec(`INSERT INTO retailer_metrics (retailer_id, minute, name, value) VALUES ($1, $2, $3, $4)`,
+			m.RetailerID, m.Minute.Unix()/60, m.Name, m.Value)
 	default:
 		return fmt.Errorf("load dump: an empty record")
 	}

@@ -86,6 +86,9 @@ type Config struct {
 	// live sockets, the catalog watcher and the database pools (see
 	// web/metrics). Default nil: none are kept.
 	Metrics *metrics.Metrics
+	// ConsoleTokenTTL is the life of the console dashboard's retailer token
+	// (console.Config.TokenTTL; default 10 min).
+	ConsoleTokenTTL time.Duration
 	// EventLimits bound POST /v1/events per iframe load, token and retailer
 	// (see retailermetrics.Limits for the defaults).
 	EventLimits retailermetrics.Limits
@@ -280,7 +283,7 @@ func Open(ctx context.Context, cfg Config) (*Service, error) {
 		Live: lh, Credentials: creds, TokenRate: rate.Limit(cfg.TokenRate), TokenBurst: cfg.TokenBurst,
 		Metrics: business,
 		Console: console.New(console.Config{Secure: cfg.TLS, Clock: cfg.Clock, LiveURL: "ws" + strings.TrimPrefix(cfg.PublicURL, "http") + "/ws", PublicURL: cfg.PublicURL,
-			Rotated: refreshNow},
+			TokenTTL: cfg.ConsoleTokenTTL, Rotated: refreshNow},
 			retailerops.New(st, retailerops.WithClock(cfg.Clock)), st, issuer),
 	}
 	if m := cfg.Metrics; m != nil {
