@@ -1,6 +1,7 @@
-// measure.js: the distances shown while an item is dragged, from each side
-// of its footprint straight out to the first wall. gaps is pure (node
-// --test); marks draws them as SVG in the plan's cm coordinates.
+// measure.js: lengths on the plan. gaps are the distances shown while an
+// item is dragged, from each side of its footprint straight out to the first
+// wall; labelSpot is where a wall's length is written, outside it. Both are
+// pure (node --test); marks draws gaps as SVG in the plan's cm coordinates.
 
 import { formatLength } from './units.js';
 import { s } from '../dom.js';
@@ -31,6 +32,32 @@ export function gaps(polygon, r) {
     if (Number.isFinite(best)) out.push({ from, to: { x: from.x + d.x * best, y: from.y + d.y * best }, cm: Math.round(best * 10) / 10 });
   }
   return out;
+}
+
+/** LABEL_GAP is the space (cm) between a wall's outer face and its length. */
+export const LABEL_GAP = 4;
+
+/**
+ * labelSpot is where wall w's length is written: beside the middle of its
+ * outer face (t thick), along the wall and upright (angle in [-90, 90)
+ * degrees, so side walls read bottom to top), with the edge of the text
+ * that faces the wall at the point: 'after' (the text's bottom there, it
+ * stands above) or 'before' (its top, it hangs below). The text grows away
+ * from the wall whatever its size, so it never reaches into the room.
+ * @param {{a: Pt, b: Pt, dir: Pt, normal: Pt}} w a wall (geometry.js, normal into the room) @param {number} t
+ * @returns {{x: number, y: number, angle: number, edge: 'before' | 'after'}}
+ */
+export function labelSpot(w, t) {
+  const k = t + LABEL_GAP;
+  const x = (w.a.x + w.b.x) / 2 - w.normal.x * k, y = (w.a.y + w.b.y) / 2 - w.normal.y * k;
+  let angle = (Math.atan2(w.dir.y, w.dir.x) * 180) / Math.PI;
+  if (angle >= 90 - 1e-9) angle -= 180;
+  else if (angle < -90 - 1e-9) angle += 180;
+  angle = Math.round(angle * 100) / 100 || 0;
+  // The text's up, once turned: (sin, -cos) on the plan (y down).
+  const rad = (angle * Math.PI) / 180;
+  const up = Math.sin(rad) * -w.normal.x - Math.cos(rad) * -w.normal.y;
+  return { x: Math.round(x * 10) / 10, y: Math.round(y * 10) / 10, angle, edge: up > 0 ? 'after' : 'before' };
 }
 
 /** hit is how far along the ray (from, d) the segment ab is met, or null. @param {Pt} o @param {Pt} d @param {Pt} a @param {Pt} b */

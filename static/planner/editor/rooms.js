@@ -13,7 +13,7 @@ import * as M from './model.js';
 import * as G from './geometry.js';
 import { formatLength, formatArea, parseLength, normUnits } from './units.js';
 import { h, s } from '../dom.js';
-import { gaps, marks } from './measure.js';
+import { gaps, marks, labelSpot } from './measure.js';
 
 /**
  * @typedef {import('./model.js').Doc} Doc
@@ -163,10 +163,14 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
       s('path', { class: 'ed-floor2', d: path(sh.polygon), fill: '#f4efe6', 'data-testid': 'room-floor' }),
       s('path', { class: 'ed-wall2', d: path(outer) + path([...sh.polygon].reverse()), fill: '#3b4148', 'fill-rule': 'evenodd', 'data-testid': 'room-walls' }),
     ];
+    // One length per wall, outside it and along it (measure.js labelSpot);
+    // their size follows the zoom (planner.css, --label-cm from plan-view.js).
     const labels = [];
     for (let i = 0; i < sh.polygon.length; i++) {
-      const w = G.wall(sh.polygon, i), m = { x: (w.a.x + w.b.x) / 2 - w.normal.x * (sh.wallThickness + 14), y: (w.a.y + w.b.y) / 2 - w.normal.y * (sh.wallThickness + 14) };
-      const t = s('text', { x: G.r1(m.x), y: G.r1(m.y), 'font-size': '12', 'text-anchor': 'middle', 'dominant-baseline': 'central', class: 'ed-wlen', 'data-testid': 'wall-label', 'data-index': String(i) });
+      const w = G.wall(sh.polygon, i), at = labelSpot(w, sh.wallThickness);
+      const t = s('text', { x: at.x, y: at.y, 'text-anchor': 'middle', 'dominant-baseline': at.edge === 'after' ? 'text-after-edge' : 'text-before-edge',
+        class: 'ed-wlen', 'data-testid': 'wall-label', 'data-index': String(i), 'pointer-events': 'none' });
+      if (at.angle) t.setAttribute('transform', `rotate(${at.angle} ${at.x} ${at.y})`);
       t.textContent = formatLength(w.len, units);
       labels.push(t);
     }
