@@ -84,3 +84,37 @@ export function marks(list, units) {
     return el;
   });
 }
+
+/** @typedef {Pt & {on: 'corner' | 'wall' | 'free'}} Snapped a measuring point and what it snapped to */
+
+/**
+ * snapPoint is where a measuring click at p lands, as the editor snaps: on a
+ * corner of the room within tol cm, else straight across onto the nearest
+ * wall's inner face within tol, else at p, to the nearest cm.
+ * @param {Pt[]} polygon the room's inner outline @param {Pt} p @param {number} tol cm
+ * @returns {Snapped}
+ */
+export function snapPoint(polygon, p, tol) {
+  let corner = null, best = tol;
+  for (const c of polygon) {
+    const d = Math.hypot(c.x - p.x, c.y - p.y);
+    if (d <= best) { best = d; corner = c; }
+  }
+  if (corner) return { x: corner.x, y: corner.y, on: 'corner' };
+  let wall = null;
+  best = tol;
+  for (let i = 0; i < polygon.length; i++) {
+    const a = polygon[i], b = polygon[(i + 1) % polygon.length];
+    const ex = b.x - a.x, ey = b.y - a.y, len2 = ex * ex + ey * ey;
+    if (!len2) continue;
+    const t = Math.min(1, Math.max(0, ((p.x - a.x) * ex + (p.y - a.y) * ey) / len2));
+    const q = { x: a.x + ex * t, y: a.y + ey * t };
+    const d = Math.hypot(q.x - p.x, q.y - p.y);
+    if (d <= best) { best = d; wall = q; }
+  }
+  if (wall) return { x: Math.round(wall.x * 10) / 10, y: Math.round(wall.y * 10) / 10, on: 'wall' };
+  return { x: Math.round(p.x), y: Math.round(p.y), on: 'free' };
+}
+
+/** distance is the length (cm, to 0.1) from a to b. @param {Pt} a @param {Pt} b */
+export const distance = (a, b) => Math.round(Math.hypot(b.x - a.x, b.y - a.y) * 10) / 10;

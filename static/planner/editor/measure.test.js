@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gaps, labelSpot } from './measure.js';
+import { gaps, labelSpot, snapPoint, distance } from './measure.js';
 import * as G from './geometry.js';
 const { preset } = G;
 
@@ -34,4 +34,20 @@ test('labelSpot writes a wall\'s length outside it, upright, growing away from t
   assert.equal(d.angle, -45);
   assert.equal(d.edge, 'before'); // the room is above-left of the text
   assert.ok(d.x > 150 && d.y > 150, JSON.stringify(d));
+});
+
+test('snapPoint lands on a corner, else on a wall\'s inner face, else where clicked to the cm; distance', () => {
+  const L = [{ x: 0, y: 0 }, { x: 400, y: 0 }, { x: 400, y: 150 }, { x: 200, y: 150 }, { x: 200, y: 300 }, { x: 0, y: 300 }];
+  assert.deepEqual(snapPoint(L, { x: 206, y: 144 }, 10), { x: 200, y: 150, on: 'corner' }); // the L's inner corner
+  assert.deepEqual(snapPoint(L, { x: 300, y: 157 }, 10), { x: 300, y: 150, on: 'wall' }); // from inside the wall, onto its face
+  assert.deepEqual(snapPoint(L, { x: 193.4, y: 220 }, 10), { x: 200, y: 220, on: 'wall' });
+  assert.deepEqual(snapPoint(L, { x: 100.4, y: 99.6 }, 10), { x: 100, y: 100, on: 'free' });
+  // A corner wins over its walls; the nearer of two walls wins.
+  assert.deepEqual(snapPoint(L, { x: 8, y: 3 }, 10), { x: 0, y: 0, on: 'corner' });
+  assert.deepEqual(snapPoint(L, { x: 30, y: 4 }, 10), { x: 30, y: 0, on: 'wall' });
+  // The tolerance is the caller's (screen pixels in cm): a smaller one leaves the point free.
+  assert.deepEqual(snapPoint(L, { x: 300, y: 157 }, 5), { x: 300, y: 157, on: 'free' });
+  assert.equal(distance({ x: 0, y: 0 }, { x: 400, y: 0 }), 400);
+  assert.equal(distance({ x: 200, y: 150 }, { x: 0, y: 300 }), 250);
+  assert.equal(distance({ x: 0, y: 0 }, { x: 1, y: 1 }), 1.4);
 });
