@@ -20,6 +20,9 @@ const STR = {
   fr: { hint: 'Cliquez deux points du plan (Échap pour arrêter).', next: 'Cliquez le second point.', distance: 'Distance : %s' },
 };
 
+/** G1 rounds to one decimal place. @param {number} v */
+const G1 = (v) => Math.round(v * 10) / 10;
+
 /** SNAP_PX is how near (screen pixels) a corner or wall must be for a point to snap to it. */
 const SNAP_PX = 12;
 
@@ -97,7 +100,14 @@ export function createMeasure({ locale, doc, plan, units, lib }) {
       parts.push(s('line', { x1: from.x, y1: from.y, x2: end.x, y2: end.y, class: 'ed-ruler', 'data-testid': 'measure-line' }));
       for (const p of to ? [from, to] : [from]) parts.push(s('circle', { cx: p.x, cy: p.y, r: '4', class: 'ed-ruler-end', 'data-on': p.on, 'data-testid': 'measure-point' }));
       if (cm >= 1) {
-        const t = s('text', { x: (from.x + end.x) / 2, y: (from.y + end.y) / 2, class: 'ed-ruler-len', 'text-anchor': 'middle', 'dominant-baseline': 'central',
+        // Beside the line's middle, above it (right of an upright one), clear of it at any zoom.
+        const ctm = plan.svg.getScreenCTM();
+        const k = (0.6 * 12) / (ctm ? Math.hypot(ctm.a, ctm.b) || 1 : 1);
+        const dx = end.x - from.x, dy = end.y - from.y, len = Math.hypot(dx, dy) || 1;
+        let n = { x: dy / len, y: -dx / len };
+        if (n.y > 1e-9 || (Math.abs(n.y) <= 1e-9 && n.x < 0)) n = { x: -n.x, y: -n.y };
+        const t = s('text', { x: G1((from.x + end.x) / 2 + n.x * k), y: G1((from.y + end.y) / 2 + n.y * k), class: 'ed-ruler-len',
+          'text-anchor': n.x > 0.5 ? 'start' : n.x < -0.5 ? 'end' : 'middle', 'dominant-baseline': n.y < -0.5 ? 'text-after-edge' : 'central',
           'data-testid': 'measure-label', 'data-cm': String(cm) });
         t.textContent = formatLength(cm, units());
         parts.push(t);
