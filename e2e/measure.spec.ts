@@ -90,6 +90,16 @@ test('two clicks on the plan measure a distance, snapped to corners and walls, i
   await expect(frame.getByTestId('measure-label')).toHaveText(`6' 7"`);
   await shot(frame, testInfo, 'measured-imperial');
 
+  // A measurement belongs to its room: a change of the room clears it.
+  await frame.getByTestId('room-width').fill('450');
+  await frame.getByTestId('room-width').press('Enter');
+  await expect(frame.getByTestId('measure-line')).toHaveCount(0);
+  await expect(readout).toHaveText('Click two points on the plan (Esc to stop).');
+  await frame.getByTestId('undo').click();
+  await clickAt(page, frame, 100, 100);
+  await clickAt(page, frame, 100, 296);
+  await expect(readout).toHaveText(`Distance: 6' 7"`);
+
   // Escape puts it away, the focus back on its button; the plan's clicks are the plan's again.
   await page.keyboard.press('Escape');
   await expect(button).toHaveAttribute('aria-pressed', 'false');

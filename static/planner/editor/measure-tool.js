@@ -42,6 +42,8 @@ export function createMeasure({ locale, doc, plan, units, lib }) {
   let to = null;
   /** @type {Snapped | null} where the pointer is, before the second click */
   let hover = null;
+  /** @type {unknown} the room the points were taken in: another room (an edit, an undo, another project) clears them */
+  let room = null;
   /** @type {MeasureChrome | null} */
   let el = null;
   const layer = s('g', { class: 'ed-measure', 'data-testid': 'measure-layer', 'pointer-events': 'none' });
@@ -64,7 +66,7 @@ export function createMeasure({ locale, doc, plan, units, lib }) {
     e.preventDefault();
     const p = at(e);
     if (!p) return;
-    if (!from || to) { from = p; to = null; hover = p; } else { to = p; hover = null; }
+    if (!from || to) { from = p; to = null; hover = p; room = doc().room; } else { to = p; hover = null; }
     draw();
   }
 
@@ -86,6 +88,7 @@ export function createMeasure({ locale, doc, plan, units, lib }) {
 
   /** draw shows the points, the line between them and its length. */
   function draw() {
+    if (from && doc().room !== room) from = to = hover = null;
     if (el) {
       el.button.setAttribute('aria-pressed', String(active));
       el.readout.hidden = !active;

@@ -176,7 +176,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
     measure.toggle();
   }
 
-  function redraw() { render(shown ?? doc(), null); measure?.redraw(); }
+  function redraw() { render(shown ?? doc(), null); }
 
   /**
    * render draws the outline, openings and wall lengths of d and lists its
@@ -217,6 +217,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
       listClearance(d, pr);
     }
     tools?.render(d, selected);
+    measure?.redraw();
   }
 
   /** @param {Doc} d @param {ReturnType<typeof M.problems>} pr */
