@@ -107,12 +107,12 @@ test('a visitor lays out a room: adds by click and drag, moves, rotates, sees th
   const frame = await ready(page, demo);
   await expect(frame.getByTestId('room-width')).toHaveValue('400');
   await expect(frame.getByTestId('room-depth')).toHaveValue('300');
-  await expect(frame.getByTestId('dim-w')).toHaveText('400 cm');
+  await expect(frame.locator('[data-testid="wall-label"][data-index="0"]')).toHaveText('400 cm');
   await expect(frame.getByTestId('scale-bar')).toBeVisible();
 
   await frame.getByTestId('room-width').fill('600');
   await frame.getByTestId('room-width').press('Enter');
-  await expect(frame.getByTestId('dim-w')).toHaveText('600 cm');
+  await expect(frame.locator('[data-testid="wall-label"][data-index="0"]')).toHaveText('600 cm');
 
   // Three by click, one by drag.
   await addByClick(frame, SOFA);

@@ -5,7 +5,8 @@ import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, apiGe
 // window on its walls, a clearance warning, saved as a version 2 document and
 // reopened; a version 1 project opened and saved as version 2; imperial units
 // in and out; the 3D view (pixels of a wall, a door hole and a product),
-// following a change and carrying the selection back to the plan.
+// following a change and carrying the selection back to the plan, never
+// through a wall.
 
 const HIGHBOARD = 'storage-skjul-highboard'; // 100 × 45 × 140 cm, #556b7d
 
@@ -180,6 +181,29 @@ test('an L room with a door and a window: clearance, saved as v2, reopened; 3D s
   await frame.getByTestId('walk-3d').click();
   await expect(canvas).toHaveAttribute('data-mode', 'walk');
   await shot(page, testInfo, 'view-3d-walk');
+
+  // Picking is depth-correct: backed out through the bottom wall, the highboard is behind that wall, and a click
+  // where it would be selects nothing; walked back in, the same click selects it.
+  const hbItem = frame.locator(`[data-testid="plan-item"][data-item-id="${id}"]`);
+  const clickAt = async (w: [number, number, number]) => {
+    const q = await canvas.evaluate((c, w) => (c as HTMLCanvasElement & { view3d: { project(p: number[]): { x: number; y: number } } }).view3d.project(w), w);
+    await page.mouse.click(box.x + q.x, box.y + q.y);
+  };
+  const middle: [number, number, number] = [260, 100, 60];
+  await expect(hbItem).not.toHaveClass(/\bsel\b/);
+  for (let i = 0; i < 4; i++) await canvas.press('s');
+  const [behind] = await pixels3d(frame, [middle]);
+  const bluish = (c: number[]) => c[2] - c[0] > 15; // the highboard's blue-grey, lit or in shade
+  expect(grey(behind) && !bluish(behind), `the wall hides the highboard: ${behind}`).toBe(true);
+  await shot(page, testInfo, 'view-3d-behind-wall');
+  await clickAt(middle);
+  await expect.poll(() => canvas.evaluate((c) => document.activeElement === c)).toBe(true);
+  await expect(hbItem).not.toHaveClass(/\bsel\b/);
+  for (let i = 0; i < 4; i++) await canvas.press('w');
+  const [seen] = await pixels3d(frame, [middle]);
+  expect(bluish(seen), `back in, the highboard is in sight: ${seen}`).toBe(true);
+  await clickAt(middle);
+  await expect(hbItem).toHaveClass(/\bsel\b/);
 });
 
 test('a v1 project opens as its rectangle and saves as v2; imperial units in and out', async ({ page, demo }, testInfo) => {

@@ -30,20 +30,21 @@ export const r1 = (v) => Math.round(v * 10) / 10;
 export const clampZoom = (z) => Math.min(MAX_ZOOM, Math.max(MIN_ZOOM, z));
 
 /**
- * margin is the room's border in cm, where the dimension lines and the
- * scale bar sit.
+ * margin is the room's border in cm, where the wall lengths (rooms.js) and
+ * the scale bar sit.
  * @param {Room} room
  */
 const margin = (room) => Math.max(30, 0.1 * Math.max(room.width, room.depth));
 
 /**
- * fitBox is what zoom 1 shows: the room, its dimensions and its scale bar.
+ * fitBox is what zoom 1 shows: the room, its wall lengths all round and its
+ * scale bar below.
  * @param {Room} room
  * @returns {Box}
  */
 export function fitBox(room) {
   const m = margin(room);
-  return { x: -m * 1.3, y: -m * 1.3, w: room.width + m * 2, h: room.depth + m * 2.8 };
+  return { x: -m, y: -m, w: room.width + m * 2, h: room.depth + m * 2.6 };
 }
 
 /**
@@ -146,7 +147,6 @@ export function createPlanView({ tr, lookup, isPending, room }) {
       floor: s('rect', { class: 'ed-floor', x: '0', y: '0' }),
       gridRects: [s('rect', { fill: 'url(#ed-grid-minor)', x: '0', y: '0' }), s('rect', { fill: 'url(#ed-grid-major)', x: '0', y: '0' })],
       walls: s('rect', { class: 'ed-walls', x: '0', y: '0', 'data-testid': 'room' }),
-      dims: s('g', { class: 'ed-dims' }),
       scale: s('g', { class: 'ed-scale', 'data-testid': 'scale-bar' }),
       rugs: s('g', { class: 'ed-rugs' }),
       items: s('g', { class: 'ed-items' }),
@@ -155,7 +155,7 @@ export function createPlanView({ tr, lookup, isPending, room }) {
     p.callout.setAttribute('visibility', 'hidden');
     p.defs.append(p.gridMinor, p.gridMajor);
     // Rugs lie under everything else; the walls and the callout on top.
-    p.svg.append(p.defs, p.floor, ...p.gridRects, p.dims, p.scale, p.rugs, p.items, p.walls, p.callout);
+    p.svg.append(p.defs, p.floor, ...p.gridRects, p.scale, p.rugs, p.items, p.walls, p.callout);
     return p;
   }
 
@@ -213,15 +213,8 @@ export function createPlanView({ tr, lookup, isPending, room }) {
     for (const r of [el.floor, ...el.gridRects, el.walls]) attrs(r, { width: w, height: d });
     const fs = Math.max(10, big * 0.035);
     const m = margin({ width: w, depth: d });
-    const o = m * 0.55; // dimension lines sit this far outside the walls
-    el.dims.replaceChildren(
-      s('path', { d: `M0 ${-o}H${w}M0 ${-o - fs * 0.4}v${fs * 0.8}M${w} ${-o - fs * 0.4}v${fs * 0.8}` }),
-      text(w / 2, -o - fs * 0.5, `${w} cm`, fs, 'dim-w'),
-      s('path', { d: `M${-o} 0V${d}M${-o - fs * 0.4} 0h${fs * 0.8}M${-o - fs * 0.4} ${d}h${fs * 0.8}` }),
-      attrs(text(-o - fs * 0.5, d / 2, `${d} cm`, fs, 'dim-d'), { transform: `rotate(-90 ${r1(-o - fs * 0.5)} ${d / 2})` }),
-    );
     const bar = big > 2500 ? 500 : 100;
-    const y = d + m * 0.9;
+    const y = d + m * 1.45; // below the bottom wall's length
     el.scale.replaceChildren(
       s('path', { d: `M0 ${y - fs * 0.3}V${y}H${bar}V${y - fs * 0.3}` }),
       attrs(text(bar + fs * 0.4, y, bar === 100 ? tr('scale') : '5 m', fs * 0.9, 'scale'), { 'text-anchor': 'start' }),
@@ -330,6 +323,8 @@ export function createPlanView({ tr, lookup, isPending, room }) {
     const px = pxPerCm();
     if (!px) return;
     const next = Math.round((LABEL_PX / px) * 10) / 10;
+    // The wall lengths (rooms.js, CSS) read the size from here, also on a rebuilt plan.
+    if (el.svg.style.getPropertyValue('--label-cm') !== String(next)) el.svg.style.setProperty('--label-cm', String(next));
     if (next === labelCm) { placeCallout(); return; }
     labelCm = next;
     for (const n of nodes.values()) drawLabel(n);

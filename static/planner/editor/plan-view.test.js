@@ -8,11 +8,11 @@ test('clampZoom keeps the zoom within MIN_ZOOM..MAX_ZOOM', () => {
   assert.equal(clampZoom(100), MAX_ZOOM);
 });
 
-test('fitBox holds the room with a margin for its dimensions and scale bar', () => {
+test('fitBox holds the room with the same margin all round for its wall lengths, and the scale bar below', () => {
   // 250 × 200: the margin is its 30 cm floor.
-  assert.deepEqual(fitBox({ width: 250, depth: 200 }), { x: -39, y: -39, w: 310, h: 284 });
+  assert.deepEqual(fitBox({ width: 250, depth: 200 }), { x: -30, y: -30, w: 310, h: 278 });
   // 2000 × 1000: a tenth of the longer side.
-  assert.deepEqual(fitBox({ width: 2000, depth: 1000 }), { x: -260, y: -260, w: 2400, h: 1560 });
+  assert.deepEqual(fitBox({ width: 2000, depth: 1000 }), { x: -200, y: -200, w: 2400, h: 1520 });
 });
 
 test('viewBoxOf: zoom 1 is the fit box, NaN centre is its centre', () => {

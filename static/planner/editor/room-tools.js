@@ -8,6 +8,8 @@
 
 import * as M from './model.js';
 import * as G from './geometry.js';
+// The measuring tool rides in this chunk: rooms.js loads it from here.
+export { createMeasure } from './measure-tool.js';
 // units.js and dom.js come through the context (RoomsContext.lib), not by
 // import: a module this chunk shared with the page beside geometry and model
 // (already a chunk of their own, shared with the 3D view) would become one

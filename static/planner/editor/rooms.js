@@ -5,7 +5,9 @@
 // units, the 3D toggle) are room-tools.js, a chunk of their own loaded when
 // the visitor presses "Edit room": most visitors only furnish a room.
 // While an item is dragged (furnishing, not room editing) dragged() shows
-// its distances to the walls (measure.js), tools or no tools.
+// its distances to the walls (measure.js), tools or no tools. The "Measure"
+// button beside "Edit room" loads the same chunk for the two-click
+// measuring tool (measure-tool.js), without the shape tools.
 // The editor calls mount() after each build of its chrome and render()
 // after each render.
 
@@ -13,7 +15,7 @@ import * as M from './model.js';
 import * as G from './geometry.js';
 import { formatLength, formatArea, parseLength, normUnits } from './units.js';
 import { h, s } from '../dom.js';
-import { gaps, marks } from './measure.js';
+import { gaps, marks, labelSpot, snapPoint, distance } from './measure.js';
 
 /**
  * @typedef {import('./model.js').Doc} Doc
@@ -34,15 +36,15 @@ import { gaps, marks } from './measure.js';
  * @property {(text: string) => void} say the note beside the tools
  * @property {() => void} redraw draws the shown document again
  * @property {{h: typeof h, s: typeof s, parseLength: typeof parseLength, formatLength: typeof formatLength, formatArea: typeof formatArea,
- *   normUnits: typeof normUnits}} lib what the page already loaded (see room-tools.js)
+ *   normUnits: typeof normUnits, snapPoint: typeof snapPoint, distance: typeof distance}} lib what the page already loaded (see room-tools.js)
  */
 
 // Its strings live here, beside the drawing (English and French, as i18n.js).
 const STR = {
-  en: { edit: 'Edit room', loading: 'Loading the room tools…', failed: 'The room tools could not be loaded: {0}. Press “Edit room” to try again.',
+  en: { edit: 'Edit room', measure: 'Measure', loading: 'Loading the room tools…', failed: 'The room tools could not be loaded: {0}. Press “Edit room” to try again.',
     swing: '%s is in the swing of a door', passage: '%s leaves too little room to pass a door',
     blocksWindow: '%s stands in front of a window' },
-  fr: { edit: 'Modifier la pièce', loading: 'Chargement des outils de la pièce…', failed: 'Les outils de la pièce n’ont pas pu être chargés : {0}. Appuyez sur « Modifier la pièce » pour réessayer.',
+  fr: { edit: 'Modifier la pièce', measure: 'Mesurer', loading: 'Chargement des outils de la pièce…', failed: 'Les outils de la pièce n’ont pas pu être chargés : {0}. Appuyez sur « Modifier la pièce » pour réessayer.',
     swing: '%s est dans le débattement d’une porte', passage: '%s laisse trop peu de passage devant une porte',
     blocksWindow: '%s est devant une fenêtre' },
 };
@@ -74,6 +76,13 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
   /** @type {Promise<void> | null} a load in flight */
   let loading = null;
   let wantTools = false; // opened once: the tools come back after a rebuild of the chrome
+  /** @type {Promise<typeof import('./room-tools.js')> | null} the chunk, loaded once (again after a failure) */
+  let chunk = null;
+  const loadChunk = () => (chunk ??= loadTools().catch((/** @type {unknown} */ err) => { chunk = null; throw err; }));
+  /** @type {ReturnType<typeof import('./measure-tool.js').createMeasure> | null} */
+  let measure = null;
+  /** @type {(() => void) | null} */
+  let stopMeasureKeys = null;
   /** @type {any} */
   let el = null;
 
@@ -84,7 +93,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
     setUnits: (u) => { units = u; redraw(); },
     say: (text) => { if (el) el.note.textContent = text; },
     redraw: () => redraw(),
-    lib: { h, s, parseLength, formatLength, formatArea, normUnits },
+    lib: { h, s, parseLength, formatLength, formatArea, normUnits, snapPoint, distance },
   };
 
   /**
@@ -96,14 +105,16 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
     el = {
       chrome,
       open: h('button', { type: 'button', class: 'button secondary', 'data-testid': 'room-tools-open' }, rt('edit')),
+      measure: h('button', { type: 'button', class: 'button secondary', 'data-testid': 'measure-toggle', 'aria-pressed': 'false' }, rt('measure')),
+      readout: h('span', { class: 'ed-note ed-measure-out', 'data-testid': 'measure-readout', role: 'status', hidden: true }),
       note: h('span', { class: 'ed-note', 'data-testid': 'room-note', role: 'status' }),
       layer: s('g', { class: 'ed-room2', 'data-testid': 'room-shape' }),
       gaps: s('g', { class: 'ed-gaps' }),
     };
-    el.bar = h('div', { class: 'ed-tools ed-roomtools', role: 'toolbar', 'data-testid': 'room-tools' }, el.open, el.note);
+    el.bar = h('div', { class: 'ed-tools ed-roomtools', role: 'toolbar', 'data-testid': 'room-tools' }, el.open, el.measure, el.readout, el.note);
     // Compact, so the whole plan still fits the pane on a desktop (CSSOM: the CSP refuses inline styles).
     Object.assign(el.bar.style, { fontSize: '0.82rem', rowGap: '4px', marginTop: '-2px' });
-    Object.assign(el.open.style, { paddingTop: '2px', paddingBottom: '2px', minHeight: '0' });
+    for (const b of [el.open, el.measure]) Object.assign(b.style, { paddingTop: '2px', paddingBottom: '2px', minHeight: '0' });
     chrome.plan.before(el.bar);
     chrome.plan.style.position = 'relative';
     // Our outline replaces the plan's rectangle: items stay above.
@@ -111,6 +122,8 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
     plan.svg.append(el.gaps); // the drag distances over the items
     for (const r of plan.svg.querySelectorAll('.ed-floor, .ed-walls')) r.setAttribute('opacity', '0');
     el.open.addEventListener('click', () => { void open(); });
+    el.measure.addEventListener('click', () => { void toggleMeasure(); });
+    measure?.mount({ plan: chrome.plan, button: el.measure, readout: el.readout });
     if (tools) tools.mount({ ...chrome, bar: el.bar, open: el.open, note: el.note, layer: el.layer });
     else if (wantTools) void open();
   }
@@ -126,7 +139,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
     const bar = el;
     bar.open.disabled = true;
     ctx.say(rt('loading'));
-    loading = loadTools().then((mod) => {
+    loading = loadChunk().then((mod) => {
       tools = mod.createRoomTools(ctx);
       ctx.say('');
       if (el) tools.mount({ ...el.chrome, bar: el.bar, open: el.open, note: el.note, layer: el.layer });
@@ -140,6 +153,27 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
       if (el) el.open.disabled = false;
     });
     return loading;
+  }
+
+  /** toggleMeasure loads the measuring tool (once), then turns it on or off. */
+  async function toggleMeasure() {
+    if (!measure) {
+      const b = el;
+      b.measure.disabled = true;
+      try {
+        const mod = await loadChunk();
+        measure = mod.createMeasure(ctx);
+        stopMeasureKeys = measure.listen(document);
+        if (el) measure.mount({ plan: el.chrome.plan, button: el.measure, readout: el.readout });
+      } catch (err) {
+        console.warn('planner: the measuring tool failed to load', err);
+        ctx.say(rt('failed', err instanceof Error ? err.message : String(err)));
+        return;
+      } finally {
+        b.measure.disabled = false;
+      }
+    }
+    measure.toggle();
   }
 
   function redraw() { render(shown ?? doc(), null); }
@@ -163,10 +197,14 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
       s('path', { class: 'ed-floor2', d: path(sh.polygon), fill: '#f4efe6', 'data-testid': 'room-floor' }),
       s('path', { class: 'ed-wall2', d: path(outer) + path([...sh.polygon].reverse()), fill: '#3b4148', 'fill-rule': 'evenodd', 'data-testid': 'room-walls' }),
     ];
+    // One length per wall, outside it and along it (measure.js labelSpot);
+    // their size follows the zoom (planner.css, --label-cm from plan-view.js).
     const labels = [];
     for (let i = 0; i < sh.polygon.length; i++) {
-      const w = G.wall(sh.polygon, i), m = { x: (w.a.x + w.b.x) / 2 - w.normal.x * (sh.wallThickness + 14), y: (w.a.y + w.b.y) / 2 - w.normal.y * (sh.wallThickness + 14) };
-      const t = s('text', { x: G.r1(m.x), y: G.r1(m.y), 'font-size': '12', 'text-anchor': 'middle', 'dominant-baseline': 'central', class: 'ed-wlen', 'data-testid': 'wall-label', 'data-index': String(i) });
+      const w = G.wall(sh.polygon, i), at = labelSpot(w, sh.wallThickness);
+      const t = s('text', { x: at.x, y: at.y, 'text-anchor': 'middle', 'dominant-baseline': at.edge === 'after' ? 'text-after-edge' : 'text-before-edge',
+        class: 'ed-wlen', 'data-testid': 'wall-label', 'data-index': String(i), 'pointer-events': 'none' });
+      if (at.angle) t.setAttribute('transform', `rotate(${at.angle} ${at.x} ${at.y})`);
       t.textContent = formatLength(w.len, units);
       labels.push(t);
     }
@@ -179,6 +217,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
       listClearance(d, pr);
     }
     tools?.render(d, selected);
+    measure?.redraw();
   }
 
   /** @param {Doc} d @param {ReturnType<typeof M.problems>} pr */
@@ -214,7 +253,7 @@ export function createRooms({ locale, doc, draft, commit, select, lookup, plan, 
       if (it) el.gaps.replaceChildren(...marks(gaps(M.shapeOf(d.room).polygon, M.rect(it, lookup)), units));
     },
     get showing3d() { return tools?.showing3d ?? false; },
-    destroy() { tools?.destroy(); },
+    destroy() { tools?.destroy(); stopMeasureKeys?.(); },
   };
 }
 

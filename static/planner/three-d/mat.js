@@ -141,3 +141,25 @@ export function rayBox(r, min, max) {
   }
   return t1 >= Math.max(t0, 0) ? Math.max(t0, 0) : Infinity;
 }
+
+/**
+ * rayTriangle is the distance along a ray to the triangle abc, either face,
+ * Infinity on a miss (Möller–Trumbore).
+ * @param {{origin: Vec3, dir: Vec3}} r @param {ArrayLike<number>} a @param {ArrayLike<number>} b @param {ArrayLike<number>} c
+ */
+export function rayTriangle(r, a, b, c) {
+  const e1 = [b[0] - a[0], b[1] - a[1], b[2] - a[2]], e2 = [c[0] - a[0], c[1] - a[1], c[2] - a[2]];
+  const d = r.dir, o = r.origin;
+  const p = [d[1] * e2[2] - d[2] * e2[1], d[2] * e2[0] - d[0] * e2[2], d[0] * e2[1] - d[1] * e2[0]];
+  const det = e1[0] * p[0] + e1[1] * p[1] + e1[2] * p[2];
+  if (Math.abs(det) < 1e-12) return Infinity; // the ray runs along the triangle's plane
+  const inv = 1 / det;
+  const s = [o[0] - a[0], o[1] - a[1], o[2] - a[2]];
+  const u = (s[0] * p[0] + s[1] * p[1] + s[2] * p[2]) * inv;
+  if (u < 0 || u > 1) return Infinity;
+  const q = [s[1] * e1[2] - s[2] * e1[1], s[2] * e1[0] - s[0] * e1[2], s[0] * e1[1] - s[1] * e1[0]];
+  const v = (d[0] * q[0] + d[1] * q[1] + d[2] * q[2]) * inv;
+  if (v < 0 || u + v > 1) return Infinity;
+  const t = (e2[0] * q[0] + e2[1] * q[1] + e2[2] * q[2]) * inv;
+  return t >= 0 ? t : Infinity;
+}

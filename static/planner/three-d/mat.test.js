@@ -71,3 +71,12 @@ test('orbit: fitOrbit frames the room, pan moves the target on the floor', () =>
   const w = m.walkTarget({ pos: [0, 160, 0], yaw: 0, pitch: 0 });
   near(w, [0, 160, -1]);
 });
+
+test('rayTriangle meets a triangle from either side, misses beside it and behind the origin', () => {
+  const a = [0, 0, 10], b = [10, 0, 10], c = [0, 10, 10];
+  assert.equal(m.rayTriangle({ origin: [1, 1, 0], dir: [0, 0, 1] }, a, b, c), 10);
+  assert.equal(m.rayTriangle({ origin: [1, 1, 20], dir: [0, 0, -1] }, a, b, c), 10);
+  assert.equal(m.rayTriangle({ origin: [8, 8, 0], dir: [0, 0, 1] }, a, b, c), Infinity); // beyond the hypotenuse
+  assert.equal(m.rayTriangle({ origin: [1, 1, 20], dir: [0, 0, 1] }, a, b, c), Infinity); // behind
+  assert.equal(m.rayTriangle({ origin: [1, 1, 10], dir: [1, 0, 0] }, a, b, c), Infinity); // along its plane
+});

@@ -5,7 +5,7 @@
 // WASD), an eye-level walk view, and a click that picks an item.
 
 import * as V from './mat.js';
-import { buildScene, WALL_HEIGHT } from './mesh.js';
+import { buildScene, WALL_HEIGHT, FLOATS } from './mesh.js';
 import { createRenderer } from './gl.js';
 import { pointInPolygon, nearestWall } from '../editor/geometry.js';
 
@@ -32,6 +32,34 @@ export function walkStart(p, b) {
       if (!pointInPolygon(p, q) || nearestWall(p, q).dist < 40) continue;
       const sc = q.y - Math.abs(q.x - (b.x0 + b.x1) / 2) * 0.5;
       if (sc > score) { score = sc; best = q; }
+    }
+  }
+  return best;
+}
+
+/**
+ * pickItem is the item a ray meets first, or null when it meets none, or a
+ * wall before any (depth-correct: a click on a wall never selects what
+ * stands behind it; through a door or window hole it does). picks are the
+ * items' boxes; walls the vertex ranges of data (triangles, FLOATS a
+ * vertex) drawn now: walls cut away in the orbit view hide nothing.
+ * @param {{origin: V.Vec3, dir: V.Vec3}} ray
+ * @param {Array<{id: string, min: V.Vec3, max: V.Vec3}>} picks
+ * @param {Float32Array} data
+ * @param {Array<{first: number, count: number}>} walls
+ * @returns {string | null}
+ */
+export function pickItem(ray, picks, data, walls) {
+  let best = null, bestT = Infinity;
+  for (const p of picks) {
+    const t = V.rayBox(ray, p.min, p.max);
+    if (t < bestT) { bestT = t; best = p.id; }
+  }
+  if (best === null) return null;
+  const at = (/** @type {number} */ v) => data.subarray(v * FLOATS, v * FLOATS + 3);
+  for (const w of walls) {
+    for (let v = w.first; v + 2 < w.first + w.count; v += 3) {
+      if (V.rayTriangle(ray, at(v), at(v + 1), at(v + 2)) < bestT) return null;
     }
   }
   return best;
@@ -84,6 +112,8 @@ export function createView3D({ onSelect, label, now = () => performance.now() })
   let bounds = { x0: 0, z0: 0, x1: 400, z1: 300, h: WALL_HEIGHT };
   /** @type {{x: number, y: number}} where a walk starts: on the floor, near the plan's bottom */
   let walkFrom = { x: 200, y: 260 };
+  /** @type {number[]} the walls the last frame drew, by index (what a click can hit: what the visitor sees) */
+  let shownWalls = [];
 
   function size() {
     const dpr = Math.min(2, window.devicePixelRatio || 1);
@@ -108,6 +138,7 @@ export function createView3D({ onSelect, label, now = () => performance.now() })
       const on = w.first * 9; // a vertex on the wall's inner face
       return (eye[0] - data[on]) * w.out.x + (eye[2] - data[on + 2]) * w.out.y < 0;
     });
+    shownWalls = walls.map((w) => scene?.walls.indexOf(w) ?? -1);
     r.draw(viewProj, [scene.floor, ...walls, scene.items], far);
     frames++;
     canvas.dataset.frames = String(frames);
@@ -171,13 +202,8 @@ export function createView3D({ onSelect, label, now = () => performance.now() })
     if (!scene) return null;
     const b = canvas.getBoundingClientRect();
     const ray = V.ray(viewProj, ((x - b.left) / b.width) * 2 - 1, 1 - ((y - b.top) / b.height) * 2);
-    if (!ray) return null;
-    let best = null, bestT = Infinity;
-    for (const p of scene.picks) {
-      const t = V.rayBox(ray, p.min, p.max);
-      if (t < bestT) { bestT = t; best = p.id; }
-    }
-    return best;
+    const walls = scene.walls.filter((_, i) => shownWalls.includes(i));
+    return ray ? pickItem(ray, scene.picks, scene.data, walls) : null;
   }
 
   // ---- input ----
