@@ -6,6 +6,11 @@ import { startDemo, type Demo } from '../fixtures';
 // down, 750 kbit/s up, 150 ms latency, cache off; a fresh context per run,
 // median of 5. It also counts the requests made before the catalog showed.
 //   npx playwright test -c e2e/perf/playwright.config.ts load.perf.ts
+// With LOAD_BEFORE set to another build of cmd/demo (the code before a
+// change), it times both, alternating load by load (ABBA), and prints both
+// medians and their ratio: on a shared machine only paired figures compare.
+//   git worktree add /tmp/before main && (cd /tmp/before && go build -o /tmp/before-demo ./cmd/demo)
+//   LOAD_BEFORE=/tmp/before-demo npx playwright test -c e2e/perf/playwright.config.ts load.perf.ts
 // Site isolation is off so the cross-origin planner frame shares the page's
 // process, and so its requests go through the page's throttled network.
 
@@ -21,12 +26,17 @@ test.use({
   },
 });
 
+const beforeBin = process.env.LOAD_BEFORE || '';
 let demo: Demo;
-test.beforeAll(async () => { demo = await startDemo(); });
-test.afterAll(async () => { await demo?.stop(); });
+let before: Demo | undefined;
+test.beforeAll(async () => {
+  demo = await startDemo();
+  if (beforeBin) before = await startDemo({ bin: beforeBin });
+});
+test.afterAll(async () => { await Promise.all([demo?.stop(), before?.stop()]); });
 
 /** One load: navigation start → first product card in the planner frame, in ms. */
-async function loadOnce(context: BrowserContext) {
+async function loadOnce(context: BrowserContext, demo: Demo) {
   // In every frame: note when the planner's first product card is added.
   await context.addInitScript(() => {
     if (!location.pathname.startsWith('/planner')) return;
@@ -73,23 +83,38 @@ function describeEntry(e: { name: string; start: number; end: number }) {
   return `  ${at}  ${u.host} ${u.pathname}${u.search.length > 40 ? u.search.slice(0, 40) + '…' : u.search}`;
 }
 
-test('host page navigation to the catalog visible, throttled, median of 5', async ({ browser }) => {
-  test.setTimeout(180_000);
-  const runs: Awaited<ReturnType<typeof loadOnce>>[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
-    runs.push(await loadOnce(context));
-    await context.close();
-  }
+type Run = Awaited<ReturnType<typeof loadOnce>>;
+
+/** summarize prints a build's median, its runs and the median run's waterfall; it returns the median. */
+function summarize(label: string, runs: Run[]) {
   const sorted = runs.map((r) => r.ms).sort((a, b) => a - b);
   const median = sorted[Math.floor(sorted.length / 2)];
-  console.log(`navigation to catalog visible: median ${median.toFixed(0)} ms over ${RUNS} runs ` +
+  console.log(`${label}navigation to catalog visible: median ${median.toFixed(0)} ms over ${runs.length} runs ` +
     `(${sorted.map((m) => m.toFixed(0)).join(', ')}); requests before the catalog: ${runs.map((r) => r.requests).join(', ')}; ` +
     `catalog answer ${runs.map((r) => r.catalogMs.toFixed(0)).join(', ')} ms`);
   const mid = runs.find((r) => r.ms === median)!;
   console.log(`the median run's requests before the catalog showed at ${median.toFixed(0)} ms:\n` +
     mid.waterfall.map(describeEntry).join('\n'));
-  for (const r of runs) {
+  return median;
+}
+
+test('host page navigation to the catalog visible, throttled, median of 5', async ({ browser }) => {
+  test.setTimeout(before ? 360_000 : 180_000);
+  const builds = before ? [{ label: 'before: ', demo: before }, { label: 'after: ', demo }] : [{ label: '', demo }];
+  const runs: Run[][] = builds.map(() => []);
+  for (let i = 0; i < RUNS; i++) {
+    // ABBA: neither build always goes first while the machine's load drifts.
+    const order = builds.map((_, j) => j);
+    if (i % 2 === 1) order.reverse();
+    for (const j of order) {
+      const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+      runs[j].push(await loadOnce(context, builds[j].demo));
+      await context.close();
+    }
+  }
+  const medians = builds.map((b, j) => summarize(b.label, runs[j]));
+  if (before) console.log(`after / before: ${(medians[1] / medians[0]).toFixed(2)} (${medians[1].toFixed(0)} / ${medians[0].toFixed(0)} ms)`);
+  for (const r of runs.flat()) {
     expect(Number.isFinite(r.ms), 'the catalog time was recorded').toBe(true);
     expect(r.catalogMs, 'the catalog answer took at least the emulated latency').toBeGreaterThanOrEqual(conditions.latency);
   }
