@@ -92,13 +92,14 @@ test('a Ready lost before the SDK listened: the answer to Hello completes the ha
   assert.equal(env.planner.tokenKind, 'legal-entity');
 });
 
-test('Ready and the answer to Hello both arriving authenticate once; a Ready without repeat still means a reload', async () => {
+test('Ready and the answer to Hello both arriving authenticate once and report one Ready; a Ready without repeat still means a reload', async () => {
   const env = adopt();
   await env.fromPlanner(READY);
   await env.tokens.answer(LE_TOKEN, 'legal-entity');
   await env.fromPlanner(REPEAT);
   assert.deepEqual(env.sent, ['Hello', 'Authentication']);
   assert.equal(env.tokens.calls, 1);
+  assert.deepEqual(env.events.filter((e) => e.direction === 'in').map((e) => e.event), ['Ready'], 'onEvent sees one Ready');
   assert.deepEqual(env.events.filter((e) => e.event === 'error'), []);
 
   await env.fromPlanner(READY); // the planner page reloaded inside the iframe

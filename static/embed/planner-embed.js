@@ -150,6 +150,9 @@ export function createPlanner(options) {
    * @param {Record<string, unknown> | undefined} content
    */
   function handle(event, content) {
+    // The answer to Hello when the first Ready got through as well: the same
+    // page, so nothing to do, and onEvent sees one Ready per planner page.
+    if (event === 'Ready' && isReady && content?.repeat === true) return;
     // Report first so a host's log shows the cause before the SDK's answer.
     report({ direction: 'in', event, content: content === undefined ? undefined : redact(content) });
     if (destroyed) return; // onEvent may have called destroy()
@@ -179,8 +182,6 @@ export function createPlanner(options) {
     }
     const caps = content?.capabilities;
     capabilities = Array.isArray(caps) ? caps.filter((c) => typeof c === 'string') : [];
-    // The answer to Hello when the first Ready got through as well: the same page.
-    if (isReady && content?.repeat === true) return;
     if (isReady) {
       // A second Ready: the planner page reloaded inside the iframe and holds
       // no token any more; give it one as at the start.
