@@ -21,7 +21,8 @@ export type Demo = {
   stop: () => Promise<void>;
 };
 
-export type DemoOptions = { tokenTtl?: string; tokenMode?: 'remote' | 'partner-signed' };
+// bin: another build of cmd/demo (load.perf.ts compares two); default the one global-setup.ts built.
+export type DemoOptions = { tokenTtl?: string; tokenMode?: 'remote' | 'partner-signed'; bin?: string };
 
 /** Starts the demo binary built by global-setup.ts and waits for its banner. */
 export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
@@ -29,7 +30,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const secret = 'sk_e2e_' + randomBytes(32).toString('base64url');
   const args = ['--planner-addr', 'localhost:0', '--host-addr', '127.0.0.1:0', '--data', dir,
     '--token-ttl', opts.tokenTtl ?? '15m', '--token-mode', opts.tokenMode ?? 'remote'];
-  const child: ChildProcess = spawn(path.join(here, '.bin', 'demo'), args, {
+  const child: ChildProcess = spawn(opts.bin ?? path.join(here, '.bin', 'demo'), args, {
     env: { ...process.env, PLANNER_API_SECRET: secret },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -14,8 +14,9 @@ import { GLOBAL_TIMERS } from './pending.js';
 /**
  * Config is PlannerOptions checked, with every default filled in.
  * @typedef {object} Config
- * @property {HTMLElement} container
- * @property {Document} doc
+ * @property {HTMLElement | undefined} container undefined when an iframe is adopted
+ * @property {Document | undefined} doc
+ * @property {HTMLIFrameElement | undefined} iframe the page's own planner iframe, adopted as it is
  * @property {PlannerWindow} win
  * @property {PlannerOptions['getToken']} getToken
  * @property {PlannerOptions['onEvent']} onEvent
@@ -41,6 +42,7 @@ const MAX_DISTRIBUTION_LENGTH = 128;
 export function readOptions(options) {
   const {
     container,
+    iframe,
     plannerUrl,
     distribution,
     getToken,
@@ -58,8 +60,12 @@ export function readOptions(options) {
   // In Node (tests) globalThis.window is undefined although its type says otherwise.
   const win = /** @type {PlannerWindow} */ (windowOption ?? globalThis.window);
 
-  if (!container || typeof container.appendChild !== 'function') throw new TypeError('createPlanner: container must be an element');
-  if (!doc || typeof doc.createElement !== 'function') throw new TypeError('createPlanner: no document to create the iframe with');
+  if (iframe !== undefined) {
+    if (!iframe || typeof iframe.src !== 'string') throw new TypeError('createPlanner: iframe must be an iframe element');
+  } else {
+    if (!container || typeof container.appendChild !== 'function') throw new TypeError('createPlanner: container must be an element');
+    if (!doc || typeof doc.createElement !== 'function') throw new TypeError('createPlanner: no document to create the iframe with');
+  }
   if (!win || typeof win.addEventListener !== 'function') throw new TypeError('createPlanner: no window to listen on');
   if (typeof getToken !== 'function') throw new TypeError('createPlanner: getToken must be a function');
   if (onEvent !== undefined && typeof onEvent !== 'function') throw new TypeError('createPlanner: onEvent must be a function');
@@ -70,8 +76,11 @@ export function readOptions(options) {
   const plannerOrigin = originOf(plannerUrl);
   const query = '/planner?d=' + encodeURIComponent(distribution) + (locale ? '&locale=' + encodeURIComponent(locale) : '');
   const src = new URL(query, plannerUrl);
+  if (iframe !== undefined && !sameFrame(iframe.src, src)) {
+    throw new TypeError(`createPlanner: iframe.src must be ${src.href}, not ${JSON.stringify(iframe.src)}`);
+  }
   return {
-    container, doc, win, getToken, onEvent, plannerOrigin, src, frameTitle,
+    container, doc, iframe, win, getToken, onEvent, plannerOrigin, src, frameTitle,
     handshakeTimeoutMs, requestTimeoutMs, retryDelayMs, maxRetryDelayMs, timers,
   };
 }
@@ -95,6 +104,39 @@ export function createFrame(doc, src, title) {
   iframe.style.border = '0';
   iframe.style.display = 'block';
   return iframe;
+}
+
+/**
+ * sameFrame says whether an adopted iframe's src is the planner page the
+ * options describe: same origin and path, same distribution and locale
+ * (however the page encoded them).
+ * @param {string} given
+ * @param {URL} want
+ */
+function sameFrame(given, want) {
+  let u;
+  try {
+    u = new URL(given);
+  } catch {
+    return false;
+  }
+  const q = (/** @type {URL} */ x, /** @type {string} */ k) => x.searchParams.get(k);
+  return u.origin === want.origin && u.pathname === want.pathname && q(u, 'd') === q(want, 'd') && q(u, 'locale') === q(want, 'locale');
+}
+
+/**
+ * started says whether the iframe holds its page already rather than its
+ * initial about:blank, which has this page's origin and so can be read: the
+ * planner's page is another origin, and reading it throws.
+ * @param {HTMLIFrameElement} iframe
+ * @returns {boolean}
+ */
+export function started(iframe) {
+  try {
+    return iframe.contentWindow?.location.href !== 'about:blank';
+  } catch {
+    return true;
+  }
 }
 
 /**

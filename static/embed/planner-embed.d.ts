@@ -39,7 +39,7 @@ export type PlannerToHostEvent =
   | 'ProjectLoadingFailed';
 
 /** HostToPlannerEvent names the events the SDK posts to the planner. */
-export type HostToPlannerEvent = 'Authentication' | 'Login' | 'TokenRefreshed' | 'Logout' | 'LoadProject' | 'SetUpSettings';
+export type HostToPlannerEvent = 'Hello' | 'Authentication' | 'Login' | 'TokenRefreshed' | 'Logout' | 'LoadProject' | 'SetUpSettings';
 
 /**
  * PlannerErrorCode says why the SDK reported an error event or rejected a promise.
@@ -145,8 +145,16 @@ export interface PlannerTimers {
 
 /** PlannerOptions configures createPlanner. */
 export interface PlannerOptions {
-  /** Element the iframe is appended to; the iframe fills it (width and height 100%). */
-  container: HTMLElement;
+  /** Element the iframe is appended to; the iframe fills it (width and height 100%). Required unless `iframe` is given. */
+  container?: HTMLElement;
+  /**
+   * The page's own planner iframe, written in its HTML so the planner's page loads with the host page instead of
+   * after this script. Its src must be the URL the SDK would use (plannerUrl's origin, /planner, the same `d` and
+   * `locale`), else createPlanner throws a TypeError naming it. It is adopted as it is (give it the attributes
+   * the SDK would: `referrerpolicy="origin"`, a title); the SDK posts `Hello` so a Ready posted before it listened
+   * is sent again. Default: none (the SDK creates the iframe in `container`).
+   */
+  iframe?: HTMLIFrameElement;
   /** Absolute http(s) URL of the planner service; its origin is the only one messages are accepted from and posted to. */
   plannerUrl: string | URL;
   /** The retailer's distribution id (sent as /planner?d=...). */
@@ -214,5 +222,5 @@ export interface Planner {
   destroy(): void;
 }
 
-/** createPlanner embeds the planner iframe in options.container and starts the handshake. */
+/** createPlanner embeds the planner iframe in options.container (or adopts options.iframe) and starts the handshake. */
 export declare function createPlanner(options: PlannerOptions): Planner;

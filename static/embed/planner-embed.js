@@ -20,7 +20,7 @@
 
 import { guardMessage } from './guards.js';
 import { PROTOCOL_VERSION, isCurrency, isLocale, isProjectId, isUnits, MAX_PROJECT_ID_LENGTH } from './limits.js';
-import { createFrame, readOptions } from './options.js';
+import { createFrame, readOptions, started } from './options.js';
 import { PlannerError, createPendings, destroyedError, timersOf } from './pending.js';
 import { createReporter, describe, reasonOf, redact } from './report.js';
 import { createTokens } from './tokens.js';
@@ -54,15 +54,16 @@ export { PROTOCOL_VERSION, PlannerError };
  */
 
 /**
- * createPlanner embeds the planner iframe in options.container, listens for
- * its messages and starts the handshake: it calls getToken() at once, while
- * the planner's page loads, and posts the token when Ready arrives.
+ * createPlanner embeds the planner iframe in options.container (or adopts
+ * options.iframe, the page's own), listens for its messages and starts the
+ * handshake: it calls getToken() at once, while the planner's page loads, and
+ * posts the token when Ready arrives.
  * @param {PlannerOptions} options
  * @returns {Planner}
  */
 export function createPlanner(options) {
   const {
-    container, doc, win, getToken, onEvent, plannerOrigin, src, frameTitle,
+    container, doc, iframe: adopted, win, getToken, onEvent, plannerOrigin, src, frameTitle,
     handshakeTimeoutMs, requestTimeoutMs, retryDelayMs, maxRetryDelayMs, timers,
   } = readOptions(options);
 
@@ -101,10 +102,14 @@ export function createPlanner(options) {
   // A host that never awaits ready must not get an unhandled rejection.
   ready.catch(() => {});
 
-  const iframe = createFrame(doc, src, frameTitle);
+  const iframe = adopted ?? createFrame(/** @type {Document} */ (doc), src, frameTitle);
   // Listen before the iframe loads so its Ready cannot be missed.
   win.addEventListener('message', onMessage);
-  container.appendChild(iframe);
+  if (!adopted) /** @type {HTMLElement} */ (container).appendChild(iframe);
+  // The page's own iframe (in its HTML, so the planner loads with the page)
+  // may have posted Ready before this listener existed: ask for it again.
+  // Still on about:blank, its Ready is yet to come and reaches the listener.
+  else if (started(iframe)) transmit({ event: 'Hello', content: {}, owner: undefined, onPosted: undefined });
   // Ask the host's backend for a token while the planner's page loads: it is
   // posted the moment Ready arrives (tokens.js keeps it until then).
   tokens.prefetch();
@@ -145,6 +150,9 @@ export function createPlanner(options) {
    * @param {Record<string, unknown> | undefined} content
    */
   function handle(event, content) {
+    // The answer to Hello when the first Ready got through as well: the same
+    // page, so nothing to do, and onEvent sees one Ready per planner page.
+    if (event === 'Ready' && isReady && content?.repeat === true) return;
     // Report first so a host's log shows the cause before the SDK's answer.
     report({ direction: 'in', event, content: content === undefined ? undefined : redact(content) });
     if (destroyed) return; // onEvent may have called destroy()

@@ -94,6 +94,9 @@ async function addToBasket(content) {
 
 const planner = createPlanner({
   container: /** @type {HTMLElement} */ (document.getElementById('planner')),
+  // The page's HTML holds the iframe, so the planner loaded while this script
+  // did; the SDK adopts it (and creates one in the container without it).
+  iframe: /** @type {HTMLIFrameElement | null} */ (document.querySelector('#planner iframe')) ?? undefined,
   plannerUrl: config.plannerUrl,
   distribution: config.distribution,
   locale: config.locale,

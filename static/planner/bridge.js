@@ -5,6 +5,11 @@
 // string equality against the retailer's registered origins). Anything else is
 // dropped and counted, never thrown. Outbound messages always name an exact
 // targetOrigin, never "*".
+//
+// Hello is the bridge's own: a host page that made the iframe in its HTML may
+// start listening after our Ready was posted, so it asks for Ready again. The
+// answer goes to that host's exact origin only, marked {repeat: true}, so the
+// host can tell it from the Ready of a page reloaded inside the iframe.
 
 import { CAPABILITIES, PLANNER_EVENTS, PROTOCOL_VERSION, parseEnvelope } from './protocol.js';
 
@@ -106,6 +111,10 @@ export function createBridge({ win, parent, allowedOrigins, onMessage, logger = 
       if (hostOrigin !== null && origin !== hostOrigin) return drop('origin', ev);
       hostOrigin = origin;
       stats.accepted++;
+      if (msg.event === 'Hello') {
+        post('Ready', ready(true));
+        return;
+      }
       try {
         onMessage(msg, { origin });
       } catch (err) {
@@ -145,8 +154,17 @@ export function createBridge({ win, parent, allowedOrigins, onMessage, logger = 
     return ok;
   }
 
+  /**
+   * ready is Ready's content; repeat marks the answer to a Hello.
+   * @param {boolean} repeat
+   */
+  function ready(repeat) {
+    const content = { protocol: PROTOCOL_VERSION, capabilities: [...capabilities] };
+    return repeat ? { ...content, repeat: true } : content;
+  }
+
   win.addEventListener('message', onWindowMessage);
-  post('Ready', { protocol: PROTOCOL_VERSION, capabilities: [...capabilities] });
+  post('Ready', ready(false));
 
   return {
     post,

@@ -54,12 +54,56 @@ function setup({ allowedOrigins = [SHOP, SHOP_WWW], onMessage } = {}) {
   return { win, parent, bridge, got };
 }
 
+const CAPS = ['Authentication', 'Login', 'TokenRefreshed', 'Logout', 'LoadProject', 'SetUpSettings', 'Hello'];
+
 test('Ready is posted to each allowed origin, never "*"', () => {
   const { parent } = setup();
   assert.deepEqual(parent.posts, [
-    { message: { event: 'Ready', content: { protocol: PROTOCOL_VERSION, capabilities: ['Authentication', 'Login', 'TokenRefreshed', 'Logout', 'LoadProject', 'SetUpSettings'] } }, targetOrigin: SHOP },
-    { message: { event: 'Ready', content: { protocol: PROTOCOL_VERSION, capabilities: ['Authentication', 'Login', 'TokenRefreshed', 'Logout', 'LoadProject', 'SetUpSettings'] } }, targetOrigin: SHOP_WWW },
+    { message: { event: 'Ready', content: { protocol: PROTOCOL_VERSION, capabilities: CAPS } }, targetOrigin: SHOP },
+    { message: { event: 'Ready', content: { protocol: PROTOCOL_VERSION, capabilities: CAPS } }, targetOrigin: SHOP_WWW },
   ]);
+});
+
+test('Hello is answered with Ready again, marked repeat, to the asking origin only; the app never sees it', () => {
+  const { win, parent, bridge, got } = setup();
+  parent.posts.length = 0;
+  win.dispatch({ source: parent, origin: SHOP_WWW, data: { event: 'Hello', content: {} } });
+  assert.deepEqual(parent.posts, [
+    { message: { event: 'Ready', content: { protocol: PROTOCOL_VERSION, capabilities: CAPS, repeat: true } }, targetOrigin: SHOP_WWW },
+  ]);
+  assert.deepEqual(got, []);
+  assert.equal(bridge.hostOrigin, SHOP_WWW);
+  assert.equal(bridge.stats.accepted, 1);
+
+  // Asked again (a second SDK instance after a host-side re-render): answered again, same origin.
+  win.dispatch({ source: parent, origin: SHOP_WWW, data: { event: 'Hello' } });
+  assert.equal(parent.posts.length, 2);
+  assert.equal(parent.posts[1].targetOrigin, SHOP_WWW);
+});
+
+test('Hello from another window, an unregistered origin or a second origin gets no answer', () => {
+  const { win, parent, bridge } = setup();
+  parent.posts.length = 0;
+  const hello = { event: 'Hello', content: {} };
+  win.dispatch({ source: fakeParent(), origin: SHOP, data: hello });
+  win.dispatch({ source: parent, origin: 'https://evil.example', data: hello });
+  win.dispatch({ source: parent, origin: SHOP, data: { event: 'Hello', content: 'x' } });
+  assert.deepEqual(bridge.stats.dropped, { source: 1, shape: 1, origin: 1 });
+  assert.equal(parent.posts.length, 0);
+  assert.equal(bridge.hostOrigin, null);
+
+  win.dispatch({ source: parent, origin: SHOP, data: hello });
+  win.dispatch({ source: parent, origin: SHOP_WWW, data: hello }); // allowed, but not the host origin established
+  assert.deepEqual(parent.posts.map((p) => p.targetOrigin), [SHOP]);
+  assert.equal(bridge.stats.dropped.origin, 2);
+});
+
+test('after destroy, Hello is not answered', () => {
+  const { win, parent, bridge } = setup();
+  bridge.destroy();
+  parent.posts.length = 0;
+  win.dispatch({ source: parent, origin: SHOP, data: { event: 'Hello', content: {} } });
+  assert.deepEqual(parent.posts, []);
 });
 
 test('"*" or a non-origin in allowedOrigins refuses to start', () => {

@@ -15,7 +15,7 @@ import { parseTheme } from '../embed/theme.js';
 export { MAX_PROJECT_ID_LENGTH, MAX_TOKEN_LENGTH, PROTOCOL_VERSION } from '../embed/limits.js';
 
 /**
- * @typedef {'Authentication' | 'Login' | 'TokenRefreshed' | 'Logout' | 'LoadProject' | 'SetUpSettings'} HostEvent
+ * @typedef {'Hello' | 'Authentication' | 'Login' | 'TokenRefreshed' | 'Logout' | 'LoadProject' | 'SetUpSettings'} HostEvent
  * @typedef {'Ready' | 'AuthenticationRequired' | 'AuthenticationSucceeded' | 'AuthenticationFailed' |
  *   'LoginSucceeded' | 'LoginFailed' | 'TokenExpired' | 'LoginRequired' | 'ProjectSavingSucceeded' |
  *   'ProjectSavingFailed' | 'ProjectLoadingSucceeded' | 'ProjectLoadingFailed' | 'AddToBasket'} PlannerEvent
@@ -31,9 +31,16 @@ export { MAX_PROJECT_ID_LENGTH, MAX_TOKEN_LENGTH, PROTOCOL_VERSION } from '../em
  *   theme?: import('../embed/theme.js').Theme}} SettingsContent what SetUpSettings may change
  */
 
+/**
+ * Envelope is what parseEnvelope accepts: a HostMessage for the app, or Hello,
+ * which the bridge answers itself (a host whose page made the iframe in its
+ * HTML may have started listening after our Ready: it asks for it again).
+ * @typedef {HostMessage | {event: 'Hello', content: {}}} Envelope
+ */
+
 /** HOST_EVENTS are the events the planner accepts from its host. */
 export const HOST_EVENTS = /** @type {ReadonlySet<string>} */ (
-  new Set(['Authentication', 'Login', 'TokenRefreshed', 'Logout', 'LoadProject', 'SetUpSettings'])
+  new Set(['Authentication', 'Login', 'TokenRefreshed', 'Logout', 'LoadProject', 'SetUpSettings', 'Hello'])
 );
 
 /** PLANNER_EVENTS are the events the planner posts to its host. */
@@ -53,7 +60,7 @@ export const CAPABILITIES = Object.freeze([...HOST_EVENTS]);
  * holding only the validated fields, or null when the data is not a known
  * host event with well-formed content. It never throws.
  * @param {unknown} data the MessageEvent's data
- * @returns {HostMessage | null}
+ * @returns {Envelope | null}
  */
 export function parseEnvelope(data) {
   if (!isRecord(data)) return null;
@@ -69,6 +76,7 @@ export function parseEnvelope(data) {
       if (!isToken(token)) return null;
       return { event, content: { token } };
     }
+    case 'Hello':
     case 'Logout':
       if (content !== undefined && content !== null && !isRecord(content)) return null;
       return { event, content: {} };

@@ -6,7 +6,7 @@ const JWT = 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0.c2ln';
 
 test('protocol constants', () => {
   assert.equal(PROTOCOL_VERSION, 1);
-  assert.deepEqual([...HOST_EVENTS], ['Authentication', 'Login', 'TokenRefreshed', 'Logout', 'LoadProject', 'SetUpSettings']);
+  assert.deepEqual([...HOST_EVENTS], ['Authentication', 'Login', 'TokenRefreshed', 'Logout', 'LoadProject', 'SetUpSettings', 'Hello']);
   assert.deepEqual([...PLANNER_EVENTS], [
     'Ready', 'AuthenticationRequired', 'AuthenticationSucceeded', 'AuthenticationFailed', 'LoginSucceeded',
     'LoginFailed', 'TokenExpired', 'LoginRequired', 'ProjectSavingSucceeded', 'ProjectSavingFailed',
@@ -23,6 +23,8 @@ test('parseEnvelope accepts valid host messages and copies only validated fields
     [{ event: 'TokenRefreshed', content: { token: JWT } }, { event: 'TokenRefreshed', content: { token: JWT } }],
     [{ event: 'Logout' }, { event: 'Logout', content: {} }],
     [{ event: 'Logout', content: {} }, { event: 'Logout', content: {} }],
+    [{ event: 'Hello' }, { event: 'Hello', content: {} }],
+    [{ event: 'Hello', content: { anything: 'dropped' } }, { event: 'Hello', content: {} }],
     [{ event: 'LoadProject', content: { projectId: 'p_123' } }, { event: 'LoadProject', content: { projectId: 'p_123' } }],
     [{ event: 'SetUpSettings', content: { locale: 'fr-FR', currency: 'EUR' } },
       { event: 'SetUpSettings', content: { locale: 'fr-FR', currency: 'EUR' } }],
@@ -61,6 +63,8 @@ test('parseEnvelope rejects anything else without throwing', () => {
     ['token non-ASCII', { event: 'Authentication', content: { token: 'jwt\u00e9' } }],
     ['inherited token', { event: 'Login', content: inherited }],
     ['Logout content string', { event: 'Logout', content: 'now' }],
+    ['Hello content string', { event: 'Hello', content: 'again' }],
+    ['lowercase hello', { event: 'hello' }],
     ['projectId missing', { event: 'LoadProject', content: {} }],
     ['projectId empty', { event: 'LoadProject', content: { projectId: '' } }],
     ['projectId too long', { event: 'LoadProject', content: { projectId: 'p'.repeat(65) } }],
