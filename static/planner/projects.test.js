@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_PROJECT_NAME_LENGTH } from './projects.js';
+import { MAX_NAME } from './editor/model.js';
 import { setup } from '../testing/planner-app.js';
 
 /**
@@ -223,4 +224,8 @@ test('nextRoomName is a name no project has, counting from one more than the pro
   assert.equal(nextRoomName(['Living room'], word), 'Room 2');
   assert.equal(nextRoomName(['Room 2', 'room 3'], word), 'Room 4', 'taken names are skipped, whatever their case');
   assert.equal(nextRoomName(['Room 1', 'Kitchen', 'Room 3'], word), 'Room 4');
+});
+
+test('the shell and the editor bound names alike', () => {
+  assert.equal(MAX_PROJECT_NAME_LENGTH, MAX_NAME);
 });
