@@ -121,7 +121,10 @@ export function createProjects({
     render();
     // The list is ordered by last change (the API's order): the first one.
     const last = projects.items[0];
-    if (reopen && last && e === session.epoch && !open.project && editor()?.isBlank?.()) void openProject(String(last.id));
+    // No editor yet (its chunk is still on its way) shows nothing of the
+    // visitor's either: the project opens in it when it arrives.
+    const blank = editor() === null || editor()?.isBlank?.() === true;
+    if (reopen && last && e === session.epoch && !open.project && blank) void openProject(String(last.id));
   }
 
   /** freshName is a new project's distinct name, from the list (read first when it was not). */

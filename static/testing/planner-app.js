@@ -286,7 +286,7 @@ export const fakeSockets = () => fakeLiveSockets({ authenticated: true });
 
 /**
  * @param {Partial<Omit<typeof CONFIG, "locale">> & {locale?: string, liveUrl?: string}} [configOverrides]
- * @param {{WebSocket?: any}} [opts]
+ * @param {{WebSocket?: any, noEditor?: boolean}} [opts] noEditor: no editor mounted (the page's is a chunk that may arrive late; mount editor.factory then)
  */
 export function setup(configOverrides = {}, opts = {}) {
   const clock = fakeClock(T0);
@@ -305,7 +305,7 @@ export function setup(configOverrides = {}, opts = {}) {
     WebSocket: opts.WebSocket,
     random: () => 0,
   });
-  app.mountEditor(editor.factory);
+  if (!opts.noEditor) app.mountEditor(editor.factory);
   /** @param {string} event @param {unknown} [content] */
   const send = (event, content) => win.dispatch({ event, content });
   /** @param {string} name */
