@@ -36,10 +36,11 @@ var rawFiles = []string{"embed/planner-embed.d.ts", "planner/favicon.svg"}
 
 // output is one file a build produced, its path relative to /static/.
 type output struct {
-	name  string
-	body  []byte
-	entry string   // the entry point it was built from ("" for chunks and maps)
-	deps  []string // outputs it imports statically (import statements)
+	name   string
+	body   []byte
+	entry  string         // the entry point it was built from ("" for chunks and maps)
+	deps   []string       // outputs it imports statically (import statements)
+	inputs map[string]int // source module → bytes of this output it became (the metafile's bytesInOutput)
 }
 
 // namespace is the esbuild namespace of the files read from the fs.FS: the
@@ -84,7 +85,10 @@ func buildPage(fsys fs.FS, p Page) ([]output, error) {
 	var meta struct {
 		Outputs map[string]struct {
 			EntryPoint string `json:"entryPoint"`
-			Imports    []struct {
+			Inputs     map[string]struct {
+				BytesInOutput int `json:"bytesInOutput"`
+			} `json:"inputs"`
+			Imports []struct {
 				Path string `json:"path"`
 				Kind string `json:"kind"`
 			} `json:"imports"`
@@ -104,6 +108,12 @@ func buildPage(fsys fs.FS, p Page) ([]output, error) {
 		o.entry = strings.TrimPrefix(m.EntryPoint, namespace+":/")
 		if !isEntry(p, o.entry) {
 			o.entry = "" // a dynamically imported module: a chunk, not a page's entry
+		}
+		for in, v := range m.Inputs {
+			if o.inputs == nil {
+				o.inputs = map[string]int{}
+			}
+			o.inputs[strings.TrimPrefix(in, namespace+":/")] = v.BytesInOutput
 		}
 		for _, imp := range m.Imports {
 			if imp.Kind == "import-statement" {

@@ -7,6 +7,7 @@
 //   projects.js        "My projects", open, save, create, delete
 //   remote-changes.js  the live channel: changes made in other tabs and devices
 //   editor-host.js     the editor's slot, its context and the open project
+//   metrics.js         the retailer's metrics (events.js, fetched after start)
 //
 // view.js turns the view models they hand out into elements. Everything
 // here runs under node --test with a fake window, fetch and clock.
@@ -24,7 +25,7 @@ import { createProjects } from './projects.js';
 import { createRemoteChanges } from './remote-changes.js';
 import { createSession } from './session.js';
 import { createEditorHost } from './editor-host.js';
-import { createEvents, newLoadId } from './events.js';
+import { createMetrics } from './metrics.js';
 
 export { formatPrice, formatDate, canonicalLocale, messageOf } from './format.js';
 export { MAX_PROJECT_NAME_LENGTH, NEW_PROJECT_ROOM } from './projects.js';
@@ -110,6 +111,8 @@ export { MAX_PROJECT_NAME_LENGTH, NEW_PROJECT_ROOM } from './projects.js';
  * @property {() => number} [random] jitter of the live channel's reconnects; default Math.random
  * @property {(a: Uint8Array) => Uint8Array} [reportEvents] with crypto.getRandomValues, the planner
  *   reports its counts to the retailer's metrics (POST /v1/events, events.js); without it, nothing is sent
+ * @property {() => Promise<typeof import('./events.js')>} [loadEvents] how the metrics reporter arrives
+ *   (default import('./events.js'), a chunk of its own: metrics.js; tests hand it over at once)
  * @property {typeof defaultCreateBridge} [createBridge] for tests
  * @property {typeof defaultCreateGate} [createGate] for tests
  */
@@ -138,6 +141,7 @@ export function createApp({
   createBridge = defaultCreateBridge,
   createGate = defaultCreateGate,
   reportEvents,
+  loadEvents,
 }) {
   const apiBase = config.apiBase ?? '';
   /** @type {Settings} */
@@ -167,8 +171,9 @@ export function createApp({
 
   // The retailer's metrics: best effort, outside the token gate, so a
   // report never waits for a token or holds up a call of the visitor's.
-  const events = reportEvents ? createEvents({
-    clock, logger, loadId: newLoadId(reportEvents),
+  // events.js, which counts and sends, arrives after start (metrics.js).
+  const events = reportEvents ? createMetrics({
+    clock, logger, random: reportEvents, load: loadEvents,
     send: async (body, { keepalive }) => {
       const tok = gate.currentToken();
       if (!tok) return { status: 0 };

@@ -100,3 +100,29 @@ test('SetUpSettings {units} reaches the editor, alone or with a locale; a bad on
     ['settings:en/imperial:units', 'settings:fr/metric:locale,units', 'settings:en/metric:locale']);
   assert.equal(app.debug.settings.units, 'metric');
 });
+
+test('what is counted before the metrics reporter arrives is sent once it has, in its first batch', async () => {
+  /** @type {(m: unknown) => void} */
+  let arrive = () => {};
+  const held = new Promise((resolve) => { arrive = resolve; });
+  const { server, send, clock, app } = setup({}, { reportEvents: true, loadEvents: () => held });
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  app.productAdded();
+  app.productAdded();
+  await clock.advance(0);
+  assert.equal(server.batches.length, 0, 'nothing is sent before the reporter is in');
+  arrive(await import('./events.js'));
+  await clock.advance(0);
+  assert.equal(server.batches.length, 1);
+  assert.deepEqual(server.batches[0].events, [{ type: 'planner.opened' }, { type: 'product.added', count: 2 }]);
+});
+
+test('the metrics reporter failing to arrive costs the visitor nothing', async () => {
+  const { server, send, clock, state } = setup({}, { reportEvents: true, loadEvents: () => Promise.reject(new Error('offline')) });
+  send('Authentication', { token: server.issue() });
+  await clock.advance(0);
+  assert.equal(state.catalog?.status, 'ready');
+  assert.equal(server.batches.length, 0);
+  assert.equal(state.alert, null);
+});

@@ -128,5 +128,6 @@ export const FR = {
   aListConflict: '« {0} » a été modifié dans un autre onglet ou sur un autre appareil : rien n’a été fait. La liste est à jour : réessayez.',
   aListGone: '« {0} » n’existe plus : il a été supprimé dans un autre onglet ou sur un autre appareil.',
   aOpenDeleted: '« {0} » a été supprimé ; l’éditeur montre une nouvelle pièce sans nom.',
+  aEditorLoad: 'L’éditeur de pièce n’a pas pu être chargé : {0}. Cliquez sur un produit pour réessayer.',
   aLocale: 'Le texte en {0} n’a pas pu être chargé : le planificateur reste en anglais. {1}',
 };

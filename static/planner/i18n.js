@@ -132,6 +132,7 @@ export const STRINGS = {
   aListConflict: '“{0}” was changed in another tab or on another device, so nothing was done. The list is up to date now: try again.',
   aListGone: '“{0}” no longer exists: it was deleted in another tab or on another device.',
   aOpenDeleted: '“{0}” was deleted; the editor shows a new, untitled room.',
+  aEditorLoad: 'The room editor could not be loaded: {0}. Click a product to try again.',
   aLocale: 'The text in {0} could not be loaded, so the planner speaks English: {1}',
 };
 

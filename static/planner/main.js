@@ -1,10 +1,12 @@
 // main.js: the planner page's bootstrap. It reads #planner-config, creates
 // the app (app.js), its DOM view (view.js) and the room editor, and wires
-// them together.
+// them together. The room editor (editor/editor.js, with its model and
+// drawing: half the planner's code) is a chunk of its own: the catalog needs
+// none of it, so the page's first load leaves it out, and start() fetches
+// it at once, while the host answers Ready with a token.
 
 import { createApp } from './app.js';
 import { createDomView } from './view.js';
-import { createRoomEditor } from './editor/editor.js';
 import { attachCatalog } from './editor/catalog-dnd.js';
 import { t, hasLocale, loadLocale } from './i18n.js';
 import { byId } from './dom.js';
@@ -77,21 +79,42 @@ function start(config, localeErr) {
     console.warn('planner: could not load the page\'s language', localeErr);
     view.alert(t(config.locale, 'aLocale', config.locale, localeErr instanceof Error ? localeErr.message : String(localeErr)));
   }
+  const started = app;
   /** @type {import('./editor/editor.js').RoomEditor | null} */
   let editor = null;
+  /** @type {Promise<import('./editor/editor.js').RoomEditor | null> | null} the editor's chunk on its way */
+  let loading = null;
+  // The host's token, /v1/me and the catalog take a round trip or two after
+  // Ready: the editor's chunk, asked for now, is in by then. A failed fetch
+  // is said, and the next product clicked in the catalog tries again.
+  const loadEditor = () => (loading ??= import('./editor/editor.js').then(({ createRoomEditor }) => {
+    if (!editor) started.mountEditor((ctx) => (editor = createRoomEditor({ ...ctx, sideSlot: byId('side-slot') })));
+    return editor;
+  }, (err) => {
+    loading = null;
+    console.warn('planner: the editor could not be loaded', err);
+    view.alert(t(started.settings.locale, 'aEditorLoad', err instanceof Error ? err.message : String(err)));
+    return null;
+  }));
+  void loadEditor();
   /** counted reports a product added to the retailer's metrics. @param {boolean} added */
   const counted = (added) => {
-    if (added) app?.productAdded();
+    if (added) started.productAdded();
     return added;
   };
-  app.mountEditor((ctx) => (editor = createRoomEditor({ ...ctx, sideSlot: byId('side-slot') })));
-  attachCatalog(byId('catalog'), () => editor && {
+  attachCatalog(byId('catalog'), () => editor ? {
     add: (id) => counted(editor?.addProduct(id) ?? false),
     drop: (id, x, y) => counted(editor?.dropProduct(id, x, y) ?? false),
     over: (x, y) => editor?.overPlan(x, y) ?? false,
+  } : {
+    // Clicked before the editor arrived: the product goes in once it has.
+    // There is no plan yet to drop a card on.
+    add: (id) => { void loadEditor().then((ed) => ed && counted(ed.addProduct(id))); return true; },
+    drop: () => false,
+    over: () => false,
   });
-  window.addEventListener('pagehide', () => app?.pageHidden());
-  Object.defineProperty(window, '__planner', { value: app.debug, enumerable: false, writable: false, configurable: false });
+  window.addEventListener('pagehide', () => started.pageHidden());
+  Object.defineProperty(window, '__planner', { value: started.debug, enumerable: false, writable: false, configurable: false });
 }
 
 /**

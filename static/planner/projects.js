@@ -4,7 +4,6 @@
 // for each. Answers that arrive after the identity epoch changed are dropped.
 
 import { codeOf, formatDate, isCode, messageOf } from './format.js';
-import { MAX_NAME } from './editor/model.js';
 
 /**
  * @typedef {import('./api.js').Api} Api
@@ -56,8 +55,13 @@ import { MAX_NAME } from './editor/model.js';
 /** NEW_PROJECT_ROOM is the room of a project made with createProject, in cm. */
 export const NEW_PROJECT_ROOM = Object.freeze({ width: 400, depth: 300 });
 
-/** MAX_PROJECT_NAME_LENGTH bounds names typed in the planner: the API's (web/project.go), the editor's too. */
-export const MAX_PROJECT_NAME_LENGTH = MAX_NAME;
+/**
+ * MAX_PROJECT_NAME_LENGTH bounds names typed in the planner: the API's
+ * (web/project.go MaxProjectName), the editor's MAX_NAME too. Its own
+ * constant, not an import of editor/model.js, which would bring the model
+ * into the page's first load (projects.test.js checks the two agree).
+ */
+export const MAX_PROJECT_NAME_LENGTH = 120;
 
 /**
  * nextRoomName is a name no project in names has: "Room N" (in the
@@ -117,7 +121,10 @@ export function createProjects({
     render();
     // The list is ordered by last change (the API's order): the first one.
     const last = projects.items[0];
-    if (reopen && last && e === session.epoch && !open.project && editor()?.isBlank?.()) void openProject(String(last.id));
+    // No editor yet (its chunk is still on its way) shows nothing of the
+    // visitor's either: the project opens in it when it arrives.
+    const blank = editor() === null || editor()?.isBlank?.() === true;
+    if (reopen && last && e === session.epoch && !open.project && blank) void openProject(String(last.id));
   }
 
   /** freshName is a new project's distinct name, from the list (read first when it was not). */

@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_PROJECT_NAME_LENGTH } from './projects.js';
+import { MAX_NAME } from './editor/model.js';
 import { setup } from '../testing/planner-app.js';
 
 /**
@@ -223,4 +224,29 @@ test('nextRoomName is a name no project has, counting from one more than the pro
   assert.equal(nextRoomName(['Living room'], word), 'Room 2');
   assert.equal(nextRoomName(['Room 2', 'room 3'], word), 'Room 4', 'taken names are skipped, whatever their case');
   assert.equal(nextRoomName(['Room 1', 'Kitchen', 'Room 3'], word), 'Room 4');
+});
+
+test('the shell and the editor bound names alike', () => {
+  assert.equal(MAX_PROJECT_NAME_LENGTH, MAX_NAME);
+});
+
+test('signing in before the editor arrives opens the project changed last, which the editor shows when mounted', async () => {
+  const { server, send, clock, app, editor, state } = setup({}, { noEditor: true });
+  // The API lists the project changed last first (the fake, in the order added).
+  const last = server.addProject('alice', 'Kitchen');
+  server.addProject('alice', 'Lounge');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  assert.equal(state.projects?.items.length, 2);
+  assert.equal(editor.calls.length, 0, 'no editor yet');
+  app.mountEditor(editor.factory);
+  assert.ok(editor.calls.includes(`load:${last.id}`), `the editor shows the project changed last: ${editor.calls}`);
+});
+
+test('an editor that shows something of its own is not replaced by the project changed last', async () => {
+  const { server, send, clock, editor } = setup();
+  server.addProject('alice', 'Kitchen');
+  send('Login', { token: server.issue({ kind: 'user', uid: 'alice' }) });
+  await clock.advance(0);
+  assert.ok(!editor.calls.some((c) => c.startsWith('load:')), `${editor.calls}`);
 });

@@ -4,6 +4,7 @@
 // wires them and returns what a test drives and inspects.
 
 import { createApp } from '../planner/app.js';
+import * as eventsModule from '../planner/events.js';
 import { fakeClock } from './fake-clock.js';
 import { fakeSockets as fakeLiveSockets } from './fake-socket.js';
 /**
@@ -36,6 +37,8 @@ export function fakeServer(clock) {
   const holds = [];
   /** @type {Array<(path: string, search: string, method: string) => boolean>} answered 503 once each */
   const failures = [];
+  /** @type {Array<{load: string, events: Array<{type: string}>}>} metrics batches posted (POST /v1/events) */
+  const batches = [];
   let nextToken = 0;
   let nextProject = 0;
   const products = Array.from({ length: 3 }, (_, i) => ({
@@ -71,6 +74,10 @@ export function fakeServer(clock) {
     const t = tokens.get(token);
     if (!t) return error(401, 'invalid_token', 'the token is not valid');
     if (clock.now() >= t.exp) return error(401, 'token_expired', 'the token expired');
+    if (path === '/v1/events' && init.method === 'POST') {
+      batches.push(JSON.parse(init.body ?? '{}'));
+      return reply(202, undefined);
+    }
     if (path === '/v1/me') {
       return reply(200, {
         kind: t.kind, ...(t.kind === 'user' ? { uid: t.uid } : {}),
@@ -128,6 +135,7 @@ export function fakeServer(clock) {
   return {
     fetch,
     requests,
+    batches,
     /**
      * issue registers a token and returns it.
      * With jwt, the token is shaped like the API's (its payload carries kind,
@@ -286,7 +294,9 @@ export const fakeSockets = () => fakeLiveSockets({ authenticated: true });
 
 /**
  * @param {Partial<Omit<typeof CONFIG, "locale">> & {locale?: string, liveUrl?: string}} [configOverrides]
- * @param {{WebSocket?: any}} [opts]
+ * @param {{WebSocket?: any, noEditor?: boolean, reportEvents?: boolean, loadEvents?: () => Promise<any>}} [opts]
+ *   noEditor: no editor mounted (the page's is a chunk that may arrive late; mount editor.factory then).
+ *   reportEvents: the app reports its metrics (server.batches); loadEvents: how its chunk arrives (default at once)
  */
 export function setup(configOverrides = {}, opts = {}) {
   const clock = fakeClock(T0);
@@ -304,8 +314,12 @@ export function setup(configOverrides = {}, opts = {}) {
     gateOptions: { randomUUID: () => `uuid-${++uuid}` },
     WebSocket: opts.WebSocket,
     random: () => 0,
+    // The metrics reporter is a chunk the page fetches; here it is handed
+    // over at once, unless the test holds it.
+    loadEvents: opts.loadEvents ?? (async () => eventsModule),
+    reportEvents: opts.reportEvents ? (a) => a.fill(7) : undefined,
   });
-  app.mountEditor(editor.factory);
+  if (!opts.noEditor) app.mountEditor(editor.factory);
   /** @param {string} event @param {unknown} [content] */
   const send = (event, content) => win.dispatch({ event, content });
   /** @param {string} name */
