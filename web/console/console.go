@@ -385,33 +385,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 // session's retailer, validated as the CLI does, and shows the page again
 // with the resulting frame-ancestors.
 func (h *Handler) origins(w http.ResponseWriter, r *http.Request) {
-	_, s := h.current(r)
-	if s == nil || s.user.MustChange {
-		http.Redirect(w, r, "/console", http.StatusSeeOther)
-		return
-	}
-	r.Body = http.MaxBytesReader(w, r.Body, 4<<10)
-	origin := r.PostFormValue("origin")
-	var err error
-	switch r.PostFormValue("action") {
-	case "add":
-		_, err = h.ops.AddOrigin(r.Context(), s.user.RetailerID, origin)
-	case "remove":
-		_, err = h.ops.RemoveOrigin(r.Context(), s.user.RetailerID, origin)
-	default:
-		err = web.FieldErrorf("action", "must be add or remove")
-	}
-	if err != nil {
-		h.renderSession(w, r, http.StatusBadRequest, s.user, originProblem(err))
-		return
-	}
-	http.Redirect(w, r, "/console", http.StatusSeeOther)
+	h.editOrigins(w, r, h.ops.AddOrigin, h.ops.RemoveOrigin, originProblem)
 }
 
 // imageOrigins adds or removes (form field action) one origin the session's
 // retailer's product images may come from, validated as the CLI does, and
 // shows the page again with the resulting img-src.
 func (h *Handler) imageOrigins(w http.ResponseWriter, r *http.Request) {
+	h.editOrigins(w, r, h.ops.AddImageOrigin, h.ops.RemoveImageOrigin, func(err error) string {
+		if web.ErrorCode(err) == web.EValidation {
+			return "Not an image origin: use exactly https://host[:port] (http:// only on a loopback host), e.g. https://images.shop.example."
+		}
+		return web.ErrorMessage(err)
+	})
+}
+
+// originEdit is a retailerops operation on one of a retailer's origin lists.
+type originEdit func(ctx context.Context, retailerID, origin string) (web.Retailer, error)
+
+// editOrigins runs add or remove (form field action) on the signed-in
+// user's retailer with the posted origin; a refusal shows the page again with
+// problem's words for it.
+func (h *Handler) editOrigins(w http.ResponseWriter, r *http.Request, add, remove originEdit, problem func(error) string) {
 	_, s := h.current(r)
 	if s == nil || s.user.MustChange {
 		http.Redirect(w, r, "/console", http.StatusSeeOther)
@@ -422,18 +417,14 @@ func (h *Handler) imageOrigins(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch r.PostFormValue("action") {
 	case "add":
-		_, err = h.ops.AddImageOrigin(r.Context(), s.user.RetailerID, origin)
+		_, err = add(r.Context(), s.user.RetailerID, origin)
 	case "remove":
-		_, err = h.ops.RemoveImageOrigin(r.Context(), s.user.RetailerID, origin)
+		_, err = remove(r.Context(), s.user.RetailerID, origin)
 	default:
 		err = web.FieldErrorf("action", "must be add or remove")
 	}
 	if err != nil {
-		msg := web.ErrorMessage(err)
-		if web.ErrorCode(err) == web.EValidation {
-			msg = "Not an image origin: use exactly https://host[:port] (http:// only on a loopback host), e.g. https://images.shop.example."
-		}
-		h.renderSession(w, r, http.StatusBadRequest, s.user, msg)
+		h.renderSession(w, r, http.StatusBadRequest, s.user, problem(err))
 		return
 	}
 	http.Redirect(w, r, "/console", http.StatusSeeOther)
