@@ -173,6 +173,17 @@ export async function waitForEvent(page: Page, event: string, direction: 'in' | 
   await expect.poll(() => entries.count(), { timeout: 20_000, message: `waiting for ${count}× ${event} (${direction})` }).toBeGreaterThanOrEqual(count);
 }
 
+
+/** planPoint is the page point of a point of the plan, in cm (the SVG's own units). */
+export async function planPoint(page: Page, frame: FrameLocator, x: number, y: number) {
+  const off = (await page.getByTestId('planner-iframe').boundingBox())!;
+  const p = await frame.getByTestId('plan-svg').evaluate((svg, [x, y]) => {
+    const q = new DOMPoint(x, y).matrixTransform((svg as SVGSVGElement).getScreenCTM()!);
+    return { x: q.x, y: q.y };
+  }, [x, y]);
+  return { x: off.x + p.x, y: off.y + p.y };
+}
+
 /** Opens the host's plan page and waits for the anonymous handshake. */
 export async function openPlan(page: Page, demo: Demo) {
   await page.goto(demo.hostURL + '/plan');

@@ -1,5 +1,5 @@
 import type { FrameLocator, Page, TestInfo } from '@playwright/test';
-import { test, expect, planner, openPlan } from './fixtures';
+import { test, expect, planner, openPlan, planPoint as at } from './fixtures';
 
 // The measuring tool (issue #16): a "Measure" button (reached with Tab,
 // pressed with Enter) and two clicks on the plan show the distance between
@@ -8,16 +8,6 @@ import { test, expect, planner, openPlan } from './fixtures';
 // with the room tools' chunk, without the shape tools.
 
 const HIGHBOARD = 'storage-skjul-highboard';
-
-/** The page point of a plan point in cm. */
-async function at(page: Page, frame: FrameLocator, x: number, y: number) {
-  const off = (await page.getByTestId('planner-iframe').boundingBox())!;
-  const p = await frame.getByTestId('plan-svg').evaluate((svg, [x, y]) => {
-    const q = new DOMPoint(x, y).matrixTransform((svg as SVGSVGElement).getScreenCTM()!);
-    return { x: q.x, y: q.y };
-  }, [x, y]);
-  return { x: off.x + p.x, y: off.y + p.y };
-}
 
 async function shot(frame: FrameLocator, testInfo: TestInfo, name: string) {
   const file = testInfo.outputPath(`${name}.png`);

@@ -1,5 +1,5 @@
 import type { FrameLocator, Page, TestInfo } from '@playwright/test';
-import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, apiGet, plannerDebug, type Demo } from './fixtures';
+import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, apiGet, plannerDebug, type Demo, planPoint as at } from './fixtures';
 
 // Real rooms (issue #16): an L drawn by editing a rectangle, a door and a
 // window on its walls, a clearance warning, saved as a version 2 document and
@@ -16,16 +16,6 @@ async function shot(page: Page, testInfo: TestInfo, name: string) {
   const file = testInfo.outputPath(`${name}.png`);
   await page.screenshot({ path: file, fullPage: true });
   await testInfo.attach(name, { path: file, contentType: 'image/png' });
-}
-
-/** The page point of a plan point in cm. */
-async function at(page: Page, frame: FrameLocator, x: number, y: number) {
-  const off = (await page.getByTestId('planner-iframe').boundingBox())!;
-  const p = await frame.getByTestId('plan-svg').evaluate((svg, [x, y]) => {
-    const q = new DOMPoint(x, y).matrixTransform((svg as SVGSVGElement).getScreenCTM()!);
-    return { x: q.x, y: q.y };
-  }, [x, y]);
-  return { x: off.x + p.x, y: off.y + p.y };
 }
 
 const corners = (frame: FrameLocator) => frame.getByTestId('corner-handle').evaluateAll((els) =>

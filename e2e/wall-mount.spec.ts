@@ -1,5 +1,5 @@
 import type { FrameLocator, Page } from '@playwright/test';
-import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken } from './fixtures';
+import { test, expect, planner, openPlan, signIn, waitForEvent, mintToken, planPoint as at } from './fixtures';
 
 // Wall-mounted products (catalog `mount: "wall"`, the demo seed's Fjell wall
 // cabinets): one goes onto the nearest wall's inner face, facing the room,
@@ -11,16 +11,6 @@ const WALL_CAB = 'kitchen-fjell-wall-60'; // 60 × 37 × 80 cm, hung at 145 cm
 const BASE_CAB = 'kitchen-fjell-base-60'; // 60 × 60 × 87 cm
 const PANTRY = 'kitchen-fjell-tall-60'; // 60 × 60 × 217 cm
 const WARDROBE = 'storage-fjord-wardrobe-100'; // 100 × 58 × 201 cm
-
-/** The page point of a plan point in cm. */
-async function at(page: Page, frame: FrameLocator, x: number, y: number) {
-  const off = (await page.getByTestId('planner-iframe').boundingBox())!;
-  const p = await frame.getByTestId('plan-svg').evaluate((svg, [x, y]) => {
-    const q = new DOMPoint(x, y).matrixTransform((svg as SVGSVGElement).getScreenCTM()!);
-    return { x: q.x, y: q.y };
-  }, [x, y]);
-  return { x: off.x + p.x, y: off.y + p.y };
-}
 
 async function drag(page: Page, frame: FrameLocator, from: [number, number], to: [number, number]) {
   const a = await at(page, frame, ...from), b = await at(page, frame, ...to);
