@@ -34,7 +34,9 @@ type Limits struct {
 	AccountBurst     int
 }
 
-// maxQueueWait bounds how long Begin waits for attempts in flight.
+// maxQueueWait bounds how long Begin waits for an attempt in flight to end:
+// the wait starts again each time one does, so a long queue of right
+// passwords behind slow checks still gets through.
 const maxQueueWait = 10 * time.Second
 
 // Throttle limits failed sign-ins per client address and per account. Only
@@ -95,10 +97,15 @@ type Attempt struct {
 // fresh budgets); an unknown account is treated exactly as a known one.
 // When either budget is spent it returns nil and how long until the next
 // attempt may pass, having taken nothing, unless attempts of that address
-// or account are in flight: then it waits for one of them to end (at most
-// until ctx ends, or 10 s) and tries again.
+// or account are in flight: then it waits for one of them to end (until ctx
+// ends, or 10 s pass with none ending) and tries again.
 func (t *Throttle) Begin(ctx context.Context, addr, account string) (*Attempt, time.Duration) {
-	var timeout <-chan time.Time
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
 	for {
 		// Under t.mu, as Done's refund is: an attempt ending between this
 		// Take and the look at inFlight below would otherwise leave this one
@@ -124,16 +131,16 @@ func (t *Throttle) Begin(ctx context.Context, addr, account string) (*Attempt, t
 		if t.onWait != nil {
 			t.onWait()
 		}
-		if timeout == nil {
-			timer := time.NewTimer(maxQueueWait)
-			defer timer.Stop()
-			timeout = timer.C
+		if timer == nil {
+			timer = time.NewTimer(maxQueueWait)
+		} else {
+			timer.Reset(maxQueueWait) // an attempt ended: the queue moves
 		}
 		select {
 		case <-ended:
 		case <-ctx.Done():
 			return nil, max(w1, w2)
-		case <-timeout:
+		case <-timer.C:
 			return nil, max(w1, w2)
 		}
 	}
